@@ -1,0 +1,43 @@
+# The two commands of the README:  make run  and  make test.
+PYTHON ?= python3
+VENV ?= .venv
+TERRITORY ?= monza-brianza
+INSTANCE ?= territories/$(TERRITORY)
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+BIN := $(VENV)/bin
+AMAL := AMAL_ENV=development $(BIN)/amal --instance $(INSTANCE)
+PLUGINS := $(wildcard plugins/*/pyproject.toml)
+
+.PHONY: install run test lint format clean
+
+# Installed once, again when a pyproject changes.
+$(BIN)/.installed: pyproject.toml $(PLUGINS)
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]' $(patsubst %,-e %,$(dir $(PLUGINS)))
+	touch $@
+
+install: $(BIN)/.installed
+
+run: install
+	$(AMAL) init --generate-password
+	$(AMAL) demo --if-empty
+	$(AMAL) serve --host $(HOST) --port $(PORT)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+# The suite runs every database test on SQLite and on PostgreSQL
+# (AMAL_TEST_POSTGRES_URL, default: database test on 127.0.0.1:5432).
+test: lint
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) build *.egg-info core/*.egg-info plugins/*/*.egg-info

@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from amal.db import Base, enum_type, utcnow
+
+
+class Role(enum.StrEnum):
+    COORDINATOR = "coordinator"
+    INTAKE_OPERATOR = "intake_operator"
+    FACILITATOR = "facilitator"
+    FUNDER_VIEWER = "funder_viewer"
+    REGIONAL_VIEWER = "regional_viewer"
+
+
+class User(Base):
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200), default="")
+    email: Mapped[str] = mapped_column(String(254), default="")
+    password_hash: Mapped[str] = mapped_column(String(255))
+    is_active: Mapped[bool] = mapped_column(default=True)
+    is_admin: Mapped[bool] = mapped_column(default=False)  # instance admin
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    roles: Mapped[list[TerritoryRole]] = relationship(
+        back_populates="user", cascade="all, delete-orphan"
+    )
+
+    def set_password(self, password: str) -> None:
+        # werkzeug's default is scrypt with a per-password salt.
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    def __repr__(self) -> str:
+        return f"<User {self.username}>"
+
+
+class TerritoryRole(Base):
+    """A user's role in one territory (a user may hold several)."""
+
+    __tablename__ = "territory_role"
+    __table_args__ = (UniqueConstraint("user_id", "territory_code", "role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    territory_code: Mapped[str] = mapped_column(ForeignKey("territory.code"))
+    role: Mapped[Role] = mapped_column(enum_type(Role))
+
+    user: Mapped[User] = relationship(back_populates="roles")

@@ -1,0 +1,93 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from amal import db
+from amal.config import InstanceConfig, load_config
+from amal.errors import ConfigError
+from amal.plugins.manager import PluginHost
+from amal.services import Context
+
+
+@dataclass(frozen=True)
+class AmalState:
+    """What the app keeps in ``app.extensions["amal"]``."""
+
+    config: InstanceConfig
+    plugins: PluginHost
+    engine: Engine
+    session_factory: sessionmaker[Session]
+
+
+def create_app(
+    instance_path: str | os.PathLike[str] | None = None,
+    *,
+    config_overrides: dict[str, Any] | None = None,
+    extra_plugins: Iterable[tuple[str, object]] = (),
+) -> Flask:
+    """Build a Flask app for the instance folder ``instance_path``.
+
+    Raises :class:`~amal.errors.ConfigError` or :class:`~amal.errors.PluginError`
+    with a message for the operator when the instance cannot start.
+    """
+    config = load_config(instance_path, config_overrides)
+    secret_key = config.secret_key
+    if not secret_key:
+        if config.is_production:
+            raise ConfigError(
+                f"No secret key for the instance in {config.instance_path}: run "
+                f"'amal --instance {config.instance_path} init' or set AMAL_SECRET_KEY."
+            )
+        secret_key = secrets.token_urlsafe(32)  # development: valid for this process only
+
+    plugins = PluginHost(config.plugins, territories=config.territories, extra=extra_plugins)
+
+    app = Flask("amal", instance_path=str(config.instance_path), instance_relative_config=True)
+    app.config.update(
+        SECRET_KEY=secret_key,
+        TESTING=config.environment == "testing",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=config.is_production,
+        AMAL_INSTANCE_NAME=config.name,
+    )
+    engine = db.make_engine(config.database_url)
+    app.extensions["amal"] = AmalState(
+        config=config,
+        plugins=plugins,
+        engine=engine,
+        session_factory=db.make_session_factory(engine),
+    )
+    app.teardown_appcontext(db.close_session)
+    app.jinja_env.add_extension("jinja2.ext.i18n")
+    app.jinja_env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
+
+    from amal.web import bp as web_bp
+
+    app.register_blueprint(web_bp)
+    for blueprint in plugins.manager.hook.amal_blueprints(app=app):
+        for bp in blueprint or []:
+            app.register_blueprint(bp)
+    for command in plugins.cli_commands():
+        app.cli.add_command(command)
+    return app
+
+
+def state(app: Flask) -> AmalState:
+    return app.extensions["amal"]
+
+
+def service_context(app: Flask, actor: str, session: Session | None = None) -> Context:
+    """A service context on the app's database (the request session by default)."""
+    amal = state(app)
+    return Context(session=session or db.get_session(), actor=actor, plugins=amal.plugins)

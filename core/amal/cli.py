@@ -1,0 +1,324 @@
+"""The ``amal`` command, built on Flask's click integration.
+
+Every command works on one instance folder (``--instance`` or ``AMAL_INSTANCE``).
+Errors a person can fix are printed as ``Error: ...`` with exit status 1.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, NoAppException, ScriptInfo
+from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
+from werkzeug.serving import run_simple
+
+from amal import migrate
+from amal.accounts.models import Role, User
+from amal.accounts.services import create_user
+from amal.app import create_app, service_context, state
+from amal.config import load_config, write_secret_key
+from amal.db import get_session
+from amal.demo import DEMO_PASSWORD, is_empty, load_demo
+from amal.errors import AmalError
+from amal.stats import instance_counts
+from amal.territories.services import sync_territories
+
+CLI_ACTOR = "cli"
+
+
+def _app_from_cli() -> Flask:
+    info = click.get_current_context().find_object(ScriptInfo)
+    instance = info.data.get("instance") if info else None
+    try:
+        return create_app(instance)
+    except AmalError as exc:
+        raise NoAppException(str(exc)) from exc
+
+
+def _remember_instance(ctx: click.Context, _param: click.Parameter, value: Path) -> Path:
+    ctx.ensure_object(ScriptInfo).data["instance"] = value
+    return value
+
+
+class AmalGroup(FlaskGroup):
+    """Turns AMAL's own errors into clean CLI errors instead of tracebacks."""
+
+    def invoke(self, ctx: click.Context):  # type: ignore[no-untyped-def]
+        try:
+            return super().invoke(ctx)
+        except AmalError as exc:
+            raise click.ClickException(str(exc)) from exc
+        except OperationalError as exc:
+            raise click.ClickException(f"Database unreachable or broken: {exc.orig}") from exc
+
+
+@click.group(
+    cls=AmalGroup,
+    create_app=_app_from_cli,
+    add_default_commands=False,
+    add_version_option=False,
+    load_dotenv=False,
+    set_debug_flag=False,
+)
+@click.option(
+    "--instance",
+    envvar="AMAL_INSTANCE",
+    default="instance",
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    callback=_remember_instance,
+    expose_value=False,
+    is_eager=True,
+    help="Instance folder (amal.toml, secret key, SQLite file). Env: AMAL_INSTANCE.",
+)
+@click.version_option(package_name="amal")
+def cli() -> None:
+    """AMAL: case management for Auto Mutuo Aiuto Lavoro self-help groups."""
+
+
+# FlaskGroup adds --app/--env-file/--debug; AMAL instances are chosen by --instance.
+cli.params = [p for p in cli.params if p.name not in {"app", "env_file", "debug"}]
+
+
+def _ctx():  # type: ignore[no-untyped-def]
+    return service_context(current_app, CLI_ACTOR)
+
+
+# --- init ---------------------------------------------------------------------------
+
+
+@cli.command("init", with_appcontext=False)
+@click.option("--admin-username", default="admin", show_default=True)
+@click.option("--admin-password", help="Asked for when omitted (unless --generate-password).")
+@click.option(
+    "--generate-password", is_flag=True, help="Generate a random admin password and print it."
+)
+@click.pass_context
+def init_command(
+    click_ctx: click.Context,
+    admin_username: str,
+    admin_password: str | None,
+    generate_password: bool,
+) -> None:
+    """Create the instance: secret key, database schema, territories, first admin.
+
+    Safe to run again: it keeps an existing secret, upgrades the schema and
+    skips the admin when that user exists.
+    """
+    instance = click_ctx.find_object(ScriptInfo).data["instance"]
+    config = load_config(instance)
+    secret = write_secret_key(config.instance_path)
+    click.echo(f"Secret key: {secret}")
+    app = create_app(instance)
+    with app.app_context():
+        migrate.upgrade(app)
+        created = sync_territories(get_session(), state(app).plugins)
+        click.echo(
+            f"Database at head; territories: {', '.join(state(app).plugins.territories)}"
+            + (f" (new: {', '.join(created)})" if created else "")
+        )
+        session = get_session()
+        if session.scalar(select(User.id).where(User.username == admin_username)):
+            click.echo(f"Admin {admin_username!r} already exists.")
+            return
+        if generate_password:
+            admin_password = secrets.token_urlsafe(12)
+        elif admin_password is None:
+            if not sys.stdin.isatty():
+                raise click.UsageError(
+                    "No admin password: pass --admin-password or --generate-password."
+                )
+            admin_password = click.prompt(
+                "Password for the admin", hide_input=True, confirmation_prompt=True
+            )
+        roles = [(code, Role.COORDINATOR) for code in state(app).plugins.territories]
+        create_user(_ctx(), admin_username, admin_password, is_admin=True, roles=roles)
+        click.echo(f"Admin user {admin_username!r} created.")
+        if generate_password:
+            click.echo(f"Generated password (shown once): {admin_password}")
+
+
+# --- db -------------------------------------------------------------------------------
+
+
+@cli.group("db")
+def db_group() -> None:
+    """Database schema migrations (core and plugin branches)."""
+
+
+@db_group.command("upgrade")
+@click.option("--revision", default="heads", show_default=True)
+def db_upgrade(revision: str) -> None:
+    """Apply migrations up to REVISION (every branch's head by default)."""
+    migrate.upgrade(current_app, revision)
+    click.echo(f"Upgraded to {revision}.")
+
+
+@db_group.command("downgrade")
+@click.option("--revision", default="-1", show_default=True, help="'base' removes everything.")
+def db_downgrade(revision: str) -> None:
+    """Revert migrations down to REVISION."""
+    migrate.downgrade(current_app, revision)
+    click.echo(f"Downgraded to {revision}.")
+
+
+@db_group.command("current")
+def db_current() -> None:
+    """Show the applied revisions and whether the schema is up to date."""
+    current = migrate.current_heads(current_app)
+    heads = migrate.script_heads(current_app)
+    click.echo(f"applied: {', '.join(sorted(current)) or '(empty database)'}")
+    click.echo(f"heads:   {', '.join(sorted(heads))}")
+    click.echo("up to date" if current == heads else "upgrade needed: amal db upgrade")
+
+
+@db_group.command("revision")
+@click.option("-m", "--message", required=True)
+@click.option(
+    "--head",
+    default=f"{migrate.CORE_BRANCH}@head",
+    show_default=True,
+    help="Branch to extend, e.g. 'myplugin@head'.",
+)
+def db_revision(message: str, head: str) -> None:
+    """(Developers) autogenerate a revision from the models."""
+    migrate.revision(current_app, message, head)
+
+
+# --- plugins --------------------------------------------------------------------------
+
+
+@cli.command("plugins")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def plugins_command(as_json: bool) -> None:
+    """List the loaded plugins with version and the hooks each implements."""
+    infos = state(current_app).plugins.describe()
+    if as_json:
+        click.echo(json.dumps([asdict(i) for i in infos], indent=2))
+        return
+    for info in infos:
+        kind = "built-in" if info.builtin else info.distribution
+        click.echo(f"{info.name} {info.version} ({kind}, {info.module})")
+        for hook in info.hooks:
+            click.echo(f"    {hook}")
+
+
+# --- serve ------------------------------------------------------------------------------
+
+
+@cli.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--debug", is_flag=True, help="Reloader and debugger (never in production).")
+def serve_command(host: str, port: int, debug: bool) -> None:
+    """Run the development web server."""
+    if not migrate.is_up_to_date(current_app):
+        raise click.ClickException("The database schema is not up to date: run 'amal db upgrade'.")
+    # Flask's app.run() refuses to run under its own CLI, so call werkzeug directly.
+    run_simple(
+        host,
+        port,
+        current_app._get_current_object(),
+        use_reloader=debug,
+        use_debugger=debug,
+        threaded=True,
+    )
+
+
+# --- users -------------------------------------------------------------------------------
+
+
+@cli.group("user")
+def user_group() -> None:
+    """Staff accounts."""
+
+
+@user_group.command("create")
+@click.argument("username")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--territory", "territories", multiple=True, help="Repeatable.")
+@click.option(
+    "--role", type=click.Choice([r.value for r in Role]), default="coordinator", show_default=True
+)
+@click.option("--admin", is_flag=True, help="Instance admin.")
+@click.option("--display-name", default="")
+def user_create(
+    username: str,
+    password: str,
+    territories: tuple[str, ...],
+    role: str,
+    admin: bool,
+    display_name: str,
+) -> None:
+    """Create a staff user with ROLE in each --territory."""
+    create_user(
+        _ctx(),
+        username,
+        password,
+        display_name=display_name,
+        is_admin=admin,
+        roles=[(t, Role(role)) for t in territories],
+    )
+    click.echo(f"User {username!r} created.")
+
+
+# --- territories, demo, stats ---------------------------------------------------------------
+
+
+@cli.group("territory")
+def territory_group() -> None:
+    """Territories hosted by this instance."""
+
+
+@territory_group.command("sync")
+def territory_sync() -> None:
+    """Create the rows of newly enabled territories and seed their partners."""
+    created = sync_territories(get_session(), state(current_app).plugins)
+    click.echo(f"New territories: {', '.join(created) or 'none'}")
+
+
+@cli.command("demo")
+@click.option("--if-empty", is_flag=True, help="Do nothing when there are participants already.")
+@click.option("--seed", default=7, show_default=True, type=int)
+def demo_command(if_empty: bool, seed: int) -> None:
+    """Fill every hosted territory with realistic demo data (then shows the counts)."""
+    ctx = _ctx()
+    if not is_empty(ctx):
+        if if_empty:
+            click.echo("Demo data not loaded: the instance already has participants.")
+            return
+        raise click.ClickException(
+            "The instance already has participants; demo data goes into an empty instance only."
+        )
+    sync_territories(ctx.session, ctx.plugins)
+    created = load_demo(ctx, seed=seed)
+    for code, n in created.items():
+        click.echo(f"{code}: {n} demo participants")
+    click.echo(f"Demo staff accounts (facilitators) use the password {DEMO_PASSWORD!r}.")
+    click.get_current_context().invoke(stats_command)
+
+
+@cli.command("stats")
+@click.option("--json", "as_json", is_flag=True)
+def stats_command(as_json: bool) -> None:
+    """Counts of participants, groups, meetings and referrals per status."""
+    counts = instance_counts(get_session())
+    if as_json:
+        click.echo(json.dumps(counts, indent=2, sort_keys=True))
+        return
+    for territory in state(current_app).plugins.territories:
+        click.echo(f"[{territory}]")
+        for table, per_status in counts.get(territory, {}).items():
+            figures = ", ".join(f"{status}={n}" for status, n in per_status.items())
+            click.echo(f"  {table}: {figures}")
+
+
+def main() -> None:
+    cli.main(prog_name="amal")

@@ -1,0 +1,1 @@
+"""GDPR: privacy notices, consent records, right of access and erasure."""

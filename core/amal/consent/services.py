@@ -1,0 +1,249 @@
+"""Privacy notices, consent, and the rights of access and erasure."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from amal.audit.models import AuditAction
+from amal.audit.services import record
+from amal.consent.models import Consent, ConsentPurpose, PrivacyNotice
+from amal.db import utcnow
+from amal.errors import DomainError
+from amal.groups.models import Enrolment
+from amal.meetings.models import Attendance
+from amal.outcomes.models import Outcome
+from amal.participants.models import Participant, StatusChange
+from amal.referrals.models import Referral
+from amal.services import Context, fetch, use_case
+from amal.wellbeing.models import Administration
+
+
+@use_case
+def publish_notice(ctx: Context, territory_code: str, version: str, text: str) -> PrivacyNotice:
+    ctx.plugins.territory(territory_code)
+    exists = ctx.session.scalar(
+        select(PrivacyNotice.id).where(
+            PrivacyNotice.territory_code == territory_code, PrivacyNotice.version == version
+        )
+    )
+    if exists:
+        raise DomainError(
+            "notice_version_exists", f"Privacy notice version {version!r} already exists"
+        )
+    notice = PrivacyNotice(territory_code=territory_code, version=version, text=text)
+    ctx.session.add(notice)
+    ctx.session.flush()
+    return notice
+
+
+def current_notice(session: Session, territory_code: str) -> PrivacyNotice | None:
+    return session.scalar(
+        select(PrivacyNotice)
+        .where(PrivacyNotice.territory_code == territory_code)
+        .order_by(PrivacyNotice.published_at.desc(), PrivacyNotice.id.desc())
+        .limit(1)
+    )
+
+
+def has_consent(session: Session, participant_id: int, purpose: ConsentPurpose) -> bool:
+    return (
+        session.scalar(
+            select(Consent.id).where(
+                Consent.participant_id == participant_id,
+                Consent.purpose == purpose,
+                Consent.withdrawn_at.is_(None),
+            )
+        )
+        is not None
+    )
+
+
+def require_consent(session: Session, participant_id: int, purpose: ConsentPurpose) -> None:
+    """Refuse to record data that needs ``purpose`` consent the person has not given."""
+    if not has_consent(session, participant_id, purpose):
+        raise DomainError(
+            "consent_required",
+            f"Participant {participant_id} has not consented to {purpose.value.replace('_', ' ')}",
+            purpose=purpose.value,
+        )
+
+
+@use_case
+def record_consents(
+    ctx: Context, participant_id: int, purposes: Iterable[ConsentPurpose]
+) -> list[Consent]:
+    """Record consent to each purpose against the territory's current notice.
+    A purpose already consented to is left as it is."""
+    participant = fetch(ctx, Participant, participant_id)
+    notice = current_notice(ctx.session, participant.territory_code)
+    if notice is None:
+        raise DomainError(
+            "no_privacy_notice",
+            f"Territory {participant.territory_code} has no privacy notice: publish one first",
+        )
+    recorded = []
+    for purpose in purposes:
+        if has_consent(ctx.session, participant_id, purpose):
+            continue
+        consent = Consent(
+            participant_id=participant_id,
+            notice_id=notice.id,
+            purpose=purpose,
+            recorded_by=ctx.actor,
+        )
+        ctx.session.add(consent)
+        recorded.append(consent)
+    ctx.session.flush()
+    if recorded:
+        record(
+            ctx,
+            AuditAction.CREATE,
+            "consent",
+            None,
+            participant_id=participant_id,
+            territory_code=participant.territory_code,
+            purposes=[c.purpose.value for c in recorded],
+            notice=notice.version,
+        )
+    return recorded
+
+
+@use_case
+def withdraw_consent(ctx: Context, participant_id: int, purpose: ConsentPurpose) -> None:
+    participant = fetch(ctx, Participant, participant_id)
+    active = ctx.session.scalars(
+        select(Consent).where(
+            Consent.participant_id == participant_id,
+            Consent.purpose == purpose,
+            Consent.withdrawn_at.is_(None),
+        )
+    ).all()
+    if not active:
+        raise DomainError("no_active_consent", f"No active consent to {purpose.value}")
+    for consent in active:
+        consent.withdrawn_at = utcnow()
+    record(
+        ctx,
+        AuditAction.UPDATE,
+        "consent",
+        None,
+        participant_id=participant_id,
+        territory_code=participant.territory_code,
+        withdrawn=purpose.value,
+    )
+
+
+# --- Right of access ----------------------------------------------------------------
+
+
+def _row(obj: Any, *exclude: str) -> dict[str, Any]:
+    data = {}
+    for column in obj.__table__.columns:
+        if column.key in exclude:
+            continue
+        value = getattr(obj, column.key)
+        data[column.key] = (
+            value.isoformat()
+            if hasattr(value, "isoformat")
+            else (
+                str(value)
+                if value is not None and not isinstance(value, int | str | dict | list)
+                else value
+            )
+        )
+    return data
+
+
+@use_case
+def export_person(ctx: Context, participant_id: int) -> dict[str, Any]:
+    """Everything AMAL holds about one person, as JSON-ready data (GDPR art. 15)."""
+    participant = fetch(ctx, Participant, participant_id)
+    session = ctx.session
+
+    def rows(model: Any) -> list[dict[str, Any]]:
+        return [
+            _row(obj)
+            for obj in session.scalars(
+                select(model).where(model.participant_id == participant_id).order_by(model.id)
+            )
+        ]
+
+    export = {
+        "participant": _row(participant),
+        "status_history": rows(StatusChange),
+        "consents": rows(Consent),
+        "enrolments": rows(Enrolment),
+        "attendance": rows(Attendance),
+        "wellbeing": rows(Administration),
+        "referrals": rows(Referral),
+        "outcomes": rows(Outcome),
+    }
+    record(
+        ctx,
+        AuditAction.EXPORT,
+        "participant",
+        participant_id,
+        participant_id=participant_id,
+        territory_code=participant.territory_code,
+    )
+    return export
+
+
+# --- Right to erasure ---------------------------------------------------------------
+
+
+@use_case
+def erase_person(ctx: Context, participant_id: int, reason: str) -> Participant:
+    """Pseudonymise a person (GDPR art. 17) while keeping funder counts exact.
+
+    Identity, contacts, free text and questionnaire answers are removed; the
+    row, its status, memberships, attendance, scores and outcome categories stay
+    so that every indicator for past periods is unchanged.
+    """
+    if not reason.strip():
+        raise DomainError("reason_required", "Erasure needs a reason (the request's reference)")
+    participant = fetch(ctx, Participant, participant_id)
+    if participant.erased_at is not None:
+        raise DomainError("participant_erased", f"Participant {participant_id} is already erased")
+    participant.first_name = "—"
+    participant.last_name = f"Cancellato #{participant.id}"
+    for field in (
+        "gender",
+        "email",
+        "phone",
+        "municipality",
+        "last_employer",
+        "sector",
+        "heard_from",
+        "needs",
+    ):
+        setattr(participant, field, "")
+    participant.fiscal_code = None
+    participant.birth_date = None
+    participant.months_out_of_work = None
+    participant.erased_at = utcnow()
+    for change in participant.history:
+        change.reason = ""
+    for model, fields in (
+        (Administration, {"answers": None}),
+        (Referral, {"notes": ""}),
+        (Outcome, {"notes": ""}),
+        (Enrolment, {"end_reason": ""}),
+    ):
+        for obj in ctx.session.scalars(select(model).where(model.participant_id == participant_id)):
+            for field, value in fields.items():
+                setattr(obj, field, value)
+    record(
+        ctx,
+        AuditAction.ERASE,
+        "participant",
+        participant_id,
+        participant_id=participant_id,
+        territory_code=participant.territory_code,
+        reason=reason,
+    )
+    return participant

@@ -1,0 +1,1 @@
+"""Self-help groups: lifecycle, facilitators, enrolment within capacity, needs."""

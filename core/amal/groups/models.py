@@ -1,0 +1,128 @@
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import Column, Date, ForeignKey, Integer, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from amal.accounts.models import User
+from amal.db import Base, enum_type, utcnow
+from amal.participants.models import Participant
+
+
+class GroupStatus(enum.StrEnum):
+    PLANNED = "planned"
+    FORMING = "forming"
+    ACTIVE = "active"
+    CONCLUDED = "concluded"
+    CANCELLED = "cancelled"
+
+
+class GroupComposition(enum.StrEnum):
+    HOMOGENEOUS = "homogeneous"  # same company of origin
+    HETEROGENEOUS = "heterogeneous"
+
+
+group_facilitator = Table(
+    "group_facilitator",
+    Base.metadata,
+    Column(
+        "group_id", Integer, ForeignKey("self_help_group.id", ondelete="CASCADE"), primary_key=True
+    ),
+    Column("user_id", Integer, ForeignKey("user_account.id"), primary_key=True),
+)
+
+
+class Group(Base):
+    """A self-help group. Size bounds and meeting plan are copied from the
+    territory's policy when the group is created."""
+
+    __tablename__ = "self_help_group"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    territory_code: Mapped[str] = mapped_column(ForeignKey("territory.code"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    status: Mapped[GroupStatus] = mapped_column(
+        enum_type(GroupStatus), default=GroupStatus.PLANNED, index=True
+    )
+    composition: Mapped[GroupComposition] = mapped_column(
+        enum_type(GroupComposition), default=GroupComposition.HETEROGENEOUS
+    )
+    company_of_origin: Mapped[str] = mapped_column(String(200), default="")
+    min_size: Mapped[int]
+    max_size: Mapped[int]
+    planned_meetings: Mapped[int]
+    cadence_days: Mapped[int]
+    meeting_minutes: Mapped[int]
+    start_date: Mapped[date | None] = mapped_column(Date)
+    location: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    facilitators: Mapped[list[User]] = relationship(secondary=group_facilitator)
+    enrolments: Mapped[list[Enrolment]] = relationship(
+        back_populates="group", cascade="all, delete-orphan"
+    )
+    history: Mapped[list[GroupStatusChange]] = relationship(
+        order_by="GroupStatusChange.id", cascade="all, delete-orphan"
+    )
+    needs: Mapped[list[GroupNeed]] = relationship(
+        back_populates="group", cascade="all, delete-orphan", order_by="GroupNeed.id"
+    )
+
+    @property
+    def current_members(self) -> list[Participant]:
+        return [e.participant for e in self.enrolments if e.ended_at is None]
+
+
+class GroupStatusChange(Base):
+    __tablename__ = "group_status_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(
+        ForeignKey("self_help_group.id", ondelete="CASCADE"), index=True
+    )
+    from_status: Mapped[GroupStatus | None] = mapped_column(enum_type(GroupStatus))
+    to_status: Mapped[GroupStatus] = mapped_column(enum_type(GroupStatus))
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    changed_by: Mapped[str] = mapped_column(String(80))
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class Enrolment(Base):
+    """A participant's membership of a group; ``ended_at`` set when they leave."""
+
+    __tablename__ = "enrolment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(
+        ForeignKey("self_help_group.id", ondelete="CASCADE"), index=True
+    )
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participant.id", ondelete="CASCADE"), index=True
+    )
+    enrolled_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None]
+    end_reason: Mapped[str] = mapped_column(Text, default="")
+
+    group: Mapped[Group] = relationship(back_populates="enrolments")
+    participant: Mapped[Participant] = relationship()
+
+
+class GroupNeed(Base):
+    """A need the group expressed (e.g. "CV e colloquio"); training meetings answer it."""
+
+    __tablename__ = "group_need"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(
+        ForeignKey("self_help_group.id", ondelete="CASCADE"), index=True
+    )
+    topic: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    expressed_on: Mapped[date] = mapped_column(Date)
+
+    group: Mapped[Group] = relationship(back_populates="needs")

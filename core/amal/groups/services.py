@@ -1,0 +1,272 @@
+"""Group use cases: create from the territory policy, enrol within capacity,
+start, conclude, cancel, record needs."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from sqlalchemy import func, select
+
+from amal.accounts.models import User
+from amal.audit.models import AuditAction
+from amal.audit.services import record
+from amal.db import utcnow
+from amal.errors import DomainError
+from amal.groups.models import (
+    Enrolment,
+    Group,
+    GroupComposition,
+    GroupNeed,
+    GroupStatus,
+    GroupStatusChange,
+)
+from amal.participants.models import Participant, ParticipantStatus
+from amal.participants.services import apply_transition
+from amal.services import Context, fetch, use_case
+
+G = GroupStatus
+GROUP_TRANSITIONS: dict[GroupStatus, frozenset[GroupStatus]] = {
+    G.PLANNED: frozenset({G.FORMING, G.CANCELLED}),
+    G.FORMING: frozenset({G.ACTIVE, G.CANCELLED}),
+    G.ACTIVE: frozenset({G.CONCLUDED, G.CANCELLED}),
+    G.CONCLUDED: frozenset(),
+    G.CANCELLED: frozenset(),
+}
+ENROLLING = frozenset({G.PLANNED, G.FORMING})
+
+
+@use_case
+def create_group(
+    ctx: Context,
+    territory_code: str,
+    name: str,
+    *,
+    composition: GroupComposition = GroupComposition.HETEROGENEOUS,
+    company_of_origin: str = "",
+    start_date: date | None = None,
+    location: str = "",
+    facilitator_ids: Sequence[int] = (),
+    meetings: int | None = None,
+) -> Group:
+    """Create a planned group; size and plan come from the territory policy.
+    ``meetings`` may raise the count up to the policy's maximum."""
+    policy = ctx.plugins.group_policy(territory_code)
+    if not name.strip():
+        raise DomainError("required_field", "A group needs a name", field="name")
+    composition = GroupComposition(composition)
+    if composition == GroupComposition.HOMOGENEOUS and not company_of_origin.strip():
+        raise DomainError(
+            "required_field",
+            "A homogeneous group needs the company of origin",
+            field="company_of_origin",
+        )
+    count = policy.meetings if meetings is None else meetings
+    if not 1 <= count <= policy.max_meetings:
+        raise DomainError(
+            "too_many_meetings",
+            f"This territory plans between 1 and {policy.max_meetings} meetings per group",
+            field="meetings",
+        )
+    group = Group(
+        territory_code=territory_code,
+        name=name.strip(),
+        composition=composition,
+        company_of_origin=company_of_origin.strip(),
+        start_date=start_date,
+        location=location,
+        min_size=policy.min_size,
+        max_size=policy.max_size,
+        planned_meetings=count,
+        cadence_days=policy.cadence_days,
+        meeting_minutes=policy.meeting_minutes,
+        status=G.PLANNED,
+    )
+    for user_id in facilitator_ids:
+        group.facilitators.append(fetch(ctx, User, user_id))
+    group.history.append(
+        GroupStatusChange(from_status=None, to_status=G.PLANNED, changed_by=ctx.actor)
+    )
+    ctx.session.add(group)
+    ctx.session.flush()
+    return group
+
+
+def member_count(ctx: Context, group_id: int) -> int:
+    return (
+        ctx.session.scalar(
+            select(func.count(Enrolment.id)).where(
+                Enrolment.group_id == group_id, Enrolment.ended_at.is_(None)
+            )
+        )
+        or 0
+    )
+
+
+@use_case
+def enrol(ctx: Context, group_id: int, participant_id: int) -> Enrolment:
+    """Enrol an admitted participant. The group row is locked first, so that
+    concurrent enrolments are serialised and capacity can never be exceeded."""
+    group = fetch(ctx, Group, group_id, for_update=True)
+    if group.status not in ENROLLING:
+        raise DomainError(
+            "group_closed", f"Group {group.name!r} is {group.status.value}: enrolment is closed"
+        )
+    participant = fetch(ctx, Participant, participant_id, for_update=True)
+    if participant.territory_code != group.territory_code:
+        raise DomainError("other_territory", "Participant and group are in different territories")
+    if participant.status != ParticipantStatus.ADMITTED:
+        raise DomainError(
+            "not_admitted",
+            f"Only admitted participants can be enrolled (this one is {participant.status.value})",
+        )
+    if member_count(ctx, group.id) >= group.max_size:
+        raise DomainError(
+            "group_full",
+            f"Group {group.name!r} is full ({group.max_size} people)",
+            capacity=group.max_size,
+        )
+    enrolment = Enrolment(group_id=group.id, participant_id=participant.id)
+    ctx.session.add(enrolment)
+    apply_transition(ctx, participant, ParticipantStatus.ENROLLED, f"Gruppo {group.name}")
+    if group.status == G.PLANNED:
+        _move(ctx, group, G.FORMING, "Prima iscrizione")
+    return enrolment
+
+
+@use_case
+def remove_member(ctx: Context, group_id: int, participant_id: int, reason: str) -> None:
+    """Take someone out of a group that has not started; they go back to admitted."""
+    group = fetch(ctx, Group, group_id, for_update=True)
+    if group.status not in ENROLLING:
+        raise DomainError(
+            "group_started",
+            "Once a group has started, withdraw or drop out the participant instead",
+        )
+    enrolment = ctx.session.scalar(
+        select(Enrolment).where(
+            Enrolment.group_id == group_id,
+            Enrolment.participant_id == participant_id,
+            Enrolment.ended_at.is_(None),
+        )
+    )
+    if enrolment is None:
+        raise DomainError("not_member", f"Participant {participant_id} is not in this group")
+    if not reason.strip():
+        raise DomainError("reason_required", "Removing a member needs a reason", field="reason")
+    enrolment.ended_at = utcnow()
+    enrolment.end_reason = reason.strip()
+    apply_transition(ctx, enrolment.participant, ParticipantStatus.ADMITTED, reason)
+
+
+@use_case
+def start_group(ctx: Context, group_id: int, *, override_reason: str = "") -> Group:
+    """forming → active; every member becomes active. Below the minimum size only
+    with the coordinator's ``override_reason``."""
+    group = fetch(ctx, Group, group_id, for_update=True)
+    current = members(ctx, group.id)
+    if len(current) < group.min_size and not override_reason.strip():
+        raise DomainError(
+            "below_minimum_size",
+            f"Group {group.name!r} has {len(current)} members, fewer than its minimum "
+            f"{group.min_size}: give a reason to start it anyway",
+            members=len(current),
+            minimum=group.min_size,
+        )
+    reason = override_reason.strip()
+    _move(ctx, group, G.ACTIVE, reason)
+    for participant in current:
+        if participant.status == ParticipantStatus.ENROLLED:
+            apply_transition(ctx, participant, ParticipantStatus.ACTIVE, f"Avvio {group.name}")
+    return group
+
+
+@use_case
+def conclude_group(ctx: Context, group_id: int) -> Group:
+    """active → concluded; members still active complete the path."""
+    group = fetch(ctx, Group, group_id, for_update=True)
+    _move(ctx, group, G.CONCLUDED, "")
+    for participant in members(ctx, group.id):
+        if participant.status == ParticipantStatus.ACTIVE:
+            apply_transition(
+                ctx, participant, ParticipantStatus.COMPLETED, f"Conclusione {group.name}"
+            )
+    return group
+
+
+@use_case
+def cancel_group(ctx: Context, group_id: int, reason: str) -> Group:
+    """Cancel a group; members not yet started go back to admitted."""
+    if not reason.strip():
+        raise DomainError("reason_required", "Cancelling a group needs a reason", field="reason")
+    group = fetch(ctx, Group, group_id, for_update=True)
+    _move(ctx, group, G.CANCELLED, reason)
+    for enrolment in [e for e in group.enrolments if e.ended_at is None]:
+        enrolment.ended_at = utcnow()
+        enrolment.end_reason = reason
+        if enrolment.participant.status == ParticipantStatus.ENROLLED:
+            apply_transition(ctx, enrolment.participant, ParticipantStatus.ADMITTED, reason)
+        elif enrolment.participant.status == ParticipantStatus.ACTIVE:
+            apply_transition(
+                ctx,
+                enrolment.participant,
+                ParticipantStatus.WITHDRAWN,
+                f"Gruppo annullato: {reason}",
+            )
+    return group
+
+
+@use_case
+def add_need(
+    ctx: Context, group_id: int, topic: str, description: str = "", expressed_on: date | None = None
+) -> GroupNeed:
+    group = fetch(ctx, Group, group_id)
+    if not topic.strip():
+        raise DomainError("required_field", "A need needs a topic", field="topic")
+    need = GroupNeed(
+        group_id=group.id,
+        topic=topic.strip(),
+        description=description,
+        expressed_on=expressed_on or date.today(),
+    )
+    ctx.session.add(need)
+    ctx.session.flush()
+    return need
+
+
+def members(ctx: Context, group_id: int) -> list[Participant]:
+    """Current members, by name."""
+    return list(
+        ctx.session.scalars(
+            select(Participant)
+            .join(Enrolment, Enrolment.participant_id == Participant.id)
+            .where(Enrolment.group_id == group_id, Enrolment.ended_at.is_(None))
+            .order_by(Participant.last_name, Participant.first_name)
+        )
+    )
+
+
+def _move(ctx: Context, group: Group, to_status: GroupStatus, reason: str) -> None:
+    if to_status not in GROUP_TRANSITIONS[group.status]:
+        raise DomainError(
+            "illegal_transition",
+            f"A group cannot go from {group.status.value} to {to_status.value}",
+            from_status=group.status.value,
+            to_status=to_status.value,
+        )
+    change = GroupStatusChange(
+        from_status=group.status, to_status=to_status, changed_by=ctx.actor, reason=reason
+    )
+    group.status = to_status
+    group.history.append(change)
+    ctx.session.flush()
+    record(
+        ctx,
+        AuditAction.TRANSITION,
+        "group",
+        group.id,
+        territory_code=group.territory_code,
+        from_status=change.from_status.value if change.from_status else None,
+        to_status=to_status.value,
+    )
+    ctx.plugins.group_status_changed(group, change)

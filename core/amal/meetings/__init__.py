@@ -1,0 +1,1 @@
+"""Meetings, plan generation around holidays, attendance registers."""

@@ -1,0 +1,368 @@
+"""Meeting use cases: the group's plan around holidays, one-off meetings,
+rescheduling, cancellation and attendance registers."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, time, timedelta
+from decimal import Decimal, InvalidOperation
+
+from sqlalchemy import case, func, select
+
+from amal.audit.models import AuditAction
+from amal.audit.services import record
+from amal.errors import DomainError
+from amal.groups.models import Enrolment, Group, GroupNeed, GroupStatus
+from amal.meetings.models import Attendance, Meeting, MeetingKind, MeetingStatus, Presence
+from amal.participants.models import Participant, ParticipantStatus
+from amal.services import Context, fetch, use_case
+
+WEEK = timedelta(days=7)
+# Who an info meeting is for: everyone not yet in a group nor closed.
+INFO_INVITEES = (
+    ParticipantStatus.CANDIDATE,
+    ParticipantStatus.SCREENED,
+    ParticipantStatus.WAITLISTED,
+    ParticipantStatus.ADMITTED,
+)
+
+
+@dataclass(frozen=True)
+class PlannedDate:
+    on: date
+    note: str  # why it is not the regular date; empty when it is
+
+
+def plan_dates(
+    start: date, count: int, cadence_days: int, holidays: Mapping[date, str]
+) -> list[PlannedDate]:
+    """``count`` dates every ``cadence_days`` from ``start``; a date on a holiday
+    moves to the same weekday of the following week (again if needed)."""
+    planned: list[PlannedDate] = []
+    for index in range(count):
+        regular = start + timedelta(days=index * cadence_days)
+        day, skipped = regular, []
+        while day in holidays or (planned and day <= planned[-1].on):
+            if day in holidays:
+                skipped.append(f"{day:%d/%m/%Y} ({holidays[day]})")
+            day += WEEK
+        note = f"Spostato: festività {', '.join(skipped)}" if skipped else ""
+        planned.append(PlannedDate(day, note))
+    return planned
+
+
+@use_case
+def generate_plan(ctx: Context, group_id: int, *, replace: bool = False) -> list[Meeting]:
+    """Create the group's meetings from its start date, count and cadence.
+
+    With the territory policy's ``opening_info_meeting`` an info meeting open to
+    all candidates comes first, on the start date, and the group meetings follow
+    one cadence later. An existing plan is replaced only with ``replace`` and
+    only while none of its meetings has a register.
+    """
+    group = fetch(ctx, Group, group_id, for_update=True)
+    if group.status in (GroupStatus.CONCLUDED, GroupStatus.CANCELLED):
+        raise DomainError("group_closed", f"Group {group.name!r} is {group.status.value}")
+    if group.start_date is None:
+        raise DomainError(
+            "start_date_required", "Set the group's start date first", field="start_date"
+        )
+    existing = ctx.session.scalars(
+        select(Meeting).where(
+            Meeting.group_id == group.id, Meeting.kind.in_([MeetingKind.GROUP, MeetingKind.INFO])
+        )
+    ).all()
+    if existing:
+        if not replace:
+            raise DomainError("plan_exists", "The group already has a plan: replace it explicitly")
+        if any(m.status == MeetingStatus.HELD for m in existing):
+            raise DomainError("plan_started", "Meetings already held: reschedule them one by one")
+        for meeting in existing:
+            ctx.session.delete(meeting)
+        ctx.session.flush()
+
+    policy = ctx.plugins.group_policy(group.territory_code)
+    first = group.start_date
+    meetings: list[Meeting] = []
+    if policy.opening_info_meeting:
+        meetings.append(
+            _new_meeting(
+                group,
+                MeetingKind.INFO,
+                None,
+                first,
+                "",
+                topic="Incontro informativo aperto ai candidati",
+            )
+        )
+        first += timedelta(days=group.cadence_days)
+    horizon = {first.year + y for y in range(3)}
+    holidays = ctx.plugins.holidays(group.territory_code, horizon)
+    for sequence, planned in enumerate(
+        plan_dates(first, group.planned_meetings, group.cadence_days, holidays), start=1
+    ):
+        meetings.append(_new_meeting(group, MeetingKind.GROUP, sequence, planned.on, planned.note))
+    ctx.session.add_all(meetings)
+    ctx.session.flush()
+    return meetings
+
+
+def _new_meeting(
+    group: Group, kind: MeetingKind, sequence: int | None, on: date, note: str, topic: str = ""
+) -> Meeting:
+    return Meeting(
+        territory_code=group.territory_code,
+        group_id=group.id,
+        kind=kind,
+        sequence=sequence,
+        scheduled_on=on,
+        duration_minutes=group.meeting_minutes,
+        location=group.location,
+        plan_note=note,
+        topic=topic,
+    )
+
+
+@use_case
+def schedule_meeting(
+    ctx: Context,
+    territory_code: str,
+    kind: MeetingKind,
+    on: date,
+    *,
+    group_id: int | None = None,
+    starts_at: time = time(17, 0),
+    duration_minutes: int = 120,
+    location: str = "",
+    topic: str = "",
+    need_ids: Sequence[int] = (),
+) -> Meeting:
+    """A one-off meeting: info (territory-wide), training (for a group's needs),
+    network (stakeholders) or an extra group meeting."""
+    ctx.plugins.territory(territory_code)
+    kind = MeetingKind(kind)
+    if duration_minutes <= 0:
+        raise DomainError("invalid_value", "Duration must be positive", field="duration_minutes")
+    group = fetch(ctx, Group, group_id) if group_id is not None else None
+    if group is not None and group.territory_code != territory_code:
+        raise DomainError("other_territory", "The group belongs to another territory")
+    if kind in (MeetingKind.GROUP, MeetingKind.TRAINING) and group is None:
+        raise DomainError(
+            "group_required", f"A {kind.value} meeting belongs to a group", field="group_id"
+        )
+    if kind == MeetingKind.TRAINING and not need_ids:
+        raise DomainError(
+            "needs_required", "A training meeting answers at least one group need", field="need_ids"
+        )
+    meeting = Meeting(
+        territory_code=territory_code,
+        group_id=group_id,
+        kind=kind,
+        scheduled_on=on,
+        starts_at=starts_at,
+        duration_minutes=duration_minutes,
+        location=location,
+        topic=topic,
+    )
+    for need_id in need_ids:
+        need = fetch(ctx, GroupNeed, need_id)
+        if need.group_id != group_id:
+            raise DomainError("other_group", f"Need {need_id} belongs to another group")
+        meeting.needs.append(need)
+    ctx.session.add(meeting)
+    ctx.session.flush()
+    return meeting
+
+
+@use_case
+def reschedule(
+    ctx: Context, meeting_id: int, on: date, reason: str, starts_at: time | None = None
+) -> Meeting:
+    meeting = _planned(ctx, meeting_id)
+    if not reason.strip():
+        raise DomainError("reason_required", "Rescheduling needs a reason", field="reason")
+    note = f"Spostato dal {meeting.scheduled_on:%d/%m/%Y}: {reason.strip()}"
+    meeting.plan_note = f"{meeting.plan_note}\n{note}".strip()
+    meeting.scheduled_on = on
+    if starts_at is not None:
+        meeting.starts_at = starts_at
+    return meeting
+
+
+@use_case
+def cancel_meeting(ctx: Context, meeting_id: int, reason: str) -> Meeting:
+    meeting = _planned(ctx, meeting_id)
+    if not reason.strip():
+        raise DomainError("reason_required", "Cancelling needs a reason", field="reason")
+    meeting.status = MeetingStatus.CANCELLED
+    meeting.cancel_reason = reason.strip()
+    return meeting
+
+
+def _planned(ctx: Context, meeting_id: int) -> Meeting:
+    meeting = fetch(ctx, Meeting, meeting_id, for_update=True)
+    if meeting.status != MeetingStatus.PLANNED:
+        raise DomainError(
+            "meeting_not_planned", f"Meeting {meeting_id} is {meeting.status.value}, not planned"
+        )
+    return meeting
+
+
+def info_meeting_invitees(ctx: Context, meeting_id: int) -> list[Participant]:
+    """Everyone an info meeting is for: the territory's candidates not yet in a group."""
+    meeting = fetch(ctx, Meeting, meeting_id)
+    if meeting.kind != MeetingKind.INFO:
+        raise DomainError("not_info_meeting", "Only info meetings have open invitations")
+    return list(
+        ctx.session.scalars(
+            select(Participant)
+            .where(
+                Participant.territory_code == meeting.territory_code,
+                Participant.status.in_(INFO_INVITEES),
+                Participant.erased_at.is_(None),
+            )
+            .order_by(Participant.last_name, Participant.first_name)
+        )
+    )
+
+
+# --- Attendance ------------------------------------------------------------------------
+
+
+@use_case
+def record_register(
+    ctx: Context,
+    meeting_id: int,
+    lines: Mapping[int, tuple[Presence | str, Decimal | float | str | None]],
+    *,
+    today: date | None = None,
+) -> Meeting:
+    """Record (or correct) a meeting's attendance register in one transaction:
+    ``{participant_id: (presence, hours)}``. Hours default to the meeting's length
+    for those present and must be 0 for those absent. The meeting becomes held."""
+    meeting = fetch(ctx, Meeting, meeting_id, for_update=True)
+    if meeting.status == MeetingStatus.CANCELLED:
+        raise DomainError("meeting_cancelled", "A cancelled meeting has no register")
+    if meeting.scheduled_on > (today or date.today()):
+        raise DomainError("meeting_in_future", "The register is recorded after the meeting")
+    if not lines:
+        raise DomainError("empty_register", "The register has no lines")
+    allowed = _register_people(ctx, meeting)
+    max_hours = Decimal(meeting.duration_minutes) / 60
+    existing = {a.participant_id: a for a in meeting.attendance}
+    for participant_id, (presence, hours) in lines.items():
+        if participant_id not in allowed:
+            raise DomainError(
+                "not_in_register",
+                f"Participant {participant_id} does not belong to this meeting",
+                participant_id=participant_id,
+            )
+        try:
+            presence = Presence(presence)
+        except ValueError:
+            raise DomainError(
+                "invalid_value", f"Unknown presence {presence!r}", participant_id=participant_id
+            ) from None
+        amount = _hours(hours, presence, max_hours, participant_id)
+        line = existing.get(participant_id)
+        if line is None:
+            line = Attendance(
+                meeting=meeting,
+                participant_id=participant_id,
+                presence=presence,
+                hours=amount,
+                recorded_by=ctx.actor,
+            )
+            ctx.session.add(line)
+        else:
+            line.presence, line.hours, line.recorded_by = presence, amount, ctx.actor
+    meeting.status = MeetingStatus.HELD
+    ctx.session.flush()
+    record(
+        ctx,
+        AuditAction.UPDATE,
+        "attendance_register",
+        meeting.id,
+        territory_code=meeting.territory_code,
+        lines=len(lines),
+    )
+    return meeting
+
+
+def _hours(value: object, presence: Presence, max_hours: Decimal, participant_id: int) -> Decimal:
+    if presence != Presence.PRESENT:
+        if value not in (None, "", 0) and Decimal(str(value)) != 0:
+            raise DomainError(
+                "invalid_hours",
+                "Hours must be 0 for someone not present",
+                participant_id=participant_id,
+            )
+        return Decimal(0)
+    if value in (None, ""):
+        return max_hours
+    try:
+        hours = Decimal(str(value))
+    except InvalidOperation:
+        raise DomainError(
+            "invalid_hours", f"Hours {value!r} is not a number", participant_id=participant_id
+        ) from None
+    if not Decimal(0) < hours <= max_hours:
+        raise DomainError(
+            "invalid_hours",
+            f"Hours must be between 0 and the meeting's length ({max_hours})",
+            participant_id=participant_id,
+        )
+    return hours
+
+
+def _register_people(ctx: Context, meeting: Meeting) -> set[int]:
+    """Who may appear in the register: the group's members (also those who left
+    after the meeting), or any of the territory's participants for info and
+    network meetings."""
+    if meeting.group_id is None or meeting.kind == MeetingKind.INFO:
+        return set(
+            ctx.session.scalars(
+                select(Participant.id).where(Participant.territory_code == meeting.territory_code)
+            )
+        )
+    return set(
+        ctx.session.scalars(
+            select(Enrolment.participant_id).where(Enrolment.group_id == meeting.group_id)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class AttendanceRate:
+    held: int  # register lines (held meetings the person was expected at)
+    present: int
+    justified: int
+
+    @property
+    def rate(self) -> float:
+        return self.present / self.held if self.held else 0.0
+
+
+def _rate(ctx: Context, *conditions) -> AttendanceRate:  # type: ignore[no-untyped-def]
+    held, present, justified = ctx.session.execute(
+        select(
+            func.count(Attendance.id),
+            func.coalesce(func.sum(case((Attendance.presence == Presence.PRESENT, 1), else_=0)), 0),
+            func.coalesce(
+                func.sum(case((Attendance.presence == Presence.JUSTIFIED, 1), else_=0)), 0
+            ),
+        )
+        .join(Meeting, Meeting.id == Attendance.meeting_id)
+        .where(Meeting.status == MeetingStatus.HELD, Meeting.kind == MeetingKind.GROUP, *conditions)
+    ).one()
+    return AttendanceRate(int(held), int(present), int(justified))
+
+
+def participant_attendance(ctx: Context, participant_id: int) -> AttendanceRate:
+    """Presence at the group meetings held while the person was a member."""
+    return _rate(ctx, Attendance.participant_id == participant_id)
+
+
+def group_attendance(ctx: Context, group_id: int) -> AttendanceRate:
+    return _rate(ctx, Meeting.group_id == group_id)

@@ -1,0 +1,59 @@
+"""Alembic driven from the app: core revisions plus every plugin's branch."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from flask import Flask
+
+from amal.app import state
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+CORE_BRANCH = "amal_core"
+
+
+def alembic_config(app: Flask) -> Config:
+    locations = [MIGRATIONS / "versions", *state(app).plugins.migration_locations()]
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("path_separator", "os")
+    config.set_main_option("version_locations", os.pathsep.join(str(p) for p in locations))
+    return config
+
+
+def _run(app: Flask, action, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    config = alembic_config(app)
+    with state(app).engine.begin() as connection:
+        config.attributes["connection"] = connection
+        action(config, *args, **kwargs)
+
+
+def upgrade(app: Flask, revision: str = "heads") -> None:
+    _run(app, command.upgrade, revision)
+
+
+def downgrade(app: Flask, revision: str) -> None:
+    _run(app, command.downgrade, revision)
+
+
+def revision(app: Flask, message: str, head: str = f"{CORE_BRANCH}@head") -> None:
+    """Autogenerate a revision on a branch (core by default) from the models."""
+    _run(app, command.revision, message=message, autogenerate=True, head=head)
+
+
+def current_heads(app: Flask) -> set[str]:
+    with state(app).engine.connect() as connection:
+        return set(MigrationContext.configure(connection).get_current_heads())
+
+
+def script_heads(app: Flask) -> set[str]:
+    return set(ScriptDirectory.from_config(alembic_config(app)).get_heads())
+
+
+def is_up_to_date(app: Flask) -> bool:
+    return current_heads(app) == script_heads(app)

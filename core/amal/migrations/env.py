@@ -1,0 +1,17 @@
+"""Alembic environment. Run through ``amal db ...`` (see :mod:`amal.migrate`),
+which passes the connection in ``config.attributes``."""
+
+from alembic import context
+
+import amal.models  # noqa: F401  (fills Base.metadata)
+from amal.db import Base
+
+connection = context.config.attributes["connection"]
+context.configure(
+    connection=connection,
+    target_metadata=Base.metadata,
+    render_as_batch=connection.dialect.name == "sqlite",  # SQLite cannot ALTER most things
+    compare_type=True,
+)
+with context.begin_transaction():
+    context.run_migrations()

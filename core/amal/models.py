@@ -1,0 +1,51 @@
+"""Imports every core model so that ``Base.metadata`` is complete (Alembic,
+``create_all``, relationship resolution by name)."""
+
+from amal.accounts.models import Role, TerritoryRole, User
+from amal.audit.models import AuditAction, AuditEntry
+from amal.consent.models import Consent, ConsentPurpose, PrivacyNotice
+from amal.db import Base
+from amal.groups.models import Enrolment, Group, GroupNeed, GroupStatus, GroupStatusChange
+from amal.meetings.models import Attendance, Meeting, MeetingKind, MeetingStatus, Presence
+from amal.outcomes.models import Outcome
+from amal.participants.models import (
+    Participant,
+    ParticipantStatus,
+    StatusChange,
+    TerritoryTransfer,
+)
+from amal.referrals.models import Referral, ReferralStatus
+from amal.territories.models import Partner, Territory
+from amal.wellbeing.models import Administration
+
+__all__ = [
+    "Administration",
+    "Attendance",
+    "AuditAction",
+    "AuditEntry",
+    "Base",
+    "Consent",
+    "ConsentPurpose",
+    "Enrolment",
+    "Group",
+    "GroupNeed",
+    "GroupStatus",
+    "GroupStatusChange",
+    "Meeting",
+    "MeetingKind",
+    "MeetingStatus",
+    "Outcome",
+    "Participant",
+    "ParticipantStatus",
+    "Partner",
+    "Presence",
+    "PrivacyNotice",
+    "Referral",
+    "ReferralStatus",
+    "Role",
+    "StatusChange",
+    "Territory",
+    "TerritoryRole",
+    "TerritoryTransfer",
+    "User",
+]

@@ -1,0 +1,1 @@
+"""Employment outcomes at the end of the path and at follow-up."""

@@ -1,0 +1,1 @@
+"""Participants: intake, lifecycle, duplicates, eligibility, transfer."""

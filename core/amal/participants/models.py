@@ -1,0 +1,115 @@
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import Date, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from amal.db import Base, enum_type, utcnow
+
+
+class ParticipantStatus(enum.StrEnum):
+    CANDIDATE = "candidate"
+    SCREENED = "screened"
+    ADMITTED = "admitted"
+    WAITLISTED = "waitlisted"
+    NOT_ELIGIBLE = "not_eligible"
+    ENROLLED = "enrolled"
+    ACTIVE = "active"
+    COMPLETED = "completed"
+    WITHDRAWN = "withdrawn"
+    DROPPED_OUT = "dropped_out"
+
+
+class EmploymentStatus(enum.StrEnum):
+    DISMISSED = "dismissed"  # licenziato
+    BEING_DISMISSED = "being_dismissed"  # in via di espulsione
+    MOBILITY_LIST = "mobility_list"
+    REDUNDANCY_FUND = "redundancy_fund"  # cassa integrazione
+    NASPI = "naspi"
+    OTHER = "other"
+
+
+class Participant(Base):
+    """A worker who lost, or is losing, a job. Personal data lives here and in
+    the related rows; erasure pseudonymises this row and keeps the counts."""
+
+    __tablename__ = "participant"
+    __table_args__ = (Index("ix_participant_name_birth", "last_name", "first_name", "birth_date"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    territory_code: Mapped[str] = mapped_column(ForeignKey("territory.code"), index=True)
+    status: Mapped[ParticipantStatus] = mapped_column(
+        enum_type(ParticipantStatus), default=ParticipantStatus.CANDIDATE, index=True
+    )
+    first_name: Mapped[str] = mapped_column(String(100))
+    last_name: Mapped[str] = mapped_column(String(100))
+    fiscal_code: Mapped[str | None] = mapped_column(String(16), index=True)
+    birth_date: Mapped[date | None] = mapped_column(Date)
+    gender: Mapped[str] = mapped_column(String(20), default="")
+    email: Mapped[str] = mapped_column(String(254), default="")
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    municipality: Mapped[str] = mapped_column(String(100), default="")
+    last_employer: Mapped[str] = mapped_column(String(200), default="")
+    sector: Mapped[str] = mapped_column(String(100), default="")
+    months_out_of_work: Mapped[int | None]
+    employment_status: Mapped[EmploymentStatus] = mapped_column(
+        enum_type(EmploymentStatus), default=EmploymentStatus.OTHER
+    )
+    heard_from: Mapped[str] = mapped_column(String(200), default="")
+    needs: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    erased_at: Mapped[datetime | None]
+    # Optimistic concurrency: the API's ETag, and stale ORM writes fail.
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    history: Mapped[list[StatusChange]] = relationship(
+        back_populates="participant",
+        order_by="StatusChange.id",
+        cascade="all, delete-orphan",
+    )
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+    def __repr__(self) -> str:
+        return f"<Participant {self.id} {self.status.value}>"
+
+
+class StatusChange(Base):
+    """One step of a participant's lifecycle: from, to, when, who, why."""
+
+    __tablename__ = "participant_status_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participant.id", ondelete="CASCADE"), index=True
+    )
+    from_status: Mapped[ParticipantStatus | None] = mapped_column(enum_type(ParticipantStatus))
+    to_status: Mapped[ParticipantStatus] = mapped_column(enum_type(ParticipantStatus))
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    changed_by: Mapped[str] = mapped_column(String(80))
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+    participant: Mapped[Participant] = relationship(back_populates="history")
+
+
+class TerritoryTransfer(Base):
+    """A participant moved between territories: explicit and audited."""
+
+    __tablename__ = "participant_transfer"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participant.id", ondelete="CASCADE"), index=True
+    )
+    from_territory: Mapped[str] = mapped_column(ForeignKey("territory.code"))
+    to_territory: Mapped[str] = mapped_column(ForeignKey("territory.code"))
+    transferred_at: Mapped[datetime] = mapped_column(default=utcnow)
+    transferred_by: Mapped[str] = mapped_column(String(80))
+    reason: Mapped[str] = mapped_column(Text)

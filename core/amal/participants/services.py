@@ -1,0 +1,406 @@
+"""Participant use cases: intake, updates, the lifecycle state machine, transfer."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from stdnum.exceptions import ValidationError as StdnumValidationError
+from stdnum.it import codicefiscale
+
+from amal.audit.models import AuditAction
+from amal.audit.services import record
+from amal.db import utcnow
+from amal.errors import DomainError
+from amal.groups.models import Enrolment
+from amal.participants.models import (
+    EmploymentStatus,
+    Participant,
+    ParticipantStatus,
+    StatusChange,
+    TerritoryTransfer,
+)
+from amal.services import Context, fetch, use_case
+
+S = ParticipantStatus
+
+# The lifecycle. Anything not listed here is refused.
+TRANSITIONS: dict[ParticipantStatus, frozenset[ParticipantStatus]] = {
+    S.CANDIDATE: frozenset({S.SCREENED, S.WITHDRAWN}),
+    S.SCREENED: frozenset({S.ADMITTED, S.WAITLISTED, S.NOT_ELIGIBLE, S.WITHDRAWN}),
+    S.WAITLISTED: frozenset({S.ADMITTED, S.NOT_ELIGIBLE, S.WITHDRAWN}),
+    S.NOT_ELIGIBLE: frozenset({S.SCREENED}),  # re-screening when the situation changes
+    S.ADMITTED: frozenset({S.ENROLLED, S.WAITLISTED, S.WITHDRAWN}),
+    S.ENROLLED: frozenset({S.ACTIVE, S.ADMITTED, S.WITHDRAWN}),  # → admitted: left the group
+    S.ACTIVE: frozenset({S.COMPLETED, S.WITHDRAWN, S.DROPPED_OUT}),
+    S.COMPLETED: frozenset(),
+    S.WITHDRAWN: frozenset(),
+    S.DROPPED_OUT: frozenset(),
+}
+OPEN_STATES = frozenset(s for s, targets in TRANSITIONS.items() if S.WITHDRAWN in targets)
+# Transitions that must say why.
+REASON_REQUIRED = frozenset({S.WITHDRAWN, S.DROPPED_OUT, S.NOT_ELIGIBLE})
+# Transitions the group services make (enrolment, activation, conclusion).
+GROUP_DRIVEN = frozenset({S.ENROLLED, S.ACTIVE, S.COMPLETED})
+
+EDITABLE_FIELDS = frozenset(
+    {
+        "first_name",
+        "last_name",
+        "fiscal_code",
+        "birth_date",
+        "gender",
+        "email",
+        "phone",
+        "municipality",
+        "last_employer",
+        "sector",
+        "months_out_of_work",
+        "employment_status",
+        "heard_from",
+        "needs",
+    }
+)
+
+
+def normalise_fiscal_code(value: str | None) -> str | None:
+    """Validate a codice fiscale (format and check character); ``None`` if empty."""
+    if value is None or not value.strip():
+        return None
+    try:
+        return codicefiscale.validate(value)
+    except StdnumValidationError as exc:
+        raise DomainError(
+            "invalid_fiscal_code", f"Invalid fiscal code {value!r}: {exc}", field="fiscal_code"
+        ) from exc
+
+
+def find_duplicates(
+    ctx: Context,
+    *,
+    fiscal_code: str | None,
+    first_name: str,
+    last_name: str,
+    birth_date: date | None,
+    exclude_id: int | None = None,
+) -> list[Participant]:
+    """People who may be the same person: same fiscal code, or same name and birth date."""
+    conditions = []
+    if fiscal_code:
+        conditions.append(Participant.fiscal_code == fiscal_code)
+    if birth_date:
+        conditions.append(
+            (func.lower(Participant.first_name) == first_name.strip().lower())
+            & (func.lower(Participant.last_name) == last_name.strip().lower())
+            & (Participant.birth_date == birth_date)
+        )
+    if not conditions:
+        return []
+    query = select(Participant).where(or_(*conditions), Participant.erased_at.is_(None))
+    if exclude_id is not None:
+        query = query.where(Participant.id != exclude_id)
+    return list(ctx.session.scalars(query.order_by(Participant.id)))
+
+
+def _refuse_duplicates(
+    ctx: Context, fields: dict[str, Any], exclude_id: int | None, allow_same_name: bool
+) -> None:
+    for other in find_duplicates(
+        ctx,
+        fiscal_code=fields.get("fiscal_code"),
+        first_name=fields.get("first_name", ""),
+        last_name=fields.get("last_name", ""),
+        birth_date=fields.get("birth_date"),
+        exclude_id=exclude_id,
+    ):
+        same_code = fields.get("fiscal_code") and other.fiscal_code == fields["fiscal_code"]
+        if not same_code and allow_same_name:
+            continue
+        where = (
+            ""
+            if other.territory_code == fields.get("territory_code", other.territory_code)
+            else f" in territory {other.territory_code} (use a transfer)"
+        )
+        raise DomainError(
+            "duplicate_participant",
+            f"Possible duplicate of participant {other.id}{where}: same "
+            + ("fiscal code" if same_code else "name and birth date"),
+            duplicate_of=other.id,
+        )
+
+
+def _clean(fields: dict[str, Any]) -> dict[str, Any]:
+    unknown = set(fields) - EDITABLE_FIELDS
+    if unknown:
+        raise DomainError("unknown_field", f"Unknown field(s): {', '.join(sorted(unknown))}")
+    cleaned = dict(fields)
+    for name in ("first_name", "last_name"):
+        if name in cleaned:
+            cleaned[name] = (cleaned[name] or "").strip()
+            if not cleaned[name]:
+                raise DomainError("required_field", f"{name} is required", field=name)
+    if "fiscal_code" in cleaned:
+        cleaned["fiscal_code"] = normalise_fiscal_code(cleaned["fiscal_code"])
+    if "employment_status" in cleaned:
+        try:
+            cleaned["employment_status"] = EmploymentStatus(cleaned["employment_status"])
+        except ValueError:
+            raise DomainError(
+                "invalid_value", "Unknown employment status", field="employment_status"
+            ) from None
+    months = cleaned.get("months_out_of_work")
+    if months is not None and months < 0:
+        raise DomainError(
+            "invalid_value", "Months out of work cannot be negative", field="months_out_of_work"
+        )
+    return cleaned
+
+
+@use_case
+def register_candidate(
+    ctx: Context, territory_code: str, *, allow_same_name: bool = False, **fields: Any
+) -> Participant:
+    """Register a new candidate. Refuses a fiscal code already registered, and
+    a same name and birth date unless ``allow_same_name`` (homonyms exist)."""
+    ctx.plugins.territory(territory_code)
+    cleaned = _clean(fields)
+    for name in ("first_name", "last_name"):
+        if name not in cleaned:
+            raise DomainError("required_field", f"{name} is required", field=name)
+    _refuse_duplicates(ctx, {**cleaned, "territory_code": territory_code}, None, allow_same_name)
+    participant = Participant(territory_code=territory_code, status=S.CANDIDATE, **cleaned)
+    ctx.session.add(participant)
+    ctx.session.flush()
+    participant.history.append(
+        StatusChange(
+            from_status=None, to_status=S.CANDIDATE, changed_by=ctx.actor, reason="Registrazione"
+        )
+    )
+    record(
+        ctx,
+        AuditAction.CREATE,
+        "participant",
+        participant.id,
+        participant_id=participant.id,
+        territory_code=territory_code,
+    )
+    return participant
+
+
+@use_case
+def update_participant(
+    ctx: Context, participant_id: int, *, allow_same_name: bool = False, **fields: Any
+) -> Participant:
+    participant = _open_record(ctx, participant_id)
+    cleaned = _clean(fields)
+    if {"fiscal_code", "first_name", "last_name", "birth_date"} & cleaned.keys():
+        merged = {
+            key: cleaned.get(key, getattr(participant, key))
+            for key in ("fiscal_code", "first_name", "last_name", "birth_date")
+        }
+        _refuse_duplicates(
+            ctx,
+            {**merged, "territory_code": participant.territory_code},
+            participant.id,
+            allow_same_name,
+        )
+    changed = sorted(k for k, v in cleaned.items() if getattr(participant, k) != v)
+    for key in changed:
+        setattr(participant, key, cleaned[key])
+    if changed:
+        record(
+            ctx,
+            AuditAction.UPDATE,
+            "participant",
+            participant.id,
+            participant_id=participant.id,
+            territory_code=participant.territory_code,
+            fields=changed,
+        )
+    return participant
+
+
+def view_participant(ctx: Context, participant_id: int) -> Participant:
+    """Load a participant record for display, leaving a trace in the audit log."""
+    participant = fetch(ctx, Participant, participant_id)
+    record(
+        ctx,
+        AuditAction.VIEW,
+        "participant",
+        participant_id,
+        participant_id=participant_id,
+        territory_code=participant.territory_code,
+    )
+    ctx.session.commit()
+    return participant
+
+
+def search(
+    ctx: Context,
+    territory_codes: Sequence[str],
+    *,
+    text: str = "",
+    status: ParticipantStatus | None = None,
+    group_id: int | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[Participant], int]:
+    """Participants of ``territory_codes`` matching name or fiscal code; with the total."""
+    query = select(Participant).where(Participant.territory_code.in_(territory_codes))
+    for word in text.split():
+        pattern = f"%{word.lower()}%"
+        query = query.where(
+            func.lower(Participant.first_name).like(pattern)
+            | func.lower(Participant.last_name).like(pattern)
+            | func.lower(Participant.fiscal_code).like(pattern)
+        )
+    if status is not None:
+        query = query.where(Participant.status == status)
+    if group_id is not None:
+        query = query.where(
+            Participant.id.in_(
+                select(Enrolment.participant_id).where(
+                    Enrolment.group_id == group_id, Enrolment.ended_at.is_(None)
+                )
+            )
+        )
+    total = ctx.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = ctx.session.scalars(
+        query.order_by(Participant.last_name, Participant.first_name, Participant.id)
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    return list(rows), total
+
+
+# --- Lifecycle ------------------------------------------------------------------------
+
+
+def _open_record(ctx: Context, participant_id: int, *, for_update: bool = False) -> Participant:
+    participant = fetch(ctx, Participant, participant_id, for_update=for_update)
+    if participant.erased_at is not None:
+        raise DomainError(
+            "participant_erased", f"Participant {participant_id} was erased and cannot change"
+        )
+    return participant
+
+
+def apply_transition(
+    ctx: Context, participant: Participant, to_status: ParticipantStatus, reason: str = ""
+) -> StatusChange:
+    """Move ``participant`` to ``to_status`` inside the caller's transaction.
+
+    Used by :func:`change_status` and by the group services; checks the
+    lifecycle, the reason, and eligibility on admission.
+    """
+    from_status = participant.status
+    if to_status not in TRANSITIONS[from_status]:
+        allowed = ", ".join(sorted(t.value for t in TRANSITIONS[from_status])) or "none"
+        raise DomainError(
+            "illegal_transition",
+            f"A participant cannot go from {from_status.value} to {to_status.value} "
+            f"(allowed: {allowed})",
+            from_status=from_status.value,
+            to_status=to_status.value,
+        )
+    reason = reason.strip()
+    if (to_status in REASON_REQUIRED or from_status == S.NOT_ELIGIBLE) and not reason:
+        raise DomainError(
+            "reason_required", f"Moving to {to_status.value} needs a reason", field="reason"
+        )
+    if to_status == S.ADMITTED and from_status in (S.SCREENED, S.WAITLISTED):
+        problems = ctx.plugins.eligibility_problems(participant)
+        if problems:
+            raise DomainError(
+                "not_eligible",
+                "The participant cannot be admitted: " + "; ".join(problems),
+                problems=problems,
+            )
+    if to_status in (S.WITHDRAWN, S.DROPPED_OUT):
+        for enrolment in ctx.session.scalars(
+            select(Enrolment).where(
+                Enrolment.participant_id == participant.id, Enrolment.ended_at.is_(None)
+            )
+        ):
+            enrolment.ended_at = utcnow()
+            enrolment.end_reason = reason
+    participant.status = to_status
+    change = StatusChange(
+        from_status=from_status, to_status=to_status, changed_by=ctx.actor, reason=reason
+    )
+    participant.history.append(change)
+    ctx.session.flush()
+    record(
+        ctx,
+        AuditAction.TRANSITION,
+        "participant",
+        participant.id,
+        participant_id=participant.id,
+        territory_code=participant.territory_code,
+        from_status=from_status.value,
+        to_status=to_status.value,
+    )
+    ctx.plugins.participant_status_changed(participant, change)
+    return change
+
+
+@use_case
+def change_status(
+    ctx: Context, participant_id: int, to_status: ParticipantStatus | str, reason: str = ""
+) -> Participant:
+    """A coordinator's transition (screen, admit, waitlist, withdraw, ...).
+
+    Enrolment, activation and completion go through the group services, which
+    keep membership and status together.
+    """
+    try:
+        to_status = ParticipantStatus(to_status)
+    except ValueError:
+        raise DomainError(
+            "invalid_value", f"Unknown status {to_status!r}", field="status"
+        ) from None
+    participant = _open_record(ctx, participant_id, for_update=True)
+    if to_status in GROUP_DRIVEN or (participant.status == S.ENROLLED and to_status == S.ADMITTED):
+        raise DomainError(
+            "use_group_action",
+            f"Moving to {to_status.value} happens through the group (enrol, start, conclude)",
+        )
+    apply_transition(ctx, participant, to_status, reason)
+    return participant
+
+
+@use_case
+def transfer(ctx: Context, participant_id: int, to_territory: str, reason: str) -> Participant:
+    """Move a person to another territory hosted by this instance (explicit, audited).
+    Someone in a group must leave it first."""
+    target = ctx.plugins.territory(to_territory).code
+    participant = _open_record(ctx, participant_id, for_update=True)
+    if not reason.strip():
+        raise DomainError("reason_required", "A transfer needs a reason", field="reason")
+    if participant.territory_code == target:
+        raise DomainError("same_territory", f"Participant is already in {target}")
+    if participant.status in (S.ENROLLED, S.ACTIVE):
+        raise DomainError("in_group", "Remove the participant from their group before transfer")
+    source = participant.territory_code
+    ctx.session.add(
+        TerritoryTransfer(
+            participant_id=participant.id,
+            from_territory=source,
+            to_territory=target,
+            transferred_by=ctx.actor,
+            reason=reason.strip(),
+        )
+    )
+    participant.territory_code = target
+    record(
+        ctx,
+        AuditAction.TRANSFER,
+        "participant",
+        participant.id,
+        participant_id=participant.id,
+        territory_code=target,
+        from_territory=source,
+    )
+    return participant

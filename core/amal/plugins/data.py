@@ -1,0 +1,48 @@
+"""Reading a territory plugin's data files (TOML), so that partners and the
+service catalogue can be corrected by the territory without touching code."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+from amal.errors import PluginError
+from amal.plugins.definitions import PartnerDefinition, PartnerRole, ServiceDefinition
+
+
+def _read(path: Path, table: str) -> list[dict[str, str]]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise PluginError(f"Cannot read plugin data file {path}: {exc}") from exc
+    rows = data.get(table)
+    if not isinstance(rows, list):
+        raise PluginError(f"{path}: expected [[{table}]] entries")
+    return rows
+
+
+def load_partners(path: Path) -> list[PartnerDefinition]:
+    """``[[partner]]`` entries with ``name``, ``role`` (a PartnerRole value),
+    optional ``description`` and ``website``."""
+    partners = []
+    for row in _read(path, "partner"):
+        try:
+            partners.append(PartnerDefinition(**{**row, "role": PartnerRole(row["role"])}))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise PluginError(f"{path}: bad partner entry {row!r}: {exc}") from exc
+    return partners
+
+
+def load_services(path: Path) -> list[ServiceDefinition]:
+    """``[[service]]`` entries with ``code``, ``title``, ``programme``, ``url``,
+    optional ``description`` and ``operator``."""
+    services = []
+    for row in _read(path, "service"):
+        try:
+            services.append(ServiceDefinition(**row))
+        except TypeError as exc:
+            raise PluginError(f"{path}: bad service entry {row!r}: {exc}") from exc
+    codes = [s.code for s in services]
+    if len(codes) != len(set(codes)):
+        raise PluginError(f"{path}: service codes must be unique")
+    return services

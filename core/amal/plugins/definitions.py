@@ -1,0 +1,103 @@
+"""The value types that hook implementations return. Plain frozen dataclasses:
+a plugin builds them from code or from its own data files."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+
+class PartnerRole(enum.StrEnum):
+    FUNDER = "funder"
+    CO_FUNDER = "co_funder"
+    LEAD = "lead"  # capofila
+    PARTNER = "partner"
+    TRADE_UNION = "trade_union"
+    EMPLOYMENT_OPERATOR = "employment_operator"  # operatore accreditato ai servizi al lavoro
+    SOCIAL_COOPERATIVE = "social_cooperative"
+    MENTOR = "mentor"
+    INSTITUTION = "institution"
+
+
+@dataclass(frozen=True)
+class TerritoryDefinition:
+    """A territory: the unit of data isolation.
+
+    ``province`` is the ISO 3166-2:IT province code (``MB``, ``LC``); the core
+    derives the holiday calendar from it (national holidays plus the patron saint
+    of the province's capital) unless a plugin adds more through ``amal_holidays``.
+    """
+
+    code: str
+    name: str
+    region: str
+    province: str
+    locale: str = "it"
+
+
+@dataclass(frozen=True)
+class GroupPolicy:
+    """How groups are run in a territory. The defaults are the programme's own."""
+
+    min_size: int = 10
+    max_size: int = 15
+    meetings: int = 16
+    max_meetings: int = 16  # a coordinator may plan up to this many
+    cadence_days: int = 14
+    meeting_minutes: int = 120
+    opening_info_meeting: bool = False  # an info meeting open to all candidates first
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.min_size <= self.max_size:
+            raise ValueError("GroupPolicy needs 1 <= min_size <= max_size")
+        if not 1 <= self.meetings <= self.max_meetings:
+            raise ValueError("GroupPolicy needs 1 <= meetings <= max_meetings")
+        if self.cadence_days < 1 or self.meeting_minutes < 1:
+            raise ValueError("GroupPolicy cadence_days and meeting_minutes must be positive")
+
+
+@dataclass(frozen=True)
+class PartnerDefinition:
+    name: str
+    role: PartnerRole
+    description: str = ""
+    website: str = ""
+
+
+@dataclass(frozen=True)
+class ServiceDefinition:
+    """A service of the regional employment system a participant can be referred to."""
+
+    code: str
+    title: str
+    programme: str  # e.g. "GOL percorso 1", "Dote Unica Lavoro"
+    url: str
+    description: str = ""
+    operator: str = ""  # the accredited operator that delivers it
+
+
+@dataclass(frozen=True)
+class ReportDefinition:
+    """A funder's report: who receives it, for which period, with which figures.
+
+    ``period_kind`` is one of ``quarter``, ``semester``, ``project``, ``custom``;
+    ``min_presence`` is the share of meetings a person must attend to count as
+    having attended.
+    """
+
+    code: str
+    title: str
+    funder: str
+    period_kind: str
+    indicators: tuple[str, ...]
+    formats: tuple[str, ...] = ("csv", "xlsx")
+    min_presence: float = 0.7
+
+
+@dataclass(frozen=True)
+class NavigationEntry:
+    """A link in the staff menu. ``endpoint`` is a Flask endpoint name."""
+
+    endpoint: str
+    label: str
+    roles: tuple[str, ...] = field(default_factory=tuple)  # empty: every staff role

@@ -1,0 +1,233 @@
+"""The AMAL hook specification: the contract between the core and plugins.
+
+This module is the manual for partner IT. A plugin is a module (or object) whose
+functions are decorated with :data:`amal.plugins.hookimpl` and named after the
+hooks below. It is shipped as its own Python distribution and registered under
+the entry-point group ``amal``::
+
+    # pyproject.toml of the plugin
+    [project.entry-points.amal]
+    lecco = "amal_lecco.plugin"
+
+An instance enables it by the entry-point name in its ``amal.toml``
+(``plugins = ["lecco"]``). At start-up the core refuses — with a message that
+names the plugin — a plugin that is enabled but not installed, a function
+marked ``@hookimpl`` whose name is not a hook listed here, and an
+implementation that asks for an argument the hook does not pass. An
+implementation may take any subset of a hook's arguments, in any order.
+
+Hooks that ask about one territory receive its :class:`TerritoryDefinition`.
+One instance can host several territories, so a territory plugin answers only
+for its own codes and returns ``None`` for the others.
+
+Every hook has a default in the core (``amal.plugins.defaults``): a territory
+plugin with nothing but ``amal_territories`` works.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+if TYPE_CHECKING:
+    import click
+    from flask import Blueprint, Flask
+
+    from amal.plugins.definitions import (
+        GroupPolicy,
+        NavigationEntry,
+        PartnerDefinition,
+        ReportDefinition,
+        ServiceDefinition,
+        TerritoryDefinition,
+    )
+
+hookspec = pluggy.HookspecMarker("amal")
+
+
+# --- Territory ------------------------------------------------------------------
+
+
+@hookspec
+def amal_territories() -> list[TerritoryDefinition]:
+    """Return the territories this plugin defines.
+
+    Called once at start-up. Every code must be unique across enabled plugins;
+    the instance's ``territories`` setting picks which of them it hosts.
+
+    Example::
+
+        @hookimpl
+        def amal_territories():
+            return [TerritoryDefinition(code="lecco", name="Lecco - Valmadrera",
+                                        region="Lombardia", province="LC")]
+    """
+
+
+@hookspec
+def amal_holidays(territory: TerritoryDefinition, years: list[int]) -> dict[date, str] | None:
+    """Return extra non-working days for ``territory`` in ``years``.
+
+    Called when a meeting plan is generated. The results of all plugins are
+    merged with the core's calendar (Italian national holidays and the patron
+    saint of the province capital, from the ``holidays`` package). Meetings
+    falling on any of these dates move to the next week's same weekday.
+
+    Example (a town's own patron saint)::
+
+        @hookimpl
+        def amal_holidays(territory, years):
+            if territory.code == "lecco":
+                return {date(y, 8, 4): "Patrono di Valmadrera" for y in years}
+    """
+
+
+# --- Partners, policy, eligibility, services --------------------------------------
+
+
+@hookspec
+def amal_partners(territory: TerritoryDefinition) -> list[PartnerDefinition] | None:
+    """Return the partners of ``territory``'s project (funder, lead, unions...).
+
+    Called when a territory is first set up (``amal init``, ``amal demo``,
+    ``amal territory sync``); the coordinator can then edit them in the database.
+
+    Example::
+
+        @hookimpl
+        def amal_partners(territory):
+            if territory.code == "lecco":
+                return [PartnerDefinition("Comune di Valmadrera", PartnerRole.FUNDER)]
+    """
+
+
+@hookspec(firstresult=True)
+def amal_group_policy(territory: TerritoryDefinition) -> GroupPolicy | None:
+    """Return how groups are run in ``territory``; the first non-None answer wins.
+
+    Called when a group is created (its size bounds and meeting plan are copied
+    from the policy then, so later policy changes do not alter running groups).
+    Default: 10-15 people, 16 meetings every 14 days, 2 hours each.
+
+    Example::
+
+        @hookimpl
+        def amal_group_policy(territory):
+            if territory.code == "monza-brianza":
+                return GroupPolicy(meetings=16, max_meetings=18)
+    """
+
+
+@hookspec
+def amal_eligibility_problems(participant: Any, territory: TerritoryDefinition) -> list[str] | None:
+    """Return the reasons why ``participant`` cannot be admitted (empty: none).
+
+    Called on the ``screened → admitted`` transition, after the core's own
+    checks (consent to processing, adult age, not in work). The reasons of all
+    plugins are collected; any reason blocks admission and is shown to the
+    coordinator. ``participant`` is the :class:`amal.participants.models.Participant`.
+
+    Example::
+
+        @hookimpl
+        def amal_eligibility_problems(participant, territory):
+            if territory.code == "lecco" and not participant.municipality:
+                return ["Comune di residenza mancante"]
+    """
+
+
+@hookspec
+def amal_service_catalogue(territory: TerritoryDefinition) -> list[ServiceDefinition] | None:
+    """Return the regional employment services (Dote Lavoro / GOL) offered in ``territory``.
+
+    Called when a referral is proposed and when the catalogue is shown. Each
+    service carries the address of its public page. Keep it in a data file of
+    the plugin so the territory can correct it without code changes.
+    """
+
+
+@hookspec
+def amal_report_definitions(territory: TerritoryDefinition) -> list[ReportDefinition] | None:
+    """Return the funding reports owed by ``territory`` (funder, period, indicators).
+
+    Called when the reports page or ``amal report`` lists what can be run.
+    """
+
+
+# --- Lifecycle events -------------------------------------------------------------
+
+
+@hookspec
+def amal_participant_status_changed(participant: Any, change: Any) -> None:
+    """Called after a participant's status changed, inside the same transaction.
+
+    ``change`` is the :class:`amal.participants.models.StatusChange` just
+    recorded (``from_status``, ``to_status``, ``reason``, ``changed_by``). Raising
+    an exception aborts the transition: keep slow work (e-mail, HTTP) out of it
+    and queue it instead. Return value is ignored.
+    """
+
+
+@hookspec
+def amal_group_status_changed(group: Any, change: Any) -> None:
+    """Called after a group's status changed (e.g. ``active → concluded``),
+    inside the same transaction. Same rules as ``amal_participant_status_changed``."""
+
+
+# --- Web, CLI, storage -----------------------------------------------------------
+
+
+@hookspec
+def amal_blueprints(app: Flask) -> list[Blueprint] | None:
+    """Return Flask blueprints to register on the staff web app.
+
+    Called once by the app factory. Prefix URLs and template folders with the
+    plugin's name so they cannot clash with the core's.
+    """
+
+
+@hookspec
+def amal_navigation(territory: TerritoryDefinition) -> list[NavigationEntry] | None:
+    """Return menu entries to show to staff of ``territory`` (e.g. a plugin page).
+
+    Called when a staff page is rendered; entries with ``roles`` are shown only
+    to users holding one of them in that territory.
+
+    Example::
+
+        @hookimpl
+        def amal_navigation(territory):
+            if territory.code == "lecco":
+                return [NavigationEntry("amal_lecco.sportello", "Sportello")]
+    """
+
+
+@hookspec
+def amal_cli_commands() -> list[click.Command] | None:
+    """Return click commands to add under ``amal``. Called once at start-up.
+
+    Example::
+
+        @hookimpl
+        def amal_cli_commands():
+            @click.command("lecco-export")
+            def export(): ...
+            return [export]
+    """
+
+
+@hookspec
+def amal_migration_locations() -> list[Path] | None:
+    """Return folders holding this plugin's Alembic revisions.
+
+    Called by every ``amal db`` command (and ``amal init``) to build Alembic's
+    ``version_locations``.
+
+    A plugin with tables keeps its own migration branch: its first revision has
+    ``down_revision = None``, ``branch_labels = ("<plugin>",)`` and
+    ``depends_on = "amal_core"``. ``amal db upgrade`` applies every branch.
+    Models subclass :class:`amal.db.Base` with table names prefixed by the plugin.
+    """

@@ -1,0 +1,1 @@
+"""Referrals to the regional employment services (Dote Lavoro / GOL)."""

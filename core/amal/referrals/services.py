@@ -1,0 +1,116 @@
+"""Referrals to the territory's catalogue of employment services."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from amal.audit.models import AuditAction
+from amal.audit.services import record
+from amal.consent.models import ConsentPurpose
+from amal.consent.services import require_consent
+from amal.errors import DomainError
+from amal.participants.models import Participant
+from amal.referrals.models import Referral, ReferralStatus
+from amal.services import Context, fetch, use_case
+
+R = ReferralStatus
+REFERRAL_TRANSITIONS: dict[ReferralStatus, frozenset[ReferralStatus]] = {
+    R.PROPOSED: frozenset({R.SENT, R.DECLINED}),
+    R.SENT: frozenset({R.ACCEPTED, R.DECLINED}),
+    R.ACCEPTED: frozenset({R.STARTED, R.DECLINED}),
+    R.STARTED: frozenset({R.COMPLETED}),
+    R.COMPLETED: frozenset(),
+    R.DECLINED: frozenset(),
+}
+DATE_FIELD = {
+    R.SENT: "sent_on",
+    R.ACCEPTED: "accepted_on",
+    R.STARTED: "started_on",
+    R.COMPLETED: "completed_on",
+    R.DECLINED: "declined_on",
+}
+
+
+@use_case
+def propose_referral(
+    ctx: Context, participant_id: int, service_code: str, *, notes: str = "", on: date | None = None
+) -> Referral:
+    """Propose a service from the territory's catalogue. Sharing the person's data
+    with employment operators needs their consent."""
+    participant = fetch(ctx, Participant, participant_id)
+    if participant.erased_at is not None:
+        raise DomainError("participant_erased", "This participant was erased")
+    require_consent(ctx.session, participant_id, ConsentPurpose.SHARING)
+    catalogue = {s.code: s for s in ctx.plugins.service_catalogue(participant.territory_code)}
+    service = catalogue.get(service_code)
+    if service is None:
+        raise DomainError(
+            "unknown_service",
+            f"Service {service_code!r} is not in this territory's catalogue",
+            field="service_code",
+        )
+    referral = Referral(
+        participant_id=participant_id,
+        territory_code=participant.territory_code,
+        service_code=service.code,
+        service_title=service.title,
+        service_url=service.url,
+        operator=service.operator,
+        status=R.PROPOSED,
+        proposed_on=on or date.today(),
+        notes=notes,
+        updated_by=ctx.actor,
+    )
+    ctx.session.add(referral)
+    ctx.session.flush()
+    record(
+        ctx,
+        AuditAction.CREATE,
+        "referral",
+        referral.id,
+        participant_id=participant_id,
+        territory_code=participant.territory_code,
+        service=service.code,
+    )
+    return referral
+
+
+@use_case
+def advance_referral(
+    ctx: Context,
+    referral_id: int,
+    to_status: ReferralStatus | str,
+    *,
+    on: date | None = None,
+    notes: str | None = None,
+) -> Referral:
+    referral = fetch(ctx, Referral, referral_id, for_update=True)
+    try:
+        to_status = ReferralStatus(to_status)
+    except ValueError:
+        raise DomainError("invalid_value", f"Unknown status {to_status!r}") from None
+    if to_status not in REFERRAL_TRANSITIONS[referral.status]:
+        raise DomainError(
+            "illegal_transition",
+            f"A referral cannot go from {referral.status.value} to {to_status.value}",
+            from_status=referral.status.value,
+            to_status=to_status.value,
+        )
+    day = on or date.today()
+    if day < referral.proposed_on:
+        raise DomainError("invalid_date", "The date is before the referral was proposed")
+    setattr(referral, DATE_FIELD[to_status], day)
+    referral.status = to_status
+    referral.updated_by = ctx.actor
+    if notes is not None:
+        referral.notes = notes
+    record(
+        ctx,
+        AuditAction.TRANSITION,
+        "referral",
+        referral.id,
+        participant_id=referral.participant_id,
+        territory_code=referral.territory_code,
+        to_status=to_status.value,
+    )
+    return referral

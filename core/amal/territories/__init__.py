@@ -1,0 +1,1 @@
+"""Territories (the unit of isolation) and their partners."""

@@ -1,0 +1,134 @@
+"""pytest fixtures for AMAL and its plugins (registered through the ``pytest11``
+entry point, so a plugin's own test suite gets them by installing ``amal``).
+
+Every database fixture runs twice: on a fresh SQLite file and on a fresh
+PostgreSQL schema. The PostgreSQL leg skips, with the reason, when no server
+answers at ``AMAL_TEST_POSTGRES_URL`` (default: database ``test`` on
+127.0.0.1:5432); set ``AMAL_TEST_REQUIRE_POSTGRES=1`` (CI does) to fail instead.
+
+Override ``amal_plugins`` / ``amal_territories`` in a ``conftest.py`` to choose
+what the test instance enables; by default every installed plugin is enabled.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+
+from amal.app import create_app, state
+from amal.db import Base
+from amal.plugins.manager import installed_entry_points
+from amal.services import Context
+from amal.territories.services import sync_territories
+
+DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+BACKENDS = ("sqlite", "postgresql")
+
+
+def postgres_url() -> str:
+    return os.environ.get("AMAL_TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)
+
+
+def _postgres_problem() -> str | None:
+    try:
+        engine = create_engine(postgres_url())
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        engine.dispose()
+    except ImportError as exc:
+        return f"psycopg is not installed ({exc})"
+    except OperationalError as exc:
+        return f"PostgreSQL unreachable at {make_url(postgres_url()).render_as_string()}: {exc.orig}"
+    return None
+
+
+@pytest.fixture(scope="session")
+def _postgres_available() -> str | None:
+    return _postgres_problem()
+
+
+@pytest.fixture(params=BACKENDS)
+def amal_database_url(
+    request: pytest.FixtureRequest, tmp_path: Path, _postgres_available: str | None
+) -> Iterator[str]:
+    """A clean, empty database for one test: a SQLite file or a PostgreSQL schema."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'amal.sqlite'}"
+        return
+    if _postgres_available:
+        if os.environ.get("AMAL_TEST_REQUIRE_POSTGRES"):
+            pytest.fail(f"PostgreSQL is required here: {_postgres_available}")
+        pytest.skip(_postgres_available)
+    schema = f"t_{uuid.uuid4().hex[:16]}"
+    admin = create_engine(postgres_url(), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = make_url(postgres_url()).update_query_dict({"options": f"-csearch_path={schema}"})
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def amal_plugins() -> list[str]:
+    """Entry-point names the test instance enables (default: all installed)."""
+    return sorted(installed_entry_points())
+
+
+@pytest.fixture
+def amal_territories() -> list[str]:
+    """Territory codes the test instance hosts (default: all its plugins define)."""
+    return []
+
+
+@pytest.fixture
+def empty_app(
+    tmp_path: Path, amal_database_url: str, amal_plugins: list[str], amal_territories: list[str]
+) -> Iterator[Flask]:
+    """An app on an empty database (no tables): for migration tests."""
+    app = create_app(
+        tmp_path,
+        config_overrides={
+            "environment": "testing",
+            "database_url": amal_database_url,
+            "plugins": amal_plugins,
+            "territories": amal_territories,
+            "secret_key": "test-secret",
+        },
+    )
+    yield app
+    state(app).engine.dispose()
+
+
+@pytest.fixture
+def app(empty_app: Flask) -> Flask:
+    """An app whose database has every table and the hosted territories."""
+    amal = state(empty_app)
+    Base.metadata.create_all(amal.engine)
+    with amal.session_factory() as session:
+        sync_territories(session, amal.plugins)
+    return empty_app
+
+
+@pytest.fixture
+def ctx(app: Flask) -> Iterator[Context]:
+    """A service context acting as ``tester`` on the test database."""
+    amal = state(app)
+    with amal.session_factory() as session:
+        yield Context(session=session, actor="tester", plugins=amal.plugins)
+
+
+@pytest.fixture
+def client(app: Flask):  # type: ignore[no-untyped-def]
+    return app.test_client()

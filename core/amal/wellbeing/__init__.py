@@ -1,0 +1,1 @@
+"""Validated wellbeing instruments (WHO-5, Rosenberg), administrations, change."""

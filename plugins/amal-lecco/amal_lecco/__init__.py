@@ -1,0 +1,1 @@
+"""AMAL territory plugin for Lecco: the Valmadrera sportello of the Valoriamo project."""

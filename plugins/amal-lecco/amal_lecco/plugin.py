@@ -1,0 +1,49 @@
+"""Hook implementations for Lecco / Valmadrera (see amal.plugins.hookspecs).
+
+The core's holiday calendar for province LC already adds Lecco's patron saint,
+San Nicolò (6 December).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from amal.plugins import (
+    GroupPolicy,
+    PartnerDefinition,
+    ServiceDefinition,
+    TerritoryDefinition,
+    hookimpl,
+)
+from amal.plugins.data import load_partners, load_services
+
+CODE = "lecco"
+DATA = Path(__file__).parent / "data"
+
+
+@hookimpl
+def amal_territories() -> list[TerritoryDefinition]:
+    return [
+        TerritoryDefinition(
+            code=CODE, name="Lecco - Sportello di Valmadrera", region="Lombardia", province="LC"
+        )
+    ]
+
+
+@hookimpl
+def amal_group_policy(territory: TerritoryDefinition) -> GroupPolicy | None:
+    if territory.code != CODE:
+        return None
+    # An info meeting open to all candidates opens the path; then 16 fortnightly
+    # group meetings, with training meetings added from the group's needs.
+    return GroupPolicy(meetings=16, max_meetings=16, cadence_days=14, opening_info_meeting=True)
+
+
+@hookimpl
+def amal_partners(territory: TerritoryDefinition) -> list[PartnerDefinition] | None:
+    return load_partners(DATA / "partners.toml") if territory.code == CODE else None
+
+
+@hookimpl
+def amal_service_catalogue(territory: TerritoryDefinition) -> list[ServiceDefinition] | None:
+    return load_services(DATA / "services.toml") if territory.code == CODE else None

@@ -1,0 +1,1 @@
+"""AMAL territory plugin for the Provincia di Monza e Brianza pilot."""

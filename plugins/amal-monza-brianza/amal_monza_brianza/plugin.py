@@ -1,0 +1,48 @@
+"""Hook implementations for Monza e Brianza (see amal.plugins.hookspecs).
+
+The holiday calendar needs nothing here: the core's default for province MB
+already adds Monza's patron saint, San Giovanni Battista (24 June).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from amal.plugins import (
+    GroupPolicy,
+    PartnerDefinition,
+    ServiceDefinition,
+    TerritoryDefinition,
+    hookimpl,
+)
+from amal.plugins.data import load_partners, load_services
+
+CODE = "monza-brianza"
+DATA = Path(__file__).parent / "data"
+
+
+@hookimpl
+def amal_territories() -> list[TerritoryDefinition]:
+    return [
+        TerritoryDefinition(
+            code=CODE, name="Provincia di Monza e Brianza", region="Lombardia", province="MB"
+        )
+    ]
+
+
+@hookimpl
+def amal_group_policy(territory: TerritoryDefinition) -> GroupPolicy | None:
+    if territory.code != CODE:
+        return None
+    # Fortnightly meetings; the pilot allowed up to 18 when the coordinator sees fit.
+    return GroupPolicy(min_size=10, max_size=15, meetings=16, max_meetings=18, cadence_days=14)
+
+
+@hookimpl
+def amal_partners(territory: TerritoryDefinition) -> list[PartnerDefinition] | None:
+    return load_partners(DATA / "partners.toml") if territory.code == CODE else None
+
+
+@hookimpl
+def amal_service_catalogue(territory: TerritoryDefinition) -> list[ServiceDefinition] | None:
+    return load_services(DATA / "services.toml") if territory.code == CODE else None
