@@ -36,8 +36,10 @@ format: install
 
 # The suite runs every database test on SQLite and on PostgreSQL
 # (AMAL_TEST_POSTGRES_URL, default: database test on 127.0.0.1:5432).
+# pytest exits 5 when it collected no test: that is a failure too.
 test: lint
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	@$(BIN)/python -m pytest $(PYTEST_ARGS); status=$$?; \
+	if [ $$status -eq 5 ]; then echo "pytest ran no test" >&2; exit 1; fi; exit $$status
 
 clean:
 	rm -rf $(VENV) build *.egg-info core/*.egg-info plugins/*/*.egg-info

@@ -22,6 +22,7 @@ from flask import Flask
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
+from stdnum.it import codicefiscale
 
 from amal.app import create_app, state
 from amal.db import Base
@@ -31,6 +32,11 @@ from amal.territories.services import sync_territories
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 BACKENDS = ("sqlite", "postgresql")
+
+
+def valid_fiscal_code(stem: str) -> str:
+    """A valid codice fiscale from its first 15 characters (adds the check character)."""
+    return stem + codicefiscale.calc_check_digit(stem)
 
 
 def postgres_url() -> str:
