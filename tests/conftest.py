@@ -30,8 +30,12 @@ def person(ctx: Context) -> Callable[..., Participant]:
         n = next(numbers)
         if current_notice(ctx.session, territory) is None:
             publish_notice(ctx, territory, "1.0", "Informativa privacy")
-        fields = {"first_name": f"Nome{n}", "last_name": f"Cognome{n}",
-                  "birth_date": date(1970, 1, 1 + n % 28), **fields}
+        fields = {
+            "first_name": f"Nome{n}",
+            "last_name": f"Cognome{n}",
+            "birth_date": date(1970, 1, 1 + n % 28),
+            **fields,
+        }
         participant = register_candidate(ctx, territory, **fields)
         if consents:
             record_consents(ctx, participant.id, consents)

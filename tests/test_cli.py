@@ -78,8 +78,16 @@ def test_demo_fills_every_state_then_refuses_a_second_load(instance: Path) -> No
     for territory in ("monza-brianza", "lecco"):
         participants = stats[territory]["participants"]
         assert set(participants) == {
-            "candidate", "screened", "admitted", "waitlisted", "not_eligible", "enrolled",
-            "active", "completed", "withdrawn", "dropped_out",
+            "candidate",
+            "screened",
+            "admitted",
+            "waitlisted",
+            "not_eligible",
+            "enrolled",
+            "active",
+            "completed",
+            "withdrawn",
+            "dropped_out",
         }
         assert set(stats[territory]["groups"]) == {"planned", "forming", "active", "concluded"}
         assert stats[territory]["meetings"]["held"] > 10
@@ -89,10 +97,28 @@ def test_demo_fills_every_state_then_refuses_a_second_load(instance: Path) -> No
 
 def test_user_create_refuses_a_weak_password(instance: Path) -> None:
     run(instance, "init", "--generate-password")
-    result = run(instance, "user", "create", "maria", "--territory", "lecco",
-                 "--role", "facilitator", input="short\nshort\n")
+    result = run(
+        instance,
+        "user",
+        "create",
+        "maria",
+        "--territory",
+        "lecco",
+        "--role",
+        "facilitator",
+        input="short\nshort\n",
+    )
     assert result.exit_code == 1
     assert "at least 10 characters" in result.output
-    ok = run(instance, "user", "create", "maria", "--territory", "lecco", "--role",
-             "facilitator", input="long-enough-pw\nlong-enough-pw\n")
+    ok = run(
+        instance,
+        "user",
+        "create",
+        "maria",
+        "--territory",
+        "lecco",
+        "--role",
+        "facilitator",
+        input="long-enough-pw\nlong-enough-pw\n",
+    )
     assert ok.exit_code == 0, ok.output

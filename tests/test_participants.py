@@ -148,11 +148,18 @@ def test_fiscal_code_is_validated_and_normalised(ctx: Context) -> None:
 
 def test_duplicates_by_fiscal_code_even_across_territories(ctx: Context) -> None:
     code = fiscal_code("VRDLGU75C41F704")
-    first = register_candidate(ctx, "monza-brianza", first_name="Luigia", last_name="Verdi",
-                               fiscal_code=code)
+    first = register_candidate(
+        ctx, "monza-brianza", first_name="Luigia", last_name="Verdi", fiscal_code=code
+    )
     with pytest.raises(DomainError, match="in territory monza-brianza \\(use a transfer\\)") as e:
-        register_candidate(ctx, "lecco", first_name="Luigia", last_name="Verdi", fiscal_code=code,
-                           allow_same_name=True)
+        register_candidate(
+            ctx,
+            "lecco",
+            first_name="Luigia",
+            last_name="Verdi",
+            fiscal_code=code,
+            allow_same_name=True,
+        )
     assert e.value.details["duplicate_of"] == first.id
 
 
@@ -161,8 +168,9 @@ def test_duplicates_by_name_and_birth_date_unless_confirmed(ctx: Context) -> Non
     register_candidate(ctx, "lecco", first_name="Anna", last_name="Bianchi", birth_date=born)
     with pytest.raises(DomainError, match="same name and birth date"):
         register_candidate(ctx, "lecco", first_name="ANNA ", last_name="bianchi", birth_date=born)
-    homonym = register_candidate(ctx, "lecco", first_name="Anna", last_name="Bianchi",
-                                 birth_date=born, allow_same_name=True)
+    homonym = register_candidate(
+        ctx, "lecco", first_name="Anna", last_name="Bianchi", birth_date=born, allow_same_name=True
+    )
     assert homonym.id
 
 
@@ -172,8 +180,9 @@ def test_update_refuses_unknown_fields_and_audits_changes(ctx: Context, person) 
         update_participant(ctx, participant.id, status="completed")
     update_participant(ctx, participant.id, phone="333 1234567", sector="logistica")
     entry = ctx.session.scalars(
-        select(AuditEntry).where(AuditEntry.action == AuditAction.UPDATE,
-                                 AuditEntry.participant_id == participant.id)
+        select(AuditEntry).where(
+            AuditEntry.action == AuditAction.UPDATE, AuditEntry.participant_id == participant.id
+        )
     ).one()
     assert entry.details["fields"] == ["phone", "sector"]
 

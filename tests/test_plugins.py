@@ -59,7 +59,8 @@ def test_policy_comes_from_the_territory_plugin_else_defaults() -> None:
         return [TerritoryDefinition("bare", "Bare", "Lombardia", "MI")]
 
     host = PluginHost(
-        ["monza-brianza", "lecco"], extra=[("bare", plugin("bare", amal_territories=amal_territories))]
+        ["monza-brianza", "lecco"],
+        extra=[("bare", plugin("bare", amal_territories=amal_territories))],
     )
     assert host.group_policy("monza-brianza").max_meetings == 18
     assert host.group_policy("lecco").opening_info_meeting is True

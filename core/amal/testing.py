@@ -52,7 +52,9 @@ def _postgres_problem() -> str | None:
     except ImportError as exc:
         return f"psycopg is not installed ({exc})"
     except OperationalError as exc:
-        return f"PostgreSQL unreachable at {make_url(postgres_url()).render_as_string()}: {exc.orig}"
+        return (
+            f"PostgreSQL unreachable at {make_url(postgres_url()).render_as_string()}: {exc.orig}"
+        )
     return None
 
 

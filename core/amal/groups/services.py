@@ -164,6 +164,7 @@ def start_group(ctx: Context, group_id: int, *, override_reason: str = "") -> Gr
     """forming → active; every member becomes active. Below the minimum size only
     with the coordinator's ``override_reason``."""
     group = fetch(ctx, Group, group_id, for_update=True)
+    _refuse_illegal(group, G.ACTIVE)
     current = members(ctx, group.id)
     if len(current) < group.min_size and not override_reason.strip():
         raise DomainError(
@@ -246,7 +247,7 @@ def members(ctx: Context, group_id: int) -> list[Participant]:
     )
 
 
-def _move(ctx: Context, group: Group, to_status: GroupStatus, reason: str) -> None:
+def _refuse_illegal(group: Group, to_status: GroupStatus) -> None:
     if to_status not in GROUP_TRANSITIONS[group.status]:
         raise DomainError(
             "illegal_transition",
@@ -254,6 +255,10 @@ def _move(ctx: Context, group: Group, to_status: GroupStatus, reason: str) -> No
             from_status=group.status.value,
             to_status=to_status.value,
         )
+
+
+def _move(ctx: Context, group: Group, to_status: GroupStatus, reason: str) -> None:
+    _refuse_illegal(group, to_status)
     change = GroupStatusChange(
         from_status=group.status, to_status=to_status, changed_by=ctx.actor, reason=reason
     )

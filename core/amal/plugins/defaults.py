@@ -20,6 +20,6 @@ def amal_group_policy(territory: TerritoryDefinition) -> GroupPolicy:
 def amal_holidays(territory: TerritoryDefinition, years: list[int]) -> dict[date, str]:
     """National holidays plus the patron saint of the province capital, in Italian."""
     calendar = holidays.country_holidays(
-        "IT", subdiv=territory.province, years=years, language="it"
+        "IT", subdiv=territory.province, years=years, language="it_IT"
     )
     return dict(calendar.items())
