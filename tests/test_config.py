@@ -14,7 +14,7 @@ def write_config(folder: Path, body: str) -> Path:
 
 def test_production_refuses_to_start_without_secret(tmp_path: Path) -> None:
     write_config(tmp_path, '[instance]\nplugins = ["lecco"]\n')
-    with pytest.raises(ConfigError, match="No secret key.*amal --instance .* init"):
+    with pytest.raises(ConfigError, match=r"No secret key.*amal --instance .* init"):
         create_app(tmp_path, config_overrides={"environment": "production"})
 
 

@@ -57,8 +57,10 @@ def test_plan_skips_holidays_to_the_next_same_weekday(
 
 @pytest.mark.parametrize(
     ("start", "holiday", "only_in"),
-    [(date(2026, 6, 10), date(2026, 6, 24), "monza-brianza"),  # San Giovanni, Monza
-     (date(2027, 11, 22), date(2027, 12, 6), "lecco")],  # San Nicolò, Lecco
+    [
+        (date(2026, 6, 10), date(2026, 6, 24), "monza-brianza"),  # San Giovanni, Monza
+        (date(2027, 11, 22), date(2027, 12, 6), "lecco"),
+    ],  # San Nicolò, Lecco
 )
 def test_patron_saints_differ_between_territories(ctx, start, holiday, only_in) -> None:
     for territory in ("monza-brianza", "lecco"):
@@ -106,7 +108,7 @@ def started_group(ctx, person, start=date(2026, 1, 13)):  # type: ignore[no-unty
 
 
 def test_register_makes_a_meeting_held_in_one_transaction(ctx: Context, person) -> None:
-    group, members, meetings = started_group(ctx, person)
+    _group, members, meetings = started_group(ctx, person)
     first = meetings[0]
     lines = {m.id: (Presence.PRESENT, None) for m in members}
     lines[members[0].id] = (Presence.ABSENT, 0)
@@ -121,12 +123,14 @@ def test_register_makes_a_meeting_held_in_one_transaction(ctx: Context, person) 
 
 @pytest.mark.parametrize(
     ("line", "code"),
-    [((Presence.PRESENT, "2.5"), "invalid_hours"),  # beyond the 2-hour meeting
-     ((Presence.ABSENT, 2), "invalid_hours"),
-     (("maybe", None), "invalid_value")],
+    [
+        ((Presence.PRESENT, "2.5"), "invalid_hours"),  # beyond the 2-hour meeting
+        ((Presence.ABSENT, 2), "invalid_hours"),
+        (("maybe", None), "invalid_value"),
+    ],
 )
 def test_bad_register_lines_write_nothing(ctx: Context, person, line, code) -> None:
-    group, members, meetings = started_group(ctx, person)
+    _group, members, meetings = started_group(ctx, person)
     lines = {m.id: (Presence.PRESENT, None) for m in members}
     lines[members[-1].id] = line
     with pytest.raises(DomainError) as error:
@@ -137,38 +141,54 @@ def test_bad_register_lines_write_nothing(ctx: Context, person, line, code) -> N
 
 
 def test_register_refuses_outsiders_future_and_cancelled_meetings(ctx, person) -> None:
-    group, members, meetings = started_group(ctx, person, start=date.today() + timedelta(days=3))
+    _group, members, meetings = started_group(ctx, person, start=date.today() + timedelta(days=3))
     outsider = person()
     with pytest.raises(DomainError) as error:
-        record_register(ctx, meetings[0].id, {outsider.id: (Presence.PRESENT, None)},
-                        today=meetings[0].scheduled_on)
+        record_register(
+            ctx,
+            meetings[0].id,
+            {outsider.id: (Presence.PRESENT, None)},
+            today=meetings[0].scheduled_on,
+        )
     assert error.value.code == "not_in_register"
     with pytest.raises(DomainError) as error:
         record_register(ctx, meetings[0].id, {members[0].id: (Presence.PRESENT, None)})
     assert error.value.code == "meeting_in_future"
     cancel_meeting(ctx, meetings[1].id, "Sala inagibile")
     with pytest.raises(DomainError) as error:
-        record_register(ctx, meetings[1].id, {members[0].id: (Presence.PRESENT, None)},
-                        today=meetings[1].scheduled_on)
+        record_register(
+            ctx,
+            meetings[1].id,
+            {members[0].id: (Presence.PRESENT, None)},
+            today=meetings[1].scheduled_on,
+        )
     assert error.value.code == "meeting_cancelled"
 
 
 def test_attendance_rates(ctx: Context, person) -> None:
     group, members, meetings = started_group(ctx, person)
     for index, meeting in enumerate(meetings[:4]):
-        record_register(ctx, meeting.id, {
-            m.id: (Presence.ABSENT if (m is members[0] and index % 2) else Presence.PRESENT, None)
-            for m in members
-        })
+        record_register(
+            ctx,
+            meeting.id,
+            {
+                m.id: (
+                    Presence.ABSENT if (m is members[0] and index % 2) else Presence.PRESENT,
+                    None,
+                )
+                for m in members
+            },
+        )
     rate = participant_attendance(ctx, members[0].id)
     assert (rate.held, rate.present, rate.rate) == (4, 2, 0.5)
     assert group_attendance(ctx, group.id).rate == pytest.approx(38 / 40)
 
 
 def test_reschedule_and_cancel_keep_the_reason(ctx: Context, person) -> None:
-    group, _, meetings = started_group(ctx, person)
-    moved = reschedule(ctx, meetings[3].id, meetings[3].scheduled_on + timedelta(days=1),
-                       "Sciopero dei trasporti")
+    _group, _, meetings = started_group(ctx, person)
+    moved = reschedule(
+        ctx, meetings[3].id, meetings[3].scheduled_on + timedelta(days=1), "Sciopero dei trasporti"
+    )
     assert "Sciopero dei trasporti" in moved.plan_note
     with pytest.raises(DomainError, match="needs a reason"):
         cancel_meeting(ctx, meetings[4].id, " ")
@@ -182,16 +202,30 @@ def test_training_meetings_answer_the_group_needs(ctx: Context, person) -> None:
     group, _, _ = started_group(ctx, person)
     need = add_need(ctx, group.id, "Prepararsi al colloquio")
     with pytest.raises(DomainError) as error:
-        schedule_meeting(ctx, "monza-brianza", MeetingKind.TRAINING, date(2026, 3, 1),
-                         group_id=group.id)
+        schedule_meeting(
+            ctx, "monza-brianza", MeetingKind.TRAINING, date(2026, 3, 1), group_id=group.id
+        )
     assert error.value.code == "needs_required"
-    training = schedule_meeting(ctx, "monza-brianza", MeetingKind.TRAINING, date(2026, 3, 1),
-                                group_id=group.id, need_ids=[need.id], topic=need.topic)
+    training = schedule_meeting(
+        ctx,
+        "monza-brianza",
+        MeetingKind.TRAINING,
+        date(2026, 3, 1),
+        group_id=group.id,
+        need_ids=[need.id],
+        topic=need.topic,
+    )
     assert training.needs == [need]
     other = create_group(ctx, "monza-brianza", "Altro")
     with pytest.raises(DomainError) as error:
-        schedule_meeting(ctx, "monza-brianza", MeetingKind.TRAINING, date(2026, 3, 1),
-                         group_id=other.id, need_ids=[need.id])
+        schedule_meeting(
+            ctx,
+            "monza-brianza",
+            MeetingKind.TRAINING,
+            date(2026, 3, 1),
+            group_id=other.id,
+            need_ids=[need.id],
+        )
     assert error.value.code == "other_group"
 
 

@@ -24,7 +24,6 @@ from amal.plugins.manager import PluginHost
 from amal.services import Context
 from amal.testing import valid_fiscal_code as fiscal_code
 
-
 ILLEGAL = [(a, b) for a in S for b in S if b not in TRANSITIONS[a]]
 
 
