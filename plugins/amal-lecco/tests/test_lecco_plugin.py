@@ -1,0 +1,43 @@
+"""Tests of the Lecco / Valmadrera plugin, on the fixtures shipped by amal.testing."""
+
+from datetime import date, timedelta
+
+import pytest
+
+from amal.groups.services import create_group
+from amal.meetings.models import MeetingKind
+from amal.meetings.services import generate_plan
+from amal.plugins import PartnerRole
+from amal.services import Context
+from amal.territories.models import Partner
+
+
+@pytest.fixture
+def amal_plugins() -> list[str]:
+    return ["lecco"]
+
+
+def test_policy_opens_with_an_info_meeting(ctx: Context) -> None:
+    policy = ctx.plugins.group_policy("lecco")
+    assert policy.opening_info_meeting and policy.meetings == policy.max_meetings == 16
+    group = create_group(ctx, "lecco", "G", start_date=date(2026, 3, 2))
+    plan = generate_plan(ctx, group.id)
+    assert plan[0].kind == MeetingKind.INFO
+    assert sum(m.kind == MeetingKind.GROUP for m in plan) == 16
+    # info meeting, then 16 fortnightly meetings (training meetings come on top,
+    # which is how the project reaches 8-10 months in all)
+    assert plan[1].scheduled_on == date(2026, 3, 16)
+    assert plan[-1].scheduled_on >= date(2026, 3, 16) + timedelta(days=15 * 14)
+
+
+def test_partners(ctx: Context) -> None:
+    roles = {p.name: p.role for p in ctx.session.query(Partner).all()}
+    assert roles["Cooperativa sociale Aeris"] == PartnerRole.MENTOR
+    assert roles["Consorzio Mestieri"] == PartnerRole.EMPLOYMENT_OPERATOR
+    assert "Comune di Valmadrera" in roles and "Cooperativa sociale L'Arcobaleno" in roles
+
+
+def test_san_nicolo_moves_a_meeting(ctx: Context) -> None:
+    group = create_group(ctx, "lecco", "G", start_date=date(2027, 11, 8))
+    dates = [m.scheduled_on for m in generate_plan(ctx, group.id)]
+    assert date(2027, 12, 6) not in dates and date(2027, 12, 13) in dates

@@ -1,0 +1,52 @@
+"""Tests of the Monza e Brianza plugin, on the fixtures shipped by amal.testing."""
+
+from datetime import date
+
+import pytest
+
+from amal.groups.services import create_group
+from amal.meetings.services import generate_plan
+from amal.plugins import PartnerRole
+from amal.services import Context
+from amal.territories.models import Partner
+
+
+@pytest.fixture
+def amal_plugins() -> list[str]:
+    return ["monza-brianza"]
+
+
+def test_territory_and_policy(ctx: Context) -> None:
+    territory = ctx.plugins.territory("monza-brianza")
+    assert (territory.province, territory.region) == ("MB", "Lombardia")
+    policy = ctx.plugins.group_policy("monza-brianza")
+    assert (policy.min_size, policy.max_size, policy.meetings, policy.max_meetings) == (
+        10,
+        15,
+        16,
+        18,
+    )
+
+
+def test_partners_from_the_seeds_are_set_up(ctx: Context) -> None:
+    roles = {p.name: p.role for p in ctx.session.query(Partner).all()}
+    assert roles["Provincia di Monza e Brianza"] == PartnerRole.FUNDER
+    assert roles["Comune di Monza"] == PartnerRole.CO_FUNDER
+    assert roles["AFOL Monza e Brianza"] == PartnerRole.LEAD
+    assert [n for n, r in roles.items() if r == PartnerRole.TRADE_UNION] == [
+        "CGIL Brianza",
+        "CISL Brianza",
+        "UIL Brianza",
+    ]
+
+
+def test_service_catalogue_links_every_service(ctx: Context) -> None:
+    services = ctx.plugins.service_catalogue("monza-brianza")
+    assert {s.code for s in services} >= {"gol-1", "gol-2", "gol-3", "gol-4", "gol-5"}
+    assert all(s.url.startswith("https://") and s.operator for s in services)
+
+
+def test_san_giovanni_moves_a_meeting(ctx: Context) -> None:
+    group = create_group(ctx, "monza-brianza", "G", start_date=date(2026, 6, 10))
+    dates = [m.scheduled_on for m in generate_plan(ctx, group.id)]
+    assert date(2026, 6, 24) not in dates and date(2026, 7, 1) in dates
