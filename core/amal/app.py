@@ -16,6 +16,7 @@ from amal import db
 from amal.config import InstanceConfig, load_config
 from amal.errors import ConfigError
 from amal.plugins.manager import PluginHost
+from amal.reports.engine import check_definitions as check_report_definitions
 from amal.services import Context
 
 
@@ -51,6 +52,7 @@ def create_app(
         secret_key = secrets.token_urlsafe(32)  # development: valid for this process only
 
     plugins = PluginHost(config.plugins, territories=config.territories, extra=extra_plugins)
+    check_report_definitions(plugins)
 
     app = Flask("amal", instance_path=str(config.instance_path), instance_relative_config=True)
     app.config.update(

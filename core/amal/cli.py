@@ -27,6 +27,9 @@ from amal.config import load_config, write_secret_key
 from amal.db import get_session
 from amal.demo import DEMO_PASSWORD, is_empty, load_demo
 from amal.errors import AmalError
+from amal.reports.engine import definitions as report_definitions
+from amal.reports.engine import run_report
+from amal.reports.outputs import render
 from amal.stats import instance_counts
 from amal.territories.services import sync_territories
 
@@ -318,6 +321,51 @@ def stats_command(as_json: bool) -> None:
         for table, per_status in counts.get(territory, {}).items():
             figures = ", ".join(f"{status}={n}" for status, n in per_status.items())
             click.echo(f"  {table}: {figures}")
+
+
+@cli.group("report")
+def report_group() -> None:
+    """Funding reports defined by the territory plugins."""
+
+
+@report_group.command("list")
+@click.argument("territory", required=False)
+def report_list(territory: str | None) -> None:
+    """List the reports of TERRITORY (or of every hosted territory)."""
+    plugins = state(current_app).plugins
+    for code in [territory] if territory else list(plugins.territories):
+        for definition in report_definitions(plugins, code).values():
+            click.echo(
+                f"{code} {definition.code}: {definition.title} ({definition.funder}; "
+                f"{definition.period_kind}; {', '.join(definition.formats)})"
+            )
+
+
+@report_group.command("run")
+@click.argument("territory")
+@click.argument("report")
+@click.option("--period", required=True, help="2026-Q1, 2026-S2, project or 2026-01-01..2026-06-30")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "xlsx", "pdf"]),
+    default="xlsx",
+    show_default=True,
+    help="pdf: attendance registers for signature",
+)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+def report_run(territory: str, report: str, period: str, fmt: str, out: Path) -> None:
+    """Run REPORT of TERRITORY for a period, show rule violations, write the file."""
+    ctx = _ctx()
+    result = run_report(ctx, territory, report, period)
+    content = render(ctx, result, fmt)
+    out.write_bytes(content)
+    click.echo(f"{result.definition.title} - {result.period.label}: {out} ({len(content)} bytes)")
+    for table in result.tables:
+        click.echo(f"  {table.title}: {len(table.rows)} rows")
+    click.echo(f"Rule violations: {len(result.violations)}")
+    for violation in result.violations:
+        click.echo(f"  [{violation.rule}] {violation.message}")
 
 
 def main() -> None:

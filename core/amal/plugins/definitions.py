@@ -80,9 +80,14 @@ class ServiceDefinition:
 class ReportDefinition:
     """A funder's report: who receives it, for which period, with which figures.
 
-    ``period_kind`` is one of ``quarter``, ``semester``, ``project``, ``custom``;
+    ``funder`` names one of the territory's partners. ``period_kind`` is one of
+    ``quarter``, ``semester``, ``project``, ``custom``. ``indicators`` are names
+    from :data:`amal.reports.indicators.INDICATORS`. ``formats`` are ``csv`` and
+    ``xlsx`` (figures) and ``pdf`` (attendance registers for signature, one page
+    per meeting: the only output with names, because signatures need them).
     ``min_presence`` is the share of meetings a person must attend to count as
-    having attended.
+    having attended; ``meeting_kinds`` are the meetings that count for hours and
+    registers.
     """
 
     code: str
@@ -92,6 +97,17 @@ class ReportDefinition:
     indicators: tuple[str, ...]
     formats: tuple[str, ...] = ("csv", "xlsx")
     min_presence: float = 0.7
+    meeting_kinds: tuple[str, ...] = ("group", "training")
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        if self.period_kind not in ("quarter", "semester", "project", "custom"):
+            raise ValueError(f"report {self.code}: unknown period_kind {self.period_kind!r}")
+        unknown = set(self.formats) - {"csv", "xlsx", "pdf"}
+        if unknown:
+            raise ValueError(f"report {self.code}: unknown formats {sorted(unknown)}")
+        if not 0 < self.min_presence <= 1:
+            raise ValueError(f"report {self.code}: min_presence must be in (0, 1]")
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from pathlib import Path
 from amal.plugins import (
     GroupPolicy,
     PartnerDefinition,
+    ReportDefinition,
     ServiceDefinition,
     TerritoryDefinition,
     hookimpl,
@@ -47,3 +48,39 @@ def amal_partners(territory: TerritoryDefinition) -> list[PartnerDefinition] | N
 @hookimpl
 def amal_service_catalogue(territory: TerritoryDefinition) -> list[ServiceDefinition] | None:
     return load_services(DATA / "services.toml") if territory.code == CODE else None
+
+
+@hookimpl
+def amal_report_definitions(territory: TerritoryDefinition) -> list[ReportDefinition] | None:
+    if territory.code != CODE:
+        return None
+    # Valoriamo reports on the sportello's activity by semester and, for the
+    # evaluation, on any range the project asks for: training built on needs,
+    # info meetings and referrals matter more here than hours.
+    return [
+        ReportDefinition(
+            code="valoriamo-semestrale",
+            title="Monitoraggio semestrale dello sportello",
+            funder="Progetto Valoriamo",
+            period_kind="semester",
+            indicators=(
+                "info_meetings",
+                "participants_by_status",
+                "meetings",
+                "training_topics",
+                "attendance_rate",
+                "referrals",
+            ),
+            formats=("csv", "xlsx"),
+        ),
+        ReportDefinition(
+            code="valoriamo-valutazione",
+            title="Valutazione degli esiti",
+            funder="Progetto Valoriamo",
+            period_kind="custom",
+            indicators=("participants_by_group", "min_presence", "wellbeing_change", "outcomes"),
+            formats=("xlsx", "pdf"),
+            min_presence=0.6,
+            meeting_kinds=("group", "training", "info"),
+        ),
+    ]

@@ -11,6 +11,7 @@ from pathlib import Path
 from amal.plugins import (
     GroupPolicy,
     PartnerDefinition,
+    ReportDefinition,
     ServiceDefinition,
     TerritoryDefinition,
     hookimpl,
@@ -46,3 +47,56 @@ def amal_partners(territory: TerritoryDefinition) -> list[PartnerDefinition] | N
 @hookimpl
 def amal_service_catalogue(territory: TerritoryDefinition) -> list[ServiceDefinition] | None:
     return load_services(DATA / "services.toml") if territory.code == CODE else None
+
+
+@hookimpl
+def amal_report_definitions(territory: TerritoryDefinition) -> list[ReportDefinition] | None:
+    if territory.code != CODE:
+        return None
+    return [
+        ReportDefinition(
+            code="provincia-trimestrale",
+            title="Relazione trimestrale di attività",
+            funder="Provincia di Monza e Brianza",
+            period_kind="quarter",
+            indicators=(
+                "participants_by_status",
+                "participants_by_group",
+                "new_enrolments",
+                "groups",
+                "meetings",
+                "hours",
+                "attendance_rate",
+                "min_presence",
+            ),
+            formats=("csv", "xlsx", "pdf"),
+            min_presence=0.7,
+        ),
+        ReportDefinition(
+            code="provincia-finale",
+            title="Relazione finale di progetto",
+            funder="Provincia di Monza e Brianza",
+            period_kind="project",
+            indicators=(
+                "participants_by_status",
+                "groups",
+                "meetings",
+                "hours",
+                "attendance_rate",
+                "min_presence",
+                "wellbeing_change",
+                "referrals",
+                "outcomes",
+            ),
+            formats=("csv", "xlsx", "pdf"),
+            min_presence=0.7,
+        ),
+        ReportDefinition(
+            code="comune-monza-semestrale",
+            title="Sintesi semestrale per il Comune di Monza",
+            funder="Comune di Monza",
+            period_kind="semester",
+            indicators=("participants_by_status", "groups", "meetings", "hours"),
+            formats=("csv", "xlsx"),
+        ),
+    ]

@@ -1,0 +1,1 @@
+"""Funding reports: periods, indicators, rule checks and the files funders receive."""

@@ -1,0 +1,74 @@
+"""Running a funder's report: figures, rule violations and files."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from amal.db import utcnow
+from amal.errors import DomainError, PluginError
+from amal.plugins.definitions import ReportDefinition
+from amal.plugins.manager import PluginHost
+from amal.reports.indicators import INDICATORS, Scope, Table
+from amal.reports.periods import Period, parse_period
+from amal.reports.rules import RULES, Violation
+from amal.services import Context
+
+
+@dataclass(frozen=True)
+class ReportResult:
+    definition: ReportDefinition
+    territory: str
+    territory_name: str
+    period: Period
+    generated_at: datetime
+    tables: list[Table]
+    violations: list[Violation] = field(default_factory=list)
+
+
+def definitions(plugins: PluginHost, territory: str) -> dict[str, ReportDefinition]:
+    return {d.code: d for d in plugins.report_definitions(territory)}
+
+
+def check_definitions(plugins: PluginHost) -> None:
+    """Called at start-up: every report of every hosted territory must name known
+    indicators and one of the territory's partners as funder."""
+    for code in plugins.territories:
+        partners = {p.name for p in plugins.partners(code)}
+        seen: set[str] = set()
+        for definition in plugins.report_definitions(code):
+            where = f"Report {definition.code!r} of territory {code!r}"
+            if definition.code in seen:
+                raise PluginError(f"{where} is defined twice")
+            seen.add(definition.code)
+            unknown = [i for i in definition.indicators if i not in INDICATORS]
+            if unknown:
+                raise PluginError(
+                    f"{where} asks for unknown indicators {unknown}; "
+                    f"known: {', '.join(sorted(INDICATORS))}"
+                )
+            if partners and definition.funder not in partners:
+                raise PluginError(f"{where}: funder {definition.funder!r} is not a partner")
+
+
+def run_report(
+    ctx: Context, territory: str, report_code: str, period_text: str, *, today: date | None = None
+) -> ReportResult:
+    """Compute a report's figures and rule violations for a period (reads only)."""
+    territory_definition = ctx.plugins.territory(territory)
+    available = definitions(ctx.plugins, territory)
+    definition = available.get(report_code)
+    if definition is None:
+        raise DomainError(
+            "unknown_report",
+            f"Territory {territory!r} has no report {report_code!r}; "
+            f"available: {', '.join(sorted(available)) or 'none'}",
+        )
+    today = today or date.today()
+    period = parse_period(period_text, definition.period_kind, today)
+    scope = Scope(ctx.session, territory, period, definition, today)
+    tables = [INDICATORS[name](scope) for name in definition.indicators]
+    violations = [v for check in RULES.values() for v in check(scope)]
+    return ReportResult(
+        definition, territory, territory_definition.name, period, utcnow(), tables, violations
+    )

@@ -1,0 +1,385 @@
+"""The indicators a report definition can ask for.
+
+Each indicator is a function of a :class:`Scope` returning a :class:`Table` of
+aggregates (never names). Each costs a fixed number of queries whatever the
+data size. Labels are Italian: the tables go to Italian funders as they are.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from statistics import mean
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from amal.groups.models import Enrolment, Group, GroupStatus, GroupStatusChange
+from amal.meetings.models import Attendance, Meeting, MeetingKind, MeetingStatus, Presence
+from amal.outcomes.models import Outcome
+from amal.participants.models import Participant, StatusChange
+from amal.plugins.definitions import ReportDefinition
+from amal.referrals.models import Referral
+from amal.reports.periods import Period
+from amal.wellbeing.instruments import INSTRUMENTS
+from amal.wellbeing.models import Administration, Phase
+
+
+@dataclass(frozen=True)
+class Scope:
+    session: Session
+    territory: str
+    period: Period
+    definition: ReportDefinition
+    today: date
+
+
+@dataclass(frozen=True)
+class Table:
+    indicator: str
+    title: str
+    columns: tuple[str, ...]
+    rows: list[tuple[Any, ...]]
+
+
+Indicator = Callable[[Scope], Table]
+INDICATORS: dict[str, Indicator] = {}
+
+
+def indicator(name: str, title: str, *columns: str) -> Callable[[Callable[..., list]], Indicator]:
+    """Register ``fn(scope) -> rows`` as indicator ``name``."""
+
+    def register(fn: Callable[[Scope], list[tuple[Any, ...]]]) -> Indicator:
+        def run(scope: Scope) -> Table:
+            return Table(name, title, columns, fn(scope))
+
+        run.__doc__ = fn.__doc__
+        INDICATORS[name] = run
+        return run
+
+    return register
+
+
+def _territory_people(scope: Scope):  # type: ignore[no-untyped-def]
+    return select(Participant.id).where(Participant.territory_code == scope.territory)
+
+
+def _counted_meetings(scope: Scope, kinds: tuple[str, ...] | None = None):  # type: ignore[no-untyped-def]
+    """Held meetings of the period of the kinds the report counts."""
+    return select(Meeting.id).where(
+        Meeting.territory_code == scope.territory,
+        Meeting.status == MeetingStatus.HELD,
+        Meeting.scheduled_on.between(scope.period.start, scope.period.end),
+        Meeting.kind.in_(kinds or scope.definition.meeting_kinds),
+    )
+
+
+def _share(part: int, whole: int) -> str:
+    return f"{100 * part / whole:.1f}%" if whole else "-"
+
+
+@indicator("participants_by_status", "Partecipanti per stato a fine periodo", "Stato", "Persone")
+def participants_by_status(scope: Scope) -> list[tuple[Any, ...]]:
+    """Each person's status on the last day of the period, from the status history."""
+    last_change = (
+        select(func.max(StatusChange.id))
+        .where(StatusChange.changed_at < scope.period.ends_before)
+        .group_by(StatusChange.participant_id)
+    )
+    rows = scope.session.execute(
+        select(StatusChange.to_status, func.count())
+        .where(
+            StatusChange.id.in_(last_change),
+            StatusChange.participant_id.in_(_territory_people(scope)),
+        )
+        .group_by(StatusChange.to_status)
+        .order_by(StatusChange.to_status)
+    ).all()
+    return [(status.value, n) for status, n in rows]
+
+
+@indicator(
+    "participants_by_group", "Partecipanti per gruppo nel periodo", "Gruppo", "Stato", "Persone"
+)
+def participants_by_group(scope: Scope) -> list[tuple[Any, ...]]:
+    """Members whose membership overlaps the period, per group."""
+    rows = scope.session.execute(
+        select(Group.name, Group.status, func.count(Enrolment.id))
+        .join(Enrolment, Enrolment.group_id == Group.id)
+        .where(
+            Group.territory_code == scope.territory,
+            Enrolment.enrolled_at < scope.period.ends_before,
+            (Enrolment.ended_at.is_(None)) | (Enrolment.ended_at >= scope.period.starts_at),
+        )
+        .group_by(Group.id, Group.name, Group.status)
+        .order_by(Group.name)
+    ).all()
+    return [(name, status.value, n) for name, status, n in rows]
+
+
+@indicator("new_enrolments", "Nuove iscrizioni ai gruppi", "Indicatore", "Valore")
+def new_enrolments(scope: Scope) -> list[tuple[Any, ...]]:
+    n = scope.session.scalar(
+        select(func.count(Enrolment.id))
+        .join(Group, Group.id == Enrolment.group_id)
+        .where(
+            Group.territory_code == scope.territory,
+            Enrolment.enrolled_at >= scope.period.starts_at,
+            Enrolment.enrolled_at < scope.period.ends_before,
+        )
+    )
+    return [("Iscrizioni nel periodo", n or 0)]
+
+
+@indicator("groups", "Gruppi", "Indicatore", "Gruppi")
+def groups(scope: Scope) -> list[tuple[Any, ...]]:
+    """Groups formed, started, concluded and cancelled in the period; active at its end."""
+    moves = dict(
+        scope.session.execute(
+            select(GroupStatusChange.to_status, func.count())
+            .join(Group, Group.id == GroupStatusChange.group_id)
+            .where(
+                Group.territory_code == scope.territory,
+                GroupStatusChange.changed_at >= scope.period.starts_at,
+                GroupStatusChange.changed_at < scope.period.ends_before,
+            )
+            .group_by(GroupStatusChange.to_status)
+        ).all()
+    )
+    return [
+        ("Gruppi in formazione", moves.get(GroupStatus.FORMING, 0)),
+        ("Gruppi avviati", moves.get(GroupStatus.ACTIVE, 0)),
+        ("Gruppi conclusi", moves.get(GroupStatus.CONCLUDED, 0)),
+        ("Gruppi annullati", moves.get(GroupStatus.CANCELLED, 0)),
+    ]
+
+
+@indicator("meetings", "Incontri per tipo e stato", "Tipo", "Previsti", "Svolti", "Annullati")
+def meetings(scope: Scope) -> list[tuple[Any, ...]]:
+    """Meetings scheduled in the period. A meeting counts as held only with a register."""
+    counts: dict[MeetingKind, Counter[MeetingStatus]] = defaultdict(Counter)
+    for kind, status, n in scope.session.execute(
+        select(Meeting.kind, Meeting.status, func.count())
+        .where(
+            Meeting.territory_code == scope.territory,
+            Meeting.scheduled_on.between(scope.period.start, scope.period.end),
+        )
+        .group_by(Meeting.kind, Meeting.status)
+    ):
+        counts[kind][status] = n
+    return [
+        (
+            kind.value,
+            counts[kind][MeetingStatus.PLANNED],
+            counts[kind][MeetingStatus.HELD],
+            counts[kind][MeetingStatus.CANCELLED],
+        )
+        for kind in MeetingKind
+    ]
+
+
+@indicator("hours", "Ore erogate", "Indicatore", "Ore")
+def hours(scope: Scope) -> list[tuple[Any, ...]]:
+    """Facilitation hours (length of held meetings) and hours attended by participants."""
+    minutes = scope.session.scalar(
+        select(func.coalesce(func.sum(Meeting.duration_minutes), 0)).where(
+            Meeting.id.in_(_counted_meetings(scope))
+        )
+    )
+    attended = scope.session.scalar(
+        select(func.coalesce(func.sum(Attendance.hours), 0)).where(
+            Attendance.meeting_id.in_(_counted_meetings(scope))
+        )
+    )
+    return [
+        ("Ore di facilitazione", Decimal(minutes or 0) / 60),
+        ("Ore di presenza dei partecipanti", Decimal(attended or 0)),
+    ]
+
+
+def _register_lines(scope: Scope) -> list[tuple[int, Presence]]:
+    rows = scope.session.execute(
+        select(Attendance.participant_id, Attendance.presence).where(
+            Attendance.meeting_id.in_(_counted_meetings(scope, ("group",)))
+        )
+    )
+    return [(participant_id, presence) for participant_id, presence in rows]
+
+
+@indicator("attendance_rate", "Tasso di presenza agli incontri di gruppo", "Indicatore", "Valore")
+def attendance_rate(scope: Scope) -> list[tuple[Any, ...]]:
+    lines = Counter(presence for _, presence in _register_lines(scope))
+    total = sum(lines.values())
+    return [
+        ("Righe di registro", total),
+        ("Presenze", lines[Presence.PRESENT]),
+        ("Assenze giustificate", lines[Presence.JUSTIFIED]),
+        ("Assenze", lines[Presence.ABSENT]),
+        ("Tasso di presenza", _share(lines[Presence.PRESENT], total)),
+    ]
+
+
+@indicator("min_presence", "Persone con la presenza minima", "Indicatore", "Valore")
+def min_presence(scope: Scope) -> list[tuple[Any, ...]]:
+    """People present at no less than the report's ``min_presence`` share of the
+    group meetings of the period they had a register line for."""
+    present: Counter[int] = Counter()
+    expected: Counter[int] = Counter()
+    for participant_id, presence in _register_lines(scope):
+        expected[participant_id] += 1
+        present[participant_id] += presence == Presence.PRESENT
+    threshold = scope.definition.min_presence
+    reaching = sum(1 for pid, n in expected.items() if present[pid] / n >= threshold)
+    return [
+        ("Soglia di presenza", f"{threshold:.0%}"),
+        ("Persone con registro nel periodo", len(expected)),
+        ("Persone che raggiungono la soglia", reaching),
+        ("Quota", _share(reaching, len(expected))),
+    ]
+
+
+@indicator(
+    "wellbeing_change",
+    "Variazione del benessere (ingresso - ultima rilevazione)",
+    "Strumento",
+    "Persone",
+    "Media ingresso",
+    "Media ultima",
+    "Variazione media",
+    "Migliorati",
+    "Quota migliorati",
+    "Sotto soglia all'ingresso",
+    "Sotto soglia ora",
+)
+def wellbeing_change(scope: Scope) -> list[tuple[Any, ...]]:
+    """Per instrument: people with an entry and a later score by the period's end;
+    improved = a rise of at least the instrument's meaningful change (10 for WHO-5)."""
+    scores: dict[tuple[str, int], dict[Phase, int]] = defaultdict(dict)
+    for instrument, participant_id, phase, score in scope.session.execute(
+        select(
+            Administration.instrument,
+            Administration.participant_id,
+            Administration.phase,
+            Administration.score,
+        ).where(
+            Administration.participant_id.in_(_territory_people(scope)),
+            Administration.administered_on <= scope.period.end,
+        )
+    ):
+        scores[(instrument, participant_id)][phase] = score
+    rows = []
+    for code, scale in INSTRUMENTS.items():
+        pairs = []
+        for (instrument, _), phases in scores.items():
+            later = phases.get(Phase.END, phases.get(Phase.MIDWAY))
+            if instrument == code and Phase.ENTRY in phases and later is not None:
+                pairs.append((phases[Phase.ENTRY], later))
+        improved = sum(1 for entry, later in pairs if later - entry >= scale.meaningful_change)
+        rows.append(
+            (
+                scale.name,
+                len(pairs),
+                round(mean(e for e, _ in pairs), 1) if pairs else "-",
+                round(mean(latest for _, latest in pairs), 1) if pairs else "-",
+                round(mean(latest - e for e, latest in pairs), 1) if pairs else "-",
+                improved,
+                _share(improved, len(pairs)),
+                sum(scale.is_low(e) for e, _ in pairs),
+                sum(scale.is_low(x) for _, x in pairs),
+            )
+        )
+    return rows
+
+
+@indicator(
+    "referrals",
+    "Invii ai servizi per il lavoro (proposti nel periodo)",
+    "Servizio",
+    "Stato",
+    "Invii",
+)
+def referrals(scope: Scope) -> list[tuple[Any, ...]]:
+    rows = scope.session.execute(
+        select(Referral.service_title, Referral.status, func.count())
+        .where(
+            Referral.territory_code == scope.territory,
+            Referral.proposed_on.between(scope.period.start, scope.period.end),
+        )
+        .group_by(Referral.service_title, Referral.status)
+        .order_by(Referral.service_title, Referral.status)
+    ).all()
+    return [(title, status.value, n) for title, status, n in rows]
+
+
+@indicator(
+    "outcomes",
+    "Esiti occupazionali registrati nel periodo",
+    "Momento",
+    "Situazione",
+    "Contratto",
+    "Persone",
+)
+def outcomes(scope: Scope) -> list[tuple[Any, ...]]:
+    rows = scope.session.execute(
+        select(Outcome.moment, Outcome.situation, Outcome.contract_type, func.count())
+        .where(
+            Outcome.participant_id.in_(_territory_people(scope)),
+            Outcome.recorded_on.between(scope.period.start, scope.period.end),
+        )
+        .group_by(Outcome.moment, Outcome.situation, Outcome.contract_type)
+        .order_by(Outcome.moment, Outcome.situation, Outcome.contract_type)
+    ).all()
+    return [(m.value, s.value, c.value if c else "-", n) for m, s, c, n in rows]
+
+
+@indicator(
+    "training_topics",
+    "Incontri formativi sui bisogni dei gruppi",
+    "Data",
+    "Gruppo",
+    "Tema",
+    "Stato",
+    "Presenti",
+)
+def training_topics(scope: Scope) -> list[tuple[Any, ...]]:
+    present = (
+        select(func.count(Attendance.id))
+        .where(Attendance.meeting_id == Meeting.id, Attendance.presence == Presence.PRESENT)
+        .correlate(Meeting)
+        .scalar_subquery()
+    )
+    rows = scope.session.execute(
+        select(Meeting.scheduled_on, Group.name, Meeting.topic, Meeting.status, present)
+        .outerjoin(Group, Group.id == Meeting.group_id)
+        .where(
+            Meeting.territory_code == scope.territory,
+            Meeting.kind == MeetingKind.TRAINING,
+            Meeting.scheduled_on.between(scope.period.start, scope.period.end),
+        )
+        .order_by(Meeting.scheduled_on)
+    ).all()
+    return [(f"{d:%d/%m/%Y}", g or "-", t, s.value, n) for d, g, t, s, n in rows]
+
+
+@indicator("info_meetings", "Incontri informativi aperti ai candidati", "Data", "Stato", "Presenti")
+def info_meetings(scope: Scope) -> list[tuple[Any, ...]]:
+    present = (
+        select(func.count(Attendance.id))
+        .where(Attendance.meeting_id == Meeting.id, Attendance.presence == Presence.PRESENT)
+        .correlate(Meeting)
+        .scalar_subquery()
+    )
+    rows = scope.session.execute(
+        select(Meeting.scheduled_on, Meeting.status, present)
+        .where(
+            Meeting.territory_code == scope.territory,
+            Meeting.kind == MeetingKind.INFO,
+            Meeting.scheduled_on.between(scope.period.start, scope.period.end),
+        )
+        .order_by(Meeting.scheduled_on)
+    ).all()
+    return [(f"{d:%d/%m/%Y}", s.value, n) for d, s, n in rows]

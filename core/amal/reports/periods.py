@@ -1,0 +1,70 @@
+"""Reporting periods as funders name them: 2026-Q1, 2026-S2, project, a date range."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from amal.errors import DomainError
+
+ITALY = ZoneInfo("Europe/Rome")
+PROJECT_START = date(2000, 1, 1)
+PERIOD_KINDS = ("quarter", "semester", "project", "custom")
+FORMATS = {
+    "quarter": "YYYY-Qn, e.g. 2026-Q1",
+    "semester": "YYYY-Sn, e.g. 2026-S2",
+    "project": "'project' (everything up to today)",
+    "custom": "YYYY-MM-DD..YYYY-MM-DD",
+}
+
+
+@dataclass(frozen=True)
+class Period:
+    start: date
+    end: date  # inclusive
+    label: str
+
+    @property
+    def starts_at(self) -> datetime:
+        """The first instant of the period, Italian time, as UTC."""
+        return datetime.combine(self.start, time.min, ITALY).astimezone(UTC)
+
+    @property
+    def ends_before(self) -> datetime:
+        """The first instant after the period, Italian time, as UTC."""
+        return datetime.combine(self.end + timedelta(days=1), time.min, ITALY).astimezone(UTC)
+
+
+def parse_period(text: str, kind: str, today: date | None = None) -> Period:
+    """Read ``text`` as a period of ``kind``; a clear error says the expected form."""
+    text = text.strip()
+    today = today or date.today()
+    if kind == "quarter" and (m := re.fullmatch(r"(\d{4})-Q([1-4])", text, re.I)):
+        year, n = int(m[1]), int(m[2])
+        start = date(year, 3 * n - 2, 1)
+        return Period(start, _month_end(year, 3 * n), f"{year} trimestre {n}")
+    if kind == "semester" and (m := re.fullmatch(r"(\d{4})-[SH]([12])", text, re.I)):
+        year, n = int(m[1]), int(m[2])
+        return Period(date(year, 6 * n - 5, 1), _month_end(year, 6 * n), f"{year} semestre {n}")
+    if kind == "project" and text.lower() in {"project", "progetto"}:
+        return Period(PROJECT_START, today, f"intero progetto al {today:%d/%m/%Y}")
+    if kind == "custom" and (m := re.fullmatch(r"(\S+)\.\.(\S+)", text)):
+        try:
+            start, end = date.fromisoformat(m[1]), date.fromisoformat(m[2])
+        except ValueError as exc:
+            raise DomainError("invalid_period", f"Invalid date in {text!r}: {exc}") from None
+        if end < start:
+            raise DomainError("invalid_period", f"The period {text!r} ends before it starts")
+        return Period(start, end, f"dal {start:%d/%m/%Y} al {end:%d/%m/%Y}")
+    if kind not in FORMATS:
+        raise DomainError("invalid_period", f"Unknown period kind {kind!r}")
+    raise DomainError(
+        "invalid_period", f"This report covers a {kind}: write the period as {FORMATS[kind]}"
+    )
+
+
+def _month_end(year: int, month: int) -> date:
+    first_next = date(year + month // 12, month % 12 + 1, 1)
+    return first_next - timedelta(days=1)

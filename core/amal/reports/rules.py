@@ -1,0 +1,149 @@
+"""Rule checks run with every report: what the coordinator must fix before
+the funder sees the figures. Each names the record to fix."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from amal.consent.models import Consent, ConsentPurpose
+from amal.groups.models import Enrolment, Group, GroupStatus
+from amal.meetings.models import Attendance, Meeting, MeetingStatus
+from amal.participants.models import Participant, ParticipantStatus
+from amal.reports.indicators import Scope
+
+
+@dataclass(frozen=True)
+class Violation:
+    rule: str
+    message: str
+    entity: str  # "meeting", "participant", "group", "attendance"
+    entity_id: int
+
+
+Rule = Callable[[Scope], list[Violation]]
+RULES: dict[str, Rule] = {}
+
+
+def rule(name: str) -> Callable[[Rule], Rule]:
+    def register(fn: Rule) -> Rule:
+        RULES[name] = fn
+        return fn
+
+    return register
+
+
+@rule("meeting_without_register")
+def meeting_without_register(scope: Scope) -> list[Violation]:
+    """A meeting of the period that took place (date passed, not cancelled) has no
+    register: it does not count as held until one is recorded."""
+    rows = scope.session.execute(
+        select(Meeting.id, Meeting.scheduled_on, Meeting.kind, Group.name)
+        .outerjoin(Group, Group.id == Meeting.group_id)
+        .where(
+            Meeting.territory_code == scope.territory,
+            Meeting.status == MeetingStatus.PLANNED,
+            Meeting.scheduled_on.between(scope.period.start, scope.period.end),
+            Meeting.scheduled_on < scope.today,
+        )
+        .order_by(Meeting.scheduled_on)
+    ).all()
+    return [
+        Violation(
+            "meeting_without_register",
+            f"Incontro {kind.value} del {day:%d/%m/%Y}"
+            f"{f' ({group})' if group else ''} senza registro presenze",
+            "meeting",
+            meeting_id,
+        )
+        for meeting_id, day, kind, group in rows
+    ]
+
+
+@rule("participant_without_consent")
+def participant_without_consent(scope: Scope) -> list[Violation]:
+    """Someone past intake has no active consent to the processing of their data."""
+    consenting = select(Consent.participant_id).where(
+        Consent.purpose == ConsentPurpose.PROCESSING, Consent.withdrawn_at.is_(None)
+    )
+    rows = scope.session.execute(
+        select(Participant.id, Participant.status)
+        .where(
+            Participant.territory_code == scope.territory,
+            Participant.status != ParticipantStatus.CANDIDATE,
+            Participant.erased_at.is_(None),
+            Participant.id.not_in(consenting),
+        )
+        .order_by(Participant.id)
+    ).all()
+    return [
+        Violation(
+            "participant_without_consent",
+            f"Partecipante n. {pid} ({status.value}) senza consenso al trattamento dei dati",
+            "participant",
+            pid,
+        )
+        for pid, status in rows
+    ]
+
+
+@rule("group_below_minimum")
+def group_below_minimum(scope: Scope) -> list[Violation]:
+    """An active group has fewer members than its minimum size."""
+    members = (
+        select(func.count(Enrolment.id))
+        .where(Enrolment.group_id == Group.id, Enrolment.ended_at.is_(None))
+        .correlate(Group)
+        .scalar_subquery()
+    )
+    rows = scope.session.execute(
+        select(Group.id, Group.name, Group.min_size, members)
+        .where(
+            Group.territory_code == scope.territory,
+            Group.status == GroupStatus.ACTIVE,
+            members < Group.min_size,
+        )
+        .order_by(Group.name)
+    ).all()
+    return [
+        Violation(
+            "group_below_minimum",
+            f"Il gruppo {name} ha {n} partecipanti, meno del minimo di {minimum}",
+            "group",
+            gid,
+        )
+        for gid, name, minimum, n in rows
+    ]
+
+
+@rule("register_hours_beyond_length")
+def register_hours_beyond_length(scope: Scope) -> list[Violation]:
+    """A register line records more hours than the meeting lasted."""
+    rows = scope.session.execute(
+        select(
+            Attendance.id,
+            Meeting.id,
+            Meeting.scheduled_on,
+            Attendance.hours,
+            Meeting.duration_minutes,
+        )
+        .join(Meeting, Meeting.id == Attendance.meeting_id)
+        .where(
+            Meeting.territory_code == scope.territory,
+            Meeting.scheduled_on.between(scope.period.start, scope.period.end),
+            Attendance.hours * 60 > Meeting.duration_minutes,
+        )
+        .order_by(Meeting.scheduled_on)
+    ).all()
+    return [
+        Violation(
+            "register_hours_beyond_length",
+            f"Registro del {day:%d/%m/%Y}: {hours} ore registrate, l'incontro è durato "
+            f"{minutes / 60:g} ore",
+            "meeting",
+            meeting_id,
+        )
+        for _, meeting_id, day, hours, minutes in rows
+    ]
