@@ -15,7 +15,7 @@ PLUGINS := $(wildcard plugins/*/pyproject.toml)
 # Installed once, again when a pyproject changes.
 $(BIN)/.installed: pyproject.toml $(PLUGINS)
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet --upgrade pip setuptools
 	$(BIN)/python -m pip install --quiet -e '.[test]' $(patsubst %,-e %,$(dir $(PLUGINS)))
 	touch $@
 

@@ -30,6 +30,7 @@ from amal.errors import AmalError
 from amal.reports.engine import definitions as report_definitions
 from amal.reports.engine import run_report
 from amal.reports.outputs import render
+from amal.scaffold import NewTerritory, scaffold
 from amal.stats import instance_counts
 from amal.territories.services import sync_territories
 
@@ -306,6 +307,29 @@ def demo_command(if_empty: bool, seed: int) -> None:
         click.echo(f"{code}: {n} demo participants")
     click.echo(f"Demo staff accounts (facilitators) use the password {DEMO_PASSWORD!r}.")
     click.get_current_context().invoke(stats_command)
+
+
+@territory_group.command("new", with_appcontext=False)
+@click.argument("code")
+@click.option("--name", required=True, help='e.g. "Provincia di Bergamo"')
+@click.option("--province", required=True, help="ISO province code, e.g. BG")
+@click.option("--region", default="Lombardia", show_default=True)
+@click.option(
+    "--root",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=".",
+    show_default=True,
+    help="Repository root holding plugins/ and territories/.",
+)
+def territory_new(code: str, name: str, province: str, region: str, root: Path) -> None:
+    """Scaffold a territory: plugin distribution in plugins/ and instance in territories/."""
+    territory = NewTerritory(code=code, name=name, province=province.upper(), region=region)
+    for path in scaffold(territory, root):
+        click.echo(f"created {path}")
+    click.echo(
+        f"\nNext: pip install -e {root / 'plugins' / territory.distribution_folder}, edit its "
+        f"data files, then: amal --instance {root / 'territories' / code} init"
+    )
 
 
 @cli.command("stats")
