@@ -56,4 +56,10 @@ def script_heads(app: Flask) -> set[str]:
 
 
 def is_up_to_date(app: Flask) -> bool:
-    return current_heads(app) == script_heads(app)
+    """Every branch head is applied. A plugin revision that depends on the core
+    stands for the core's head too, so compare against everything applied
+    (down revisions and dependencies), not just the recorded heads."""
+    script = ScriptDirectory.from_config(alembic_config(app))
+    current = tuple(current_heads(app))
+    applied = {r.revision for r in script.iterate_revisions(current, "base")} if current else set()
+    return set(script.get_heads()) <= applied
