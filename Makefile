@@ -10,7 +10,7 @@ BIN := $(VENV)/bin
 AMAL := AMAL_ENV=development $(BIN)/amal --instance $(INSTANCE)
 PLUGINS := $(wildcard plugins/*/pyproject.toml)
 
-.PHONY: install run test lint format clean
+.PHONY: install run test lint format translations clean
 
 # Installed once, again when a pyproject changes.
 $(BIN)/.installed: pyproject.toml $(PLUGINS)
@@ -40,6 +40,13 @@ format: install
 test: lint
 	@$(BIN)/python -m pytest $(PYTEST_ARGS); status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest ran no test" >&2; exit 1; fi; exit $$status
+
+# Re-extract visible strings, merge them into the Italian catalogue, compile it.
+translations: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --omit-header \
+		-o core/amal/translations/messages.pot .
+	$(BIN)/pybabel update -i core/amal/translations/messages.pot -d core/amal/translations -l it
+	$(BIN)/pybabel compile -d core/amal/translations -l it
 
 clean:
 	rm -rf $(VENV) build *.egg-info core/*.egg-info plugins/*/*.egg-info

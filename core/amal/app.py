@@ -74,9 +74,9 @@ def create_app(
     app.jinja_env.add_extension("jinja2.ext.i18n")
     app.jinja_env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
 
-    from amal.web import bp as web_bp
+    from amal.web.blueprints import register_web
 
-    app.register_blueprint(web_bp)
+    register_web(app)
     for blueprint in plugins.manager.hook.amal_blueprints(app=app):
         for bp in blueprint or []:
             app.register_blueprint(bp)

@@ -1,7 +1,7 @@
 """Imports every core model so that ``Base.metadata`` is complete (Alembic,
 ``create_all``, relationship resolution by name)."""
 
-from amal.accounts.models import Role, TerritoryRole, User
+from amal.accounts.models import LoginAttempt, Role, TerritoryRole, User
 from amal.audit.models import AuditAction, AuditEntry
 from amal.consent.models import Consent, ConsentPurpose, PrivacyNotice
 from amal.db import Base
@@ -31,6 +31,7 @@ __all__ = [
     "GroupNeed",
     "GroupStatus",
     "GroupStatusChange",
+    "LoginAttempt",
     "Meeting",
     "MeetingKind",
     "MeetingStatus",

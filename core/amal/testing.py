@@ -12,7 +12,9 @@ what the test instance enables; by default every installed plugin is enabled.
 
 from __future__ import annotations
 
+import itertools
 import os
+import re
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -140,3 +142,54 @@ def ctx(app: Flask) -> Iterator[Context]:
 @pytest.fixture
 def client(app: Flask):  # type: ignore[no-untyped-def]
     return app.test_client()
+
+
+TEST_PASSWORD = "test-password-123"
+
+
+def csrf_token(client, path: str = "/login") -> str:  # type: ignore[no-untyped-def]
+    """The CSRF token of a form page, read as a browser would."""
+    page = client.get(path).get_data(as_text=True)
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page) or re.search(
+        r'name="csrf_token" value="([^"]+)"', page
+    )
+    assert match, f"no CSRF token on {path}"
+    return match[1]
+
+
+@pytest.fixture
+def login(app: Flask, client):  # type: ignore[no-untyped-def]
+    """``login(role, territory)`` creates a user with that role and logs the test
+    client in through the login form. Returns the user."""
+    from amal.accounts.models import Role
+    from amal.accounts.services import create_user
+
+    created = itertools.count(1)
+
+    def do(
+        role: str | None = "coordinator", territory: str | None = None, *, is_admin: bool = False
+    ):  # type: ignore[no-untyped-def]
+        amal = state(app)
+        code = territory or next(iter(amal.plugins.territories))
+        with amal.session_factory() as session:
+            user = create_user(
+                Context(session, "tester", amal.plugins),
+                f"{role or 'admin'}-{code}-{next(created)}",
+                TEST_PASSWORD,
+                display_name=f"Test {role}",
+                is_admin=is_admin,
+                roles=[(code, Role(role))] if role else [],
+            )
+        client.post("/logout", data={"csrf_token": csrf_token(client)})
+        response = client.post(
+            "/login",
+            data={
+                "username": user.username,
+                "password": TEST_PASSWORD,
+                "csrf_token": csrf_token(client),
+            },
+        )
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return user
+
+    return do

@@ -3,6 +3,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
+from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -18,7 +19,7 @@ class Role(enum.StrEnum):
     REGIONAL_VIEWER = "regional_viewer"
 
 
-class User(Base):
+class User(UserMixin, Base):
     __tablename__ = "user_account"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -57,3 +58,15 @@ class TerritoryRole(Base):
     role: Mapped[Role] = mapped_column(enum_type(Role))
 
     user: Mapped[User] = relationship(back_populates="roles")
+
+
+class LoginAttempt(Base):
+    """Failed and successful logins, for throttling and for the audit trail."""
+
+    __tablename__ = "login_attempt"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), index=True)
+    remote_addr: Mapped[str] = mapped_column(String(64), default="")
+    succeeded: Mapped[bool] = mapped_column(default=False)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

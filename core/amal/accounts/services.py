@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from datetime import timedelta
 
-from amal.accounts.models import Role, TerritoryRole, User
+from sqlalchemy import func, select
+
+from amal.accounts.models import LoginAttempt, Role, TerritoryRole, User
+from amal.db import utcnow
 from amal.errors import DomainError
 from amal.services import Context, use_case
 
 MIN_PASSWORD_LENGTH = 10
+# After this many failures for one username within the window, logins wait.
+MAX_FAILURES = 5
+THROTTLE_WINDOW = timedelta(minutes=15)
 
 
 @use_case
@@ -42,3 +48,47 @@ def create_user(
     ctx.session.add(user)
     ctx.session.flush()
     return user
+
+
+def authenticate(ctx: Context, username: str, password: str, remote_addr: str = "") -> User:
+    """Check a login. Refuses (``too_many_attempts``) after repeated failures for
+    the same username, whatever the password, until the window has passed."""
+    username = username.strip()
+    since = utcnow() - THROTTLE_WINDOW
+    failures = (
+        ctx.session.scalar(
+            select(func.count(LoginAttempt.id)).where(
+                LoginAttempt.username == username,
+                LoginAttempt.succeeded.is_(False),
+                LoginAttempt.at >= since,
+            )
+        )
+        or 0
+    )
+    if failures >= MAX_FAILURES:
+        raise DomainError("too_many_attempts", "Too many failed logins: try again later")
+    user = ctx.session.scalar(select(User).where(User.username == username))
+    ok = user is not None and user.is_active and user.check_password(password)
+    ctx.session.add(
+        LoginAttempt(username=username[:80], remote_addr=remote_addr[:64], succeeded=ok)
+    )
+    ctx.session.commit()
+    if not ok:
+        raise DomainError("invalid_credentials", "Wrong username or password")
+    return user
+
+
+@use_case
+def change_password(ctx: Context, user_id: int, current: str, new: str) -> None:
+    user = ctx.session.get(User, user_id)
+    if user is None or not user.check_password(current):
+        raise DomainError(
+            "invalid_credentials", "The current password is wrong", field="current_password"
+        )
+    if len(new) < MIN_PASSWORD_LENGTH:
+        raise DomainError(
+            "weak_password",
+            f"The password needs at least {MIN_PASSWORD_LENGTH} characters",
+            field="new_password",
+        )
+    user.set_password(new)

@@ -404,3 +404,24 @@ def transfer(ctx: Context, participant_id: int, to_territory: str, reason: str) 
         from_territory=source,
     )
     return participant
+
+
+@use_case
+def intake(
+    ctx: Context, territory_code: str, consents: Sequence[Any], **fields: Any
+) -> Participant:
+    """Register a candidate and the consents they gave, in one transaction.
+    Consent to processing is required: nothing is recorded without it."""
+    from amal.consent.models import ConsentPurpose
+    from amal.consent.services import record_consents
+
+    purposes = [ConsentPurpose(p) for p in consents]
+    if ConsentPurpose.PROCESSING not in purposes:
+        raise DomainError(
+            "consent_required",
+            "Consent to the processing of personal data is required",
+            field="consents",
+        )
+    participant = register_candidate(ctx, territory_code, **fields)
+    record_consents(ctx, participant.id, purposes)
+    return participant

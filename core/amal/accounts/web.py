@@ -1,0 +1,154 @@
+"""Login, logout, password change, and the instance admin's user pages."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+from wtforms import BooleanField, PasswordField, SelectField, SelectMultipleField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length
+
+from amal.accounts.models import Role, User
+from amal.accounts.services import (
+    MIN_PASSWORD_LENGTH,
+    authenticate,
+    change_password,
+    create_user,
+)
+from amal.errors import DomainError
+from amal.web.context import web_context
+
+bp = Blueprint("accounts", __name__)
+
+ROLE_LABELS = {
+    Role.COORDINATOR: _l("Coordinator"),
+    Role.INTAKE_OPERATOR: _l("Intake operator"),
+    Role.FACILITATOR: _l("Facilitator"),
+    Role.FUNDER_VIEWER: _l("Funder viewer"),
+    Role.REGIONAL_VIEWER: _l("Regional viewer"),
+}
+
+
+class LoginForm(FlaskForm):
+    username = StringField(_l("Username"), validators=[DataRequired()])
+    password = PasswordField(_l("Password"), validators=[DataRequired()])
+
+
+class PasswordForm(FlaskForm):
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
+    new_password = PasswordField(
+        _l("New password"), validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH)]
+    )
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[EqualTo("new_password", message=_l("The passwords differ"))],
+    )
+
+
+class UserForm(FlaskForm):
+    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=80)])
+    display_name = StringField(_l("Full name"), validators=[Length(max=200)])
+    password = PasswordField(
+        _l("Password"), validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH)]
+    )
+    role = SelectField(_l("Role"), choices=[(r.value, ROLE_LABELS[r]) for r in Role])
+    territories = SelectMultipleField(_l("Territories"))
+    is_admin = BooleanField(_l("Instance admin"))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():  # type: ignore[no-untyped-def]
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = authenticate(
+                web_context(), form.username.data, form.password.data, request.remote_addr or ""
+            )
+        except DomainError as error:
+            if error.code == "too_many_attempts":
+                form.username.errors.append(_("Too many failed attempts: wait 15 minutes."))
+                status = 429
+            else:
+                form.password.errors.append(_("Wrong username or password."))
+                status = 401
+        else:
+            # A fresh session on login: nothing set before authentication survives.
+            session.clear()
+            login_user(user)
+            return redirect(_safe_next(request.args.get("next")) or url_for("core.home"))
+    return render_template("accounts/login.html", form=form), status
+
+
+def _safe_next(target: str | None) -> str | None:
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return None
+
+
+@bp.post("/logout")
+def logout():  # type: ignore[no-untyped-def]
+    logout_user()
+    session.clear()
+    return redirect(url_for("accounts.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def password():  # type: ignore[no-untyped-def]
+    form = PasswordForm()
+    if form.validate_on_submit():
+        try:
+            change_password(
+                web_context(), current_user.id, form.current_password.data, form.new_password.data
+            )
+        except DomainError as error:
+            form.current_password.errors.append(
+                _("The current password is wrong.")
+                if error.code == "invalid_credentials"
+                else error.message
+            )
+        else:
+            flash(_("Password changed."), "success")
+            return redirect(url_for("core.home"))
+    return render_template("accounts/password.html", form=form)
+
+
+@bp.route("/admin/users", methods=["GET", "POST"])
+@login_required
+def users():  # type: ignore[no-untyped-def]
+    if not current_user.is_admin:
+        abort(403)
+    ctx = web_context()
+    form = UserForm()
+    form.territories.choices = [(c, t.name) for c, t in ctx.plugins.territories.items()]
+    if form.validate_on_submit():
+        try:
+            create_user(
+                ctx,
+                form.username.data,
+                form.password.data,
+                display_name=form.display_name.data or "",
+                is_admin=form.is_admin.data,
+                roles=[(t, Role(form.role.data)) for t in form.territories.data],
+            )
+        except DomainError as error:
+            form.username.errors.append(error.message)
+        else:
+            flash(_("User %(name)s created.", name=form.username.data), "success")
+            return redirect(url_for("accounts.users"))
+    all_users = ctx.session.scalars(
+        select(User).options(selectinload(User.roles)).order_by(User.username)
+    ).all()
+    territory_names = {c: t.name for c, t in ctx.plugins.territories.items()}
+    return render_template(
+        "accounts/users.html",
+        form=form,
+        users=all_users,
+        role_labels=ROLE_LABELS,
+        territory_names=territory_names,
+    )

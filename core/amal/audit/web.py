@@ -1,0 +1,37 @@
+"""The audit log of a territory, newest first, filterable by participant and user."""
+
+from __future__ import annotations
+
+from flask import g, render_template, request
+from sqlalchemy import select
+
+from amal.access import Permission, requires
+from amal.audit.models import AuditEntry
+from amal.db import get_session
+from amal.web.setup import territory_blueprint
+
+bp = territory_blueprint("audit", __name__, "/audit")
+PAGE_SIZE = 100
+
+
+@bp.get("/")
+@requires(Permission.VIEW_AUDIT)
+def index():  # type: ignore[no-untyped-def]
+    query = select(AuditEntry).where(AuditEntry.territory_code == g.territory)
+    participant_id = request.args.get("participant", type=int)
+    actor = request.args.get("actor", "").strip()
+    if participant_id:
+        query = query.where(AuditEntry.participant_id == participant_id)
+    if actor:
+        query = query.where(AuditEntry.actor == actor)
+    before = request.args.get("before", type=int)
+    if before:
+        query = query.where(AuditEntry.id < before)
+    entries = get_session().scalars(query.order_by(AuditEntry.id.desc()).limit(PAGE_SIZE)).all()
+    return render_template(
+        "audit/index.html",
+        entries=entries,
+        participant_id=participant_id,
+        actor=actor,
+        page_size=PAGE_SIZE,
+    )

@@ -1,0 +1,235 @@
+"""Group pages: list, create, enrol, plan, start, conclude; the meeting page with
+the attendance grid and the facilitators' notes."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from sqlalchemy import func, select
+from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from amal import access
+from amal.access import Permission, requires
+from amal.accounts.models import Role, TerritoryRole, User
+from amal.db import get_session
+from amal.errors import DomainError
+from amal.groups.models import Enrolment, Group, GroupComposition
+from amal.groups.services import (
+    add_need,
+    conclude_group,
+    create_group,
+    enrol,
+    members,
+    start_group,
+)
+from amal.meetings.models import Meeting, MeetingStatus, Presence
+from amal.meetings.services import generate_plan, record_register
+from amal.participants.models import Participant, ParticipantStatus
+from amal.web.context import web_context
+from amal.web.labels import choices
+from amal.web.setup import territory_blueprint
+from amal.wellbeing.services import group_change
+
+bp = territory_blueprint("groups", __name__, "/groups")
+
+
+class GroupForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    composition = SelectField(_l("Composition"), choices=choices(GroupComposition))
+    company_of_origin = StringField(
+        _l("Company of origin (homogeneous groups)"), validators=[Length(max=200)]
+    )
+    start_date = DateField(_l("First meeting"), validators=[Optional()])
+    location = StringField(_l("Place"), validators=[Length(max=200)])
+    facilitator = SelectField(_l("Facilitator"), coerce=int)
+    meetings = IntegerField(
+        _l("Number of meetings"), validators=[Optional(), NumberRange(min=1, max=40)]
+    )
+
+
+class NeedForm(FlaskForm):
+    topic = StringField(_l("Need expressed by the group"), validators=[DataRequired()])
+
+
+class NotesForm(FlaskForm):
+    notes = TextAreaField(_l("Facilitator notes (visible to facilitators and coordinators)"))
+
+
+def _facilitators() -> list[tuple[int, str]]:
+    rows = (
+        get_session()
+        .execute(
+            select(User.id, User.display_name)
+            .join(TerritoryRole, TerritoryRole.user_id == User.id)
+            .where(
+                TerritoryRole.territory_code == g.territory,
+                TerritoryRole.role == Role.FACILITATOR,
+                User.is_active.is_(True),
+            )
+            .order_by(User.display_name)
+        )
+        .all()
+    )
+    return [(0, "—"), *[(uid, name) for uid, name in rows]]
+
+
+@bp.get("/")
+@requires(Permission.VIEW_GROUPS)
+def index():  # type: ignore[no-untyped-def]
+    session = get_session()
+    size = (
+        select(func.count(Enrolment.id))
+        .where(Enrolment.group_id == Group.id, Enrolment.ended_at.is_(None))
+        .correlate(Group)
+        .scalar_subquery()
+    )
+    rows = session.execute(
+        access.groups().add_columns(size).order_by(Group.start_date.desc(), Group.name)
+    ).all()
+    return render_template("groups/index.html", rows=rows)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@requires(Permission.MANAGE_GROUPS)
+def new():  # type: ignore[no-untyped-def]
+    form = GroupForm()
+    form.facilitator.choices = _facilitators()
+    if form.validate_on_submit():
+        try:
+            group = create_group(
+                web_context(),
+                g.territory,
+                form.name.data,
+                composition=GroupComposition(form.composition.data),
+                company_of_origin=form.company_of_origin.data or "",
+                start_date=form.start_date.data,
+                location=form.location.data or "",
+                facilitator_ids=[form.facilitator.data] if form.facilitator.data else [],
+                meetings=form.meetings.data,
+            )
+        except DomainError as error:
+            target = getattr(form, str(error.details.get("field", "")), form.name)
+            target.errors.append(error.message)
+        else:
+            flash(_("Group created."), "success")
+            return redirect(url_for("groups.show", group_id=group.id))
+    return render_template("groups/new.html", form=form)
+
+
+@bp.get("/<int:group_id>")
+@requires(Permission.VIEW_GROUPS)
+def show(group_id: int):  # type: ignore[no-untyped-def]
+    group = access.get_visible(get_session(), Group, group_id)
+    ctx = web_context()
+    candidates = []
+    if access.can(Permission.MANAGE_GROUPS):
+        candidates = ctx.session.scalars(
+            access.participants()
+            .where(Participant.status == ParticipantStatus.ADMITTED)
+            .order_by(Participant.last_name, Participant.first_name)
+        ).all()
+    plan = ctx.session.scalars(
+        select(Meeting)
+        .where(Meeting.group_id == group.id)
+        .order_by(Meeting.scheduled_on, Meeting.id)
+    ).all()
+    who5 = group_change(ctx, group.id, "who5")
+    names = {p.id: p.full_name for p in members(ctx, group.id)}
+    return render_template(
+        "groups/show.html",
+        group=group,
+        members=members(ctx, group.id),
+        candidates=candidates,
+        plan=plan,
+        who5=who5,
+        names=names,
+        need_form=NeedForm(),
+    )
+
+
+@bp.post("/<int:group_id>/<action>")
+@requires(Permission.MANAGE_GROUPS)
+def act(group_id: int, action: str):  # type: ignore[no-untyped-def]
+    group = access.get_visible(get_session(), Group, group_id)
+    ctx = web_context()
+    actions = {
+        "enrol": lambda: enrol(ctx, group.id, _visible_participant_id()),
+        "plan": lambda: generate_plan(ctx, group.id, replace=bool(request.form.get("replace"))),
+        "start": lambda: start_group(
+            ctx, group.id, override_reason=request.form.get("override_reason", "")
+        ),
+        "conclude": lambda: conclude_group(ctx, group.id),
+        "need": lambda: add_need(ctx, group.id, request.form.get("topic", "")),
+    }
+    if action not in actions:
+        abort(404)
+    try:
+        actions[action]()
+    except DomainError as error:
+        flash(error.message, "error")
+    else:
+        flash(_("Done."), "success")
+    return redirect(url_for("groups.show", group_id=group.id))
+
+
+def _visible_participant_id() -> int:
+    participant_id = request.form.get("participant_id", type=int)
+    if participant_id is None:
+        abort(400)
+    return access.get_visible(get_session(), Participant, participant_id).id
+
+
+@bp.route("/meetings/<int:meeting_id>", methods=["GET", "POST"])
+@requires(Permission.RECORD_ATTENDANCE)
+def meeting(meeting_id: int):  # type: ignore[no-untyped-def]
+    """The attendance grid: one choice per person, saved in one transaction."""
+    session = get_session()
+    found = access.get_visible(session, Meeting, meeting_id)
+    ctx = web_context()
+    people = members(ctx, found.group_id) if found.group_id else []
+    existing = {a.participant_id: a for a in found.attendance}
+    people_ids = {p.id for p in people} | set(existing)
+    if len(people_ids) > len(people):
+        people = people + list(
+            session.scalars(
+                select(Participant).where(Participant.id.in_(people_ids - {p.id for p in people}))
+            )
+        )
+    notes = NotesForm(prefix="notes", notes=found.facilitator_notes)
+    if request.method == "POST" and request.form.get("form") == "register":
+        lines = {}
+        for person in people:
+            presence = request.form.get(f"presence-{person.id}")
+            if presence:
+                hours = request.form.get(f"hours-{person.id}") or None
+                lines[person.id] = (presence, hours)
+        try:
+            record_register(ctx, found.id, lines)
+        except DomainError as error:
+            flash(error.message, "error")
+        else:
+            flash(_("Register saved: the meeting counts as held."), "success")
+            return redirect(url_for("groups.meeting", meeting_id=found.id))
+    elif request.method == "POST" and request.form.get("form") == "notes":
+        if not access.can(Permission.FACILITATOR_NOTES):
+            abort(403)
+        if notes.validate_on_submit():
+            found.facilitator_notes = notes.notes.data or ""
+            session.commit()
+            flash(_("Notes saved."), "success")
+            return redirect(url_for("groups.meeting", meeting_id=found.id))
+    return render_template(
+        "groups/meeting.html",
+        meeting=found,
+        people=people,
+        existing=existing,
+        presences=list(Presence),
+        notes=notes,
+        max_hours=Decimal(found.duration_minutes) / 60,
+        editable=found.status != MeetingStatus.CANCELLED,
+    )

@@ -1,0 +1,426 @@
+"""Participant pages: list and search, intake with consent, the record with its
+timeline, status transitions, referrals, wellbeing entry, export and erasure."""
+
+from __future__ import annotations
+
+import json
+import math
+
+from flask import Response, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from sqlalchemy import func, select
+from wtforms import (
+    DateField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from amal import access
+from amal.access import Permission, requires
+from amal.audit.services import entries_for_participant
+from amal.consent.models import Consent, ConsentPurpose
+from amal.consent.services import erase_person, export_person
+from amal.db import get_session
+from amal.errors import DomainError
+from amal.groups.models import Enrolment
+from amal.meetings.models import Attendance, Meeting
+from amal.meetings.services import participant_attendance
+from amal.outcomes.models import Outcome
+from amal.participants.models import EmploymentStatus, Participant, ParticipantStatus
+from amal.participants.services import (
+    GROUP_DRIVEN,
+    TRANSITIONS,
+    change_status,
+    intake,
+    view_participant,
+)
+from amal.referrals.models import Referral, ReferralStatus
+from amal.referrals.services import REFERRAL_TRANSITIONS, advance_referral, propose_referral
+from amal.web.context import web_context
+from amal.web.labels import choices, label
+from amal.web.setup import territory_blueprint
+from amal.wellbeing.instruments import get_instrument
+from amal.wellbeing.models import Administration, Phase
+from amal.wellbeing.services import record_administration
+
+bp = territory_blueprint("participants", __name__, "/participants")
+PAGE_SIZE = 25
+SORTS = {
+    "name": (Participant.last_name, Participant.first_name, Participant.id),
+    "newest": (Participant.created_at.desc(), Participant.id.desc()),
+    "status": (Participant.status, Participant.last_name, Participant.id),
+}
+
+
+class CheckboxesField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class IntakeForm(FlaskForm):
+    first_name = StringField(_l("First name"), validators=[DataRequired(), Length(max=100)])
+    last_name = StringField(_l("Last name"), validators=[DataRequired(), Length(max=100)])
+    fiscal_code = StringField(_l("Fiscal code"), validators=[Optional(), Length(max=16)])
+    birth_date = DateField(_l("Birth date"), validators=[Optional()])
+    gender = SelectField(
+        _l("Gender"),
+        choices=[("", "—"), ("F", _l("female")), ("M", _l("male")), ("X", _l("other"))],
+    )
+    email = StringField(_l("E-mail"), validators=[Optional(), Length(max=254)])
+    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=40)])
+    municipality = StringField(_l("Municipality of residence"), validators=[Length(max=100)])
+    last_employer = StringField(_l("Last employer"), validators=[Length(max=200)])
+    sector = StringField(_l("Sector"), validators=[Length(max=100)])
+    months_out_of_work = IntegerField(
+        _l("Months out of work"), validators=[Optional(), NumberRange(min=0, max=600)]
+    )
+    employment_status = SelectField(_l("Employment situation"))
+    heard_from = StringField(_l("How they heard of the service"), validators=[Length(max=200)])
+    needs = TextAreaField(_l("Needs expressed"))
+    consents = CheckboxesField(_l("Consents given (privacy notice read and signed)"))
+
+
+class TransitionForm(FlaskForm):
+    to_status = SelectField(_l("New status"))
+    reason = StringField(_l("Reason"), validators=[Length(max=500)])
+
+
+class ReferralForm(FlaskForm):
+    service_code = SelectField(_l("Service"))
+    notes = StringField(_l("Notes"), validators=[Length(max=500)])
+
+
+class ErasureForm(FlaskForm):
+    reason = StringField(_l("Reference of the request"), validators=[DataRequired()])
+    confirm = StringField(
+        _l("Type the participant's number to confirm"), validators=[DataRequired()]
+    )
+
+
+def _visible(participant_id: int) -> Participant:
+    return access.get_visible(get_session(), Participant, participant_id)
+
+
+@bp.get("/")
+@requires(Permission.VIEW_PARTICIPANTS)
+def index():  # type: ignore[no-untyped-def]
+    session = get_session()
+    query = access.participants().where(Participant.erased_at.is_(None))
+    text = request.args.get("q", "").strip()
+    for word in text.split():
+        pattern = f"%{word.lower()}%"
+        query = query.where(
+            func.lower(Participant.first_name).like(pattern)
+            | func.lower(Participant.last_name).like(pattern)
+            | func.lower(Participant.fiscal_code).like(pattern)
+        )
+    status = request.args.get("status", "")
+    if status in {s.value for s in ParticipantStatus}:
+        query = query.where(Participant.status == ParticipantStatus(status))
+    group_id = request.args.get("group", type=int)
+    if group_id:
+        query = query.where(
+            Participant.id.in_(
+                select(Enrolment.participant_id).where(
+                    Enrolment.group_id == group_id, Enrolment.ended_at.is_(None)
+                )
+            )
+        )
+    sort = request.args.get("sort", "name")
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    pages = max(1, math.ceil(total / PAGE_SIZE))
+    page = min(max(1, request.args.get("page", 1, type=int)), pages)
+    rows = session.scalars(
+        query.order_by(*SORTS.get(sort, SORTS["name"]))
+        .limit(PAGE_SIZE)
+        .offset((page - 1) * PAGE_SIZE)
+    ).all()
+    groups = (
+        session.scalars(access.groups().order_by("name")).all()
+        if access.can(Permission.VIEW_GROUPS)
+        else []
+    )
+    args = {k: v for k, v in request.args.items() if k != "page"}
+    return render_template(
+        "participants/index.html",
+        participants=rows,
+        total=total,
+        page=page,
+        pages=pages,
+        args=args,
+        q=text,
+        status=status,
+        group_id=group_id,
+        sort=sort,
+        groups=groups,
+        statuses=choices(ParticipantStatus),
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@requires(Permission.EDIT_PARTICIPANTS)
+def new():  # type: ignore[no-untyped-def]
+    form = IntakeForm()
+    form.employment_status.choices = choices(EmploymentStatus)
+    form.consents.choices = choices(ConsentPurpose)
+    if form.validate_on_submit():
+        fields = {
+            name: getattr(form, name).data
+            for name in (
+                "first_name",
+                "last_name",
+                "fiscal_code",
+                "birth_date",
+                "gender",
+                "email",
+                "phone",
+                "municipality",
+                "last_employer",
+                "sector",
+                "months_out_of_work",
+                "employment_status",
+                "heard_from",
+                "needs",
+            )
+        }
+        fields = {
+            k: (
+                ""
+                if v is None and k not in {"birth_date", "fiscal_code", "months_out_of_work"}
+                else v
+            )
+            for k, v in fields.items()
+        }
+        try:
+            participant = intake(
+                web_context(),
+                g.territory,
+                form.consents.data,
+                allow_same_name=bool(request.form.get("allow_same_name")),
+                **fields,
+            )
+        except DomainError as error:
+            target = getattr(form, str(error.details.get("field", "")), None)
+            (target.errors if target is not None else form.first_name.errors).append(error.message)  # type: ignore[union-attr]
+            if error.code == "duplicate_participant":
+                form.allow_same_name_offered = True  # type: ignore[attr-defined]
+        else:
+            flash(_("Candidate registered."), "success")
+            return redirect(url_for("participants.show", participant_id=participant.id))
+    return render_template("participants/new.html", form=form)
+
+
+@bp.get("/<int:participant_id>")
+@requires(Permission.VIEW_PARTICIPANTS)
+def show(participant_id: int):  # type: ignore[no-untyped-def]
+    participant = _visible(participant_id)
+    ctx = web_context()
+    view_participant(ctx, participant.id)
+    session = ctx.session
+    transition = TransitionForm()
+    transition.to_status.choices = [
+        (s.value, label(s))
+        for s in sorted(TRANSITIONS[participant.status])
+        if s not in GROUP_DRIVEN
+        and not (
+            participant.status == ParticipantStatus.ENROLLED and s == ParticipantStatus.ADMITTED
+        )
+    ]
+    referral_form = ReferralForm()
+    catalogue = ctx.plugins.service_catalogue(participant.territory_code)
+    referral_form.service_code.choices = [(s.code, s.title) for s in catalogue]
+    attendance = session.execute(
+        select(Meeting, Attendance)
+        .join(Attendance, Attendance.meeting_id == Meeting.id)
+        .where(Attendance.participant_id == participant.id)
+        .order_by(Meeting.scheduled_on)
+    ).all()
+
+    def rows(model):  # type: ignore[no-untyped-def]
+        return session.scalars(
+            select(model).where(model.participant_id == participant.id).order_by(model.id)
+        ).all()
+
+    return render_template(
+        "participants/show.html",
+        participant=participant,
+        transition=transition,
+        referral_form=referral_form,
+        catalogue={s.code: s for s in catalogue},
+        consents=rows(Consent),
+        enrolments=rows(Enrolment),
+        wellbeing=rows(Administration),
+        referrals=rows(Referral),
+        outcomes=rows(Outcome),
+        attendance=attendance,
+        rate=participant_attendance(ctx, participant.id),
+        referral_next={s: sorted(REFERRAL_TRANSITIONS[s]) for s in ReferralStatus},
+        audit=entries_for_participant(ctx, participant.id)[-20:]
+        if access.can(Permission.VIEW_AUDIT)
+        else [],
+        erasure=ErasureForm(),
+    )
+
+
+def _manual_transitions(participant: Participant) -> list[ParticipantStatus]:
+    """The transitions a person makes by hand (the group ones happen in the group)."""
+    leaving_group = participant.status == ParticipantStatus.ENROLLED
+    return [
+        s
+        for s in sorted(TRANSITIONS[participant.status])
+        if s not in GROUP_DRIVEN and not (leaving_group and s == ParticipantStatus.ADMITTED)
+    ]
+
+
+@bp.post("/<int:participant_id>/status")
+@requires(Permission.EDIT_PARTICIPANTS)
+def transition(participant_id: int):  # type: ignore[no-untyped-def]
+    participant = _visible(participant_id)
+    form = TransitionForm()
+    form.to_status.choices = [(s.value, s.value) for s in ParticipantStatus]
+    if form.validate_on_submit():
+        try:
+            change_status(web_context(), participant.id, form.to_status.data, form.reason.data)
+        except DomainError as error:
+            flash(error.message, "error")
+        else:
+            flash(
+                _(
+                    "Status changed to: %(status)s.",
+                    status=label(ParticipantStatus(form.to_status.data)),
+                ),
+                "success",
+            )
+    return redirect(url_for("participants.show", participant_id=participant.id))
+
+
+@bp.post("/<int:participant_id>/referrals")
+@requires(Permission.MANAGE_REFERRALS)
+def refer(participant_id: int):  # type: ignore[no-untyped-def]
+    participant = _visible(participant_id)
+    form = ReferralForm()
+    ctx = web_context()
+    form.service_code.choices = [
+        (s.code, s.title) for s in ctx.plugins.service_catalogue(participant.territory_code)
+    ]
+    if form.validate_on_submit():
+        try:
+            propose_referral(ctx, participant.id, form.service_code.data, notes=form.notes.data)
+        except DomainError as error:
+            flash(error.message, "error")
+        else:
+            flash(_("Referral proposed."), "success")
+    return redirect(url_for("participants.show", participant_id=participant.id))
+
+
+@bp.post("/<int:participant_id>/referrals/<int:referral_id>")
+@requires(Permission.MANAGE_REFERRALS)
+def advance(participant_id: int, referral_id: int):  # type: ignore[no-untyped-def]
+    referral = access.get_visible(get_session(), Referral, referral_id)
+    if referral.participant_id != participant_id:
+        abort(404)
+    try:
+        advance_referral(web_context(), referral.id, request.form.get("to_status", ""))
+    except DomainError as error:
+        flash(error.message, "error")
+    return redirect(url_for("participants.show", participant_id=participant_id))
+
+
+def _wellbeing_form(instrument_code: str):  # type: ignore[no-untyped-def]
+    scale = get_instrument(instrument_code)
+
+    class WellbeingForm(FlaskForm):
+        phase = SelectField(_l("When"), choices=choices(Phase))
+        administered_on = DateField(_l("Date"), validators=[DataRequired()])
+
+    answers = [(str(v), str(v)) for v in range(scale.min_answer, scale.max_answer + 1)]
+    for item in scale.items:
+        setattr(
+            WellbeingForm,
+            f"item_{item.number}",
+            RadioField(
+                f"{item.number}. {item.text}",
+                choices=answers,
+                validators=[DataRequired(message=_l("Answer this item"))],
+            ),
+        )
+    return scale, WellbeingForm()
+
+
+@bp.route("/<int:participant_id>/wellbeing/<instrument>", methods=["GET", "POST"])
+@requires(Permission.RECORD_WELLBEING)
+def wellbeing(participant_id: int, instrument: str):  # type: ignore[no-untyped-def]
+    participant = _visible(participant_id)
+    try:
+        scale, form = _wellbeing_form(instrument)
+    except DomainError:
+        abort(404)
+    if form.validate_on_submit():
+        answers = {
+            item.number: int(getattr(form, f"item_{item.number}").data) for item in scale.items
+        }
+        try:
+            done = record_administration(
+                web_context(),
+                participant.id,
+                scale.code,
+                form.phase.data,
+                answers,
+                administered_on=form.administered_on.data,
+            )
+        except DomainError as error:
+            form.phase.errors.append(error.message)  # type: ignore[attr-defined]
+        else:
+            flash(
+                _("%(name)s recorded: score %(score)s.", name=scale.name, score=done.score),
+                "success",
+            )
+            return redirect(url_for("participants.show", participant_id=participant.id))
+    return render_template(
+        "participants/wellbeing.html",
+        participant=participant,
+        scale=scale,
+        form=form,
+        items=[getattr(form, f"item_{i.number}") for i in scale.items],
+    )
+
+
+@bp.get("/<int:participant_id>/export.json")
+@requires(Permission.MANAGE_PRIVACY)
+def export(participant_id: int):  # type: ignore[no-untyped-def]
+    participant = _visible(participant_id)
+    data = export_person(web_context(), participant.id)
+    return Response(
+        json.dumps(data, ensure_ascii=False, indent=2),
+        mimetype="application/json",
+        headers={"Content-Disposition": f"attachment; filename=partecipante-{participant.id}.json"},
+    )
+
+
+@bp.post("/<int:participant_id>/erase")
+@requires(Permission.MANAGE_PRIVACY)
+def erase(participant_id: int):  # type: ignore[no-untyped-def]
+    participant = _visible(participant_id)
+    form = ErasureForm()
+    if form.validate_on_submit() and form.confirm.data.strip() == str(participant.id):
+        try:
+            erase_person(web_context(), participant.id, form.reason.data)
+        except DomainError as error:
+            flash(error.message, "error")
+        else:
+            flash(_("Personal data erased; the counts for funders are kept."), "success")
+            return redirect(url_for("participants.index"))
+    else:
+        flash(
+            _("Erasure not confirmed: type the participant's number and the request reference."),
+            "error",
+        )
+    return redirect(url_for("participants.show", participant_id=participant.id))

@@ -1,0 +1,22 @@
+"""The staff web app's blueprints, one per area, registered by the app factory."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from amal.accounts.web import bp as accounts
+from amal.audit.web import bp as audit
+from amal.groups.web import bp as groups
+from amal.participants.web import bp as participants
+from amal.reports.web import bp as reports
+from amal.web import bp as core
+from amal.web.dashboard import bp as dashboard
+from amal.web.setup import init_web
+
+BLUEPRINTS = (core, accounts, dashboard, participants, groups, reports, audit)
+
+
+def register_web(app: Flask) -> None:
+    init_web(app)
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint)

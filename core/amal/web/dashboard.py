@@ -1,0 +1,72 @@
+"""The territory dashboard: what needs doing today."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from flask import current_app, g, render_template
+from sqlalchemy import func, select
+
+from amal import access
+from amal.access import Permission, requires
+from amal.app import state
+from amal.db import get_session
+from amal.groups.models import GroupStatus
+from amal.meetings.models import Meeting, MeetingStatus
+from amal.participants.models import ParticipantStatus
+from amal.referrals.models import Referral, ReferralStatus
+from amal.reports.engine import definitions
+from amal.reports.indicators import Scope
+from amal.reports.periods import Period
+from amal.reports.rules import RULES
+from amal.web.setup import territory_blueprint
+
+bp = territory_blueprint("dashboard", __name__)
+
+
+@bp.get("/")
+@requires(Permission.VIEW_DASHBOARD)
+def show():  # type: ignore[no-untyped-def]
+    session = get_session()
+    today = date.today()
+    people = access.participants().subquery()
+    by_status = dict(
+        session.execute(select(people.c.status, func.count()).group_by(people.c.status)).all()
+    )
+    groups = access.groups().subquery()
+    groups_by_status = dict(
+        session.execute(select(groups.c.status, func.count()).group_by(groups.c.status)).all()
+    )
+    next_meetings = session.scalars(
+        access.meetings()
+        .where(
+            Meeting.status == MeetingStatus.PLANNED,
+            Meeting.scheduled_on.between(today, today + timedelta(days=14)),
+        )
+        .order_by(Meeting.scheduled_on)
+        .limit(10)
+    ).all()
+    pending_referrals = session.scalar(
+        select(func.count()).select_from(
+            access.referrals()
+            .where(Referral.status.in_([ReferralStatus.PROPOSED, ReferralStatus.SENT]))
+            .subquery()
+        )
+    )
+    violations = []
+    if access.can(Permission.RUN_REPORTS):
+        year = Period(date(today.year, 1, 1), today, str(today.year))
+        reports = list(definitions(state(current_app).plugins, g.territory).values())
+        if reports:
+            scope = Scope(session, g.territory, year, reports[0], today)
+            violations = [v for check in RULES.values() for v in check(scope)]
+    return render_template(
+        "dashboard/show.html",
+        to_screen=by_status.get(ParticipantStatus.CANDIDATE, 0),
+        waitlisted=by_status.get(ParticipantStatus.WAITLISTED, 0),
+        forming=groups_by_status.get(GroupStatus.FORMING, 0),
+        active=groups_by_status.get(GroupStatus.ACTIVE, 0),
+        next_meetings=next_meetings,
+        pending_referrals=pending_referrals,
+        violations=violations,
+    )

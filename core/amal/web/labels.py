@@ -1,0 +1,91 @@
+"""Translated labels for the domain's enumerations, for templates (``label(x)``)."""
+
+from __future__ import annotations
+
+import enum
+
+from flask_babel import lazy_gettext as _l
+
+from amal.accounts.models import Role
+from amal.consent.models import ConsentPurpose
+from amal.groups.models import GroupComposition, GroupStatus
+from amal.meetings.models import MeetingKind, MeetingStatus, Presence
+from amal.outcomes.models import ContractType, OutcomeMoment, Situation
+from amal.participants.models import EmploymentStatus, ParticipantStatus
+from amal.referrals.models import ReferralStatus
+from amal.wellbeing.models import Phase
+
+LABELS: dict[enum.Enum, object] = {
+    ParticipantStatus.CANDIDATE: _l("candidate"),
+    ParticipantStatus.SCREENED: _l("screened"),
+    ParticipantStatus.ADMITTED: _l("admitted"),
+    ParticipantStatus.WAITLISTED: _l("waiting list"),
+    ParticipantStatus.NOT_ELIGIBLE: _l("not eligible"),
+    ParticipantStatus.ENROLLED: _l("enrolled"),
+    ParticipantStatus.ACTIVE: _l("active"),
+    ParticipantStatus.COMPLETED: _l("completed"),
+    ParticipantStatus.WITHDRAWN: _l("withdrawn"),
+    ParticipantStatus.DROPPED_OUT: _l("dropped out"),
+    EmploymentStatus.DISMISSED: _l("dismissed"),
+    EmploymentStatus.BEING_DISMISSED: _l("being dismissed"),
+    EmploymentStatus.MOBILITY_LIST: _l("mobility list"),
+    EmploymentStatus.REDUNDANCY_FUND: _l("redundancy fund (cassa integrazione)"),
+    EmploymentStatus.NASPI: _l("NASpI unemployment benefit"),
+    EmploymentStatus.OTHER: _l("other"),
+    GroupStatus.PLANNED: _l("planned"),
+    GroupStatus.FORMING: _l("forming"),
+    GroupStatus.ACTIVE: _l("running"),
+    GroupStatus.CONCLUDED: _l("concluded"),
+    GroupStatus.CANCELLED: _l("cancelled"),
+    GroupComposition.HOMOGENEOUS: _l("homogeneous (same company)"),
+    GroupComposition.HETEROGENEOUS: _l("heterogeneous"),
+    MeetingKind.INFO: _l("information meeting"),
+    MeetingKind.GROUP: _l("group meeting"),
+    MeetingKind.TRAINING: _l("training meeting"),
+    MeetingKind.NETWORK: _l("network meeting"),
+    MeetingStatus.PLANNED: _l("planned"),
+    MeetingStatus.HELD: _l("held"),
+    MeetingStatus.CANCELLED: _l("cancelled"),
+    Presence.PRESENT: _l("present"),
+    Presence.ABSENT: _l("absent"),
+    Presence.JUSTIFIED: _l("justified absence"),
+    ConsentPurpose.PROCESSING: _l("processing of personal data"),
+    ConsentPurpose.PARTICULAR_CATEGORIES: _l("wellbeing questionnaires (particular categories)"),
+    ConsentPurpose.SHARING: _l("sharing with partners and employment operators"),
+    ReferralStatus.PROPOSED: _l("proposed"),
+    ReferralStatus.SENT: _l("sent"),
+    ReferralStatus.ACCEPTED: _l("accepted"),
+    ReferralStatus.STARTED: _l("started"),
+    ReferralStatus.COMPLETED: _l("completed"),
+    ReferralStatus.DECLINED: _l("declined"),
+    Phase.ENTRY: _l("entry"),
+    Phase.MIDWAY: _l("midway"),
+    Phase.END: _l("end"),
+    OutcomeMoment.END: _l("end of the path"),
+    OutcomeMoment.FOLLOW_UP: _l("follow-up"),
+    Situation.EMPLOYED: _l("employed"),
+    Situation.SELF_EMPLOYED: _l("self-employed"),
+    Situation.IN_TRAINING: _l("in training"),
+    Situation.LOOKING: _l("looking for work"),
+    Situation.OTHER: _l("other"),
+    ContractType.PERMANENT: _l("permanent"),
+    ContractType.FIXED_TERM: _l("fixed term"),
+    ContractType.APPRENTICESHIP: _l("apprenticeship"),
+    ContractType.TEMPORARY_AGENCY: _l("temporary agency"),
+    ContractType.OTHER: _l("other"),
+    Role.COORDINATOR: _l("coordinator"),
+    Role.INTAKE_OPERATOR: _l("intake operator"),
+    Role.FACILITATOR: _l("facilitator"),
+    Role.FUNDER_VIEWER: _l("funder viewer"),
+    Role.REGIONAL_VIEWER: _l("regional viewer"),
+}
+
+
+def label(value: enum.Enum | None) -> object:
+    if value is None:
+        return ""
+    return LABELS.get(value, getattr(value, "value", value))
+
+
+def choices(enum_class: type[enum.Enum]) -> list[tuple[str, object]]:
+    return [(member.value, label(member)) for member in enum_class]
