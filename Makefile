@@ -10,7 +10,7 @@ BIN := $(VENV)/bin
 AMAL := AMAL_ENV=development $(BIN)/amal --instance $(INSTANCE)
 PLUGINS := $(wildcard plugins/*/pyproject.toml)
 
-.PHONY: install run test lint format translations clean
+.PHONY: install run test lint format browser translations clean
 
 # Installed once, again when a pyproject changes.
 $(BIN)/.installed: pyproject.toml $(PLUGINS)
@@ -36,8 +36,18 @@ format: install
 
 # The suite runs every database test on SQLite and on PostgreSQL
 # (AMAL_TEST_POSTGRES_URL, default: database test on 127.0.0.1:5432).
+# Browser tests drive Debian's Chromium (never a downloaded browser).
+browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
+		else \
+			echo "Chromium is missing: browser tests will be skipped (sudo apt-get install chromium)"; \
+		fi; \
+	fi
+
 # pytest exits 5 when it collected no test: that is a failure too.
-test: lint
+test: lint browser
 	@$(BIN)/python -m pytest $(PYTEST_ARGS); status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest ran no test" >&2; exit 1; fi; exit $$status
 

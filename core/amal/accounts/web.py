@@ -21,6 +21,7 @@ from amal.accounts.services import (
 )
 from amal.errors import DomainError
 from amal.web.context import web_context
+from amal.web.errors import domain_message
 
 bp = Blueprint("accounts", __name__)
 
@@ -110,7 +111,7 @@ def password():  # type: ignore[no-untyped-def]
             form.current_password.errors.append(
                 _("The current password is wrong.")
                 if error.code == "invalid_credentials"
-                else error.message
+                else domain_message(error)
             )
         else:
             flash(_("Password changed."), "success")
@@ -137,7 +138,7 @@ def users():  # type: ignore[no-untyped-def]
                 roles=[(t, Role(form.role.data)) for t in form.territories.data],
             )
         except DomainError as error:
-            form.username.errors.append(error.message)
+            form.username.errors.append(domain_message(error))
         else:
             flash(_("User %(name)s created.", name=form.username.data), "success")
             return redirect(url_for("accounts.users"))

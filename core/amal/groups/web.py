@@ -31,6 +31,7 @@ from amal.meetings.models import Meeting, MeetingStatus, Presence
 from amal.meetings.services import generate_plan, record_register
 from amal.participants.models import Participant, ParticipantStatus
 from amal.web.context import web_context
+from amal.web.errors import domain_message
 from amal.web.labels import choices
 from amal.web.setup import territory_blueprint
 from amal.wellbeing.services import group_change
@@ -40,7 +41,11 @@ bp = territory_blueprint("groups", __name__, "/groups")
 
 class GroupForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
-    composition = SelectField(_l("Composition"), choices=choices(GroupComposition))
+    composition = SelectField(
+        _l("Composition"),
+        choices=choices(GroupComposition),
+        default=GroupComposition.HETEROGENEOUS.value,
+    )
     company_of_origin = StringField(
         _l("Company of origin (homogeneous groups)"), validators=[Length(max=200)]
     )
@@ -114,7 +119,7 @@ def new():  # type: ignore[no-untyped-def]
             )
         except DomainError as error:
             target = getattr(form, str(error.details.get("field", "")), form.name)
-            target.errors.append(error.message)
+            target.errors.append(domain_message(error))
         else:
             flash(_("Group created."), "success")
             return redirect(url_for("groups.show", group_id=group.id))
@@ -171,7 +176,7 @@ def act(group_id: int, action: str):  # type: ignore[no-untyped-def]
     try:
         actions[action]()
     except DomainError as error:
-        flash(error.message, "error")
+        flash(domain_message(error), "error")
     else:
         flash(_("Done."), "success")
     return redirect(url_for("groups.show", group_id=group.id))
@@ -211,7 +216,7 @@ def meeting(meeting_id: int):  # type: ignore[no-untyped-def]
         try:
             record_register(ctx, found.id, lines)
         except DomainError as error:
-            flash(error.message, "error")
+            flash(domain_message(error), "error")
         else:
             flash(_("Register saved: the meeting counts as held."), "success")
             return redirect(url_for("groups.meeting", meeting_id=found.id))

@@ -45,6 +45,7 @@ from amal.participants.services import (
 from amal.referrals.models import Referral, ReferralStatus
 from amal.referrals.services import REFERRAL_TRANSITIONS, advance_referral, propose_referral
 from amal.web.context import web_context
+from amal.web.errors import domain_message
 from amal.web.labels import choices, label
 from amal.web.setup import territory_blueprint
 from amal.wellbeing.instruments import get_instrument
@@ -209,7 +210,9 @@ def new():  # type: ignore[no-untyped-def]
             )
         except DomainError as error:
             target = getattr(form, str(error.details.get("field", "")), None)
-            (target.errors if target is not None else form.first_name.errors).append(error.message)  # type: ignore[union-attr]
+            (target.errors if target is not None else form.first_name.errors).append(
+                domain_message(error)
+            )  # type: ignore[union-attr]
             if error.code == "duplicate_participant":
                 form.allow_same_name_offered = True  # type: ignore[attr-defined]
         else:
@@ -290,7 +293,7 @@ def transition(participant_id: int):  # type: ignore[no-untyped-def]
         try:
             change_status(web_context(), participant.id, form.to_status.data, form.reason.data)
         except DomainError as error:
-            flash(error.message, "error")
+            flash(domain_message(error), "error")
         else:
             flash(
                 _(
@@ -315,7 +318,7 @@ def refer(participant_id: int):  # type: ignore[no-untyped-def]
         try:
             propose_referral(ctx, participant.id, form.service_code.data, notes=form.notes.data)
         except DomainError as error:
-            flash(error.message, "error")
+            flash(domain_message(error), "error")
         else:
             flash(_("Referral proposed."), "success")
     return redirect(url_for("participants.show", participant_id=participant.id))
@@ -330,7 +333,7 @@ def advance(participant_id: int, referral_id: int):  # type: ignore[no-untyped-d
     try:
         advance_referral(web_context(), referral.id, request.form.get("to_status", ""))
     except DomainError as error:
-        flash(error.message, "error")
+        flash(domain_message(error), "error")
     return redirect(url_for("participants.show", participant_id=participant_id))
 
 
@@ -377,7 +380,7 @@ def wellbeing(participant_id: int, instrument: str):  # type: ignore[no-untyped-
                 administered_on=form.administered_on.data,
             )
         except DomainError as error:
-            form.phase.errors.append(error.message)  # type: ignore[attr-defined]
+            form.phase.errors.append(domain_message(error))  # type: ignore[attr-defined]
         else:
             flash(
                 _("%(name)s recorded: score %(score)s.", name=scale.name, score=done.score),
@@ -414,7 +417,7 @@ def erase(participant_id: int):  # type: ignore[no-untyped-def]
         try:
             erase_person(web_context(), participant.id, form.reason.data)
         except DomainError as error:
-            flash(error.message, "error")
+            flash(domain_message(error), "error")
         else:
             flash(_("Personal data erased; the counts for funders are kept."), "success")
             return redirect(url_for("participants.index"))

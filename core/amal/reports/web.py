@@ -14,6 +14,7 @@ from amal.errors import DomainError
 from amal.reports.engine import definitions, run_report
 from amal.reports.outputs import render
 from amal.web.context import web_context
+from amal.web.errors import domain_message
 from amal.web.setup import territory_blueprint
 
 bp = territory_blueprint("reports", __name__, "/reports")
@@ -54,7 +55,7 @@ def show(code: str):  # type: ignore[no-untyped-def]
         try:
             result = run_report(web_context(), g.territory, code, period)
         except DomainError as exc:
-            error = exc.message
+            error = domain_message(exc)
     personal = access.can(Permission.DOWNLOAD_REGISTERS) and access.can(Permission.VIEW_GROUPS)
     return render_template(
         "reports/show.html",
@@ -79,7 +80,7 @@ def download(code: str, fmt: str):  # type: ignore[no-untyped-def]
         result = run_report(ctx, g.territory, code, request.args.get("period", ""))
         content = render(ctx, result, fmt)
     except DomainError as exc:
-        return render_template("error.html", status=400, message=exc.message), 400
+        return render_template("error.html", status=400, message=domain_message(exc)), 400
     name = re.sub(r"[^A-Za-z0-9_-]+", "-", f"{g.territory}-{code}-{request.args['period']}")
     return Response(
         content,

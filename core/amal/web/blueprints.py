@@ -6,6 +6,7 @@ from flask import Flask
 
 from amal.accounts.web import bp as accounts
 from amal.audit.web import bp as audit
+from amal.consent.web import bp as privacy
 from amal.groups.web import bp as groups
 from amal.participants.web import bp as participants
 from amal.reports.web import bp as reports
@@ -13,7 +14,7 @@ from amal.web import bp as core
 from amal.web.dashboard import bp as dashboard
 from amal.web.setup import init_web
 
-BLUEPRINTS = (core, accounts, dashboard, participants, groups, reports, audit)
+BLUEPRINTS = (core, accounts, dashboard, participants, groups, reports, audit, privacy)
 
 
 def register_web(app: Flask) -> None:
