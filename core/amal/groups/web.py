@@ -3,6 +3,7 @@ the attendance grid and the facilitators' notes."""
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
@@ -27,8 +28,14 @@ from amal.groups.services import (
     members,
     start_group,
 )
-from amal.meetings.models import Meeting, MeetingStatus, Presence
-from amal.meetings.services import generate_plan, record_register
+from amal.meetings.models import Meeting, MeetingKind, MeetingStatus, Presence
+from amal.meetings.services import (
+    cancel_meeting,
+    generate_plan,
+    record_register,
+    reschedule,
+    schedule_meeting,
+)
 from amal.participants.models import Participant, ParticipantStatus
 from amal.web.context import web_context
 from amal.web.errors import domain_message
@@ -170,6 +177,16 @@ def act(group_id: int, action: str):  # type: ignore[no-untyped-def]
         ),
         "conclude": lambda: conclude_group(ctx, group.id),
         "need": lambda: add_need(ctx, group.id, request.form.get("topic", "")),
+        "training": lambda: schedule_meeting(
+            ctx,
+            g.territory,
+            MeetingKind.TRAINING,
+            _form_date("on"),
+            group_id=group.id,
+            need_ids=[n for n in [request.form.get("need_id", type=int)] if n],
+            topic=request.form.get("topic", ""),
+            location=group.location,
+        ),
     }
     if action not in actions:
         abort(404)
@@ -180,6 +197,34 @@ def act(group_id: int, action: str):  # type: ignore[no-untyped-def]
     else:
         flash(_("Done."), "success")
     return redirect(url_for("groups.show", group_id=group.id))
+
+
+def _form_date(name: str) -> date:
+    try:
+        return date.fromisoformat(request.form.get(name, ""))
+    except ValueError:
+        raise DomainError("invalid_date", "Give a valid date", field=name) from None
+
+
+@bp.post("/meetings/<int:meeting_id>/<action>")
+@requires(Permission.MANAGE_GROUPS)
+def change_meeting(meeting_id: int, action: str):  # type: ignore[no-untyped-def]
+    """Edit the plan: move a meeting to another day, or cancel it, with the reason."""
+    found = access.get_visible(get_session(), Meeting, meeting_id)
+    ctx = web_context()
+    reason = request.form.get("reason", "")
+    try:
+        if action == "reschedule":
+            reschedule(ctx, found.id, _form_date("on"), reason)
+        elif action == "cancel":
+            cancel_meeting(ctx, found.id, reason)
+        else:
+            abort(404)
+    except DomainError as error:
+        flash(domain_message(error), "error")
+    else:
+        flash(_("Meeting updated."), "success")
+    return redirect(url_for("groups.meeting", meeting_id=found.id))
 
 
 def _visible_participant_id() -> int:

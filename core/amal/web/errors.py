@@ -43,6 +43,9 @@ MESSAGES = {
         "Write the period as in the example: 2026-Q1 (quarter), 2026-S1 "
         "(semester), project, or 2026-01-01..2026-06-30."
     ),
+    "invalid_date": _l("Give a valid date."),
+    "needs_required": _l("A training meeting answers at least one need of the group."),
+    "meeting_not_planned": _l("Only planned meetings can be moved or cancelled."),
     "notice_version_exists": _l("A notice with this version already exists."),
 }
 ELIGIBILITY = {
