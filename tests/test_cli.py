@@ -57,7 +57,7 @@ def test_missing_plugin_is_an_error_not_a_traceback(instance: Path) -> None:
     result = CliRunner().invoke(
         cli, ["--instance", str(instance), "plugins"], env={"AMAL_PLUGINS": "lecco,trento"}
     )
-    assert result.exit_code != 0
+    assert result.exit_code == 1 and "Usage:" not in result.output
     assert "Plugin 'trento' is enabled in the instance configuration but not installed" in (
         result.output
     )

@@ -37,13 +37,23 @@ from amal.territories.services import sync_territories
 CLI_ACTOR = "cli"
 
 
+class InstanceError(NoAppException):
+    """The instance cannot start: a configuration problem, not a usage mistake.
+    (A NoAppException, so that ``amal --help`` still lists the built-in commands.)"""
+
+    exit_code = 1
+
+    def show(self, file=None) -> None:  # type: ignore[no-untyped-def]
+        click.echo(f"Error: {self.format_message()}", err=True, file=file)
+
+
 def _app_from_cli() -> Flask:
     info = click.get_current_context().find_object(ScriptInfo)
     instance = info.data.get("instance") if info else None
     try:
         return create_app(instance)
     except AmalError as exc:
-        raise NoAppException(str(exc)) from exc
+        raise InstanceError(str(exc)) from exc
 
 
 def _remember_instance(ctx: click.Context, _param: click.Parameter, value: Path) -> Path:
