@@ -37,11 +37,12 @@ GLOBAL_ROUTES = {
     ("accounts.users", "GET"): {"anonymous": {302}, "admin": {200}, "*": {403}},
     ("accounts.users", "POST"): {"anonymous": {302}, "admin": {200}, "*": {403}},
     ("set_language", "POST"): {"*": {302}},
+    ("accounts.change_user", "POST"): {"anonymous": {302}, "admin": {302}, "*": {403}},
     ("accounts.login", "POST"): {"*": {200}},
 }
 NAMES = {OWN: "Vicinissimo", OTHER: "Lontanissimo"}
 # Harmless actions for routes that take one (an empty form then changes nothing).
-ACTIONS = {"groups.act": "need", "groups.change_meeting": "cancel"}
+ACTIONS = {"groups.act": "need", "groups.change_meeting": "cancel", "accounts.change_user": "grant"}
 
 
 @pytest.fixture
@@ -118,6 +119,8 @@ def url_for_rule(rule, territory: str, world) -> str:  # type: ignore[no-untyped
     )
     if rule.endpoint == "set_language":
         values["code"] = "it"
+    if rule.endpoint == "accounts.change_user":
+        values["user_id"] = 1
     path = rule.build(
         {k: v for k, v in values.items() if k in rule.arguments}, append_unknown=False
     )[1]

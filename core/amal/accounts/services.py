@@ -92,3 +92,13 @@ def change_password(ctx: Context, user_id: int, current: str, new: str) -> None:
             field="new_password",
         )
     user.set_password(new)
+
+
+@use_case
+def grant_role(ctx: Context, user_id: int, territory_code: str, role: Role) -> None:
+    ctx.plugins.territory(territory_code)
+    user = ctx.session.get(User, user_id)
+    if user is None:
+        raise DomainError("not_found", f"User {user_id} not found")
+    if not any(r.territory_code == territory_code and r.role == role for r in user.roles):
+        user.roles.append(TerritoryRole(territory_code=territory_code, role=role))

@@ -18,6 +18,7 @@ from amal.accounts.services import (
     authenticate,
     change_password,
     create_user,
+    grant_role,
 )
 from amal.errors import DomainError
 from amal.web.context import web_context
@@ -153,3 +154,31 @@ def users():  # type: ignore[no-untyped-def]
         role_labels=ROLE_LABELS,
         territory_names=territory_names,
     )
+
+
+@bp.post("/admin/users/<int:user_id>/<action>")
+@login_required
+def change_user(user_id: int, action: str):  # type: ignore[no-untyped-def]
+    """Deactivate or reactivate an account, or grant it a role in a territory."""
+    if not current_user.is_admin:
+        abort(403)
+    ctx = web_context()
+    user = ctx.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    if action == "toggle":
+        if user.id == current_user.id:
+            flash(_("You cannot deactivate your own account."), "error")
+        else:
+            user.is_active = not user.is_active
+            ctx.session.commit()
+    elif action == "grant":
+        try:
+            grant_role(
+                ctx, user.id, request.form.get("territory", ""), Role(request.form.get("role", ""))
+            )
+        except (DomainError, ValueError):
+            flash(_("Choose a territory and a role."), "error")
+    else:
+        abort(404)
+    return redirect(url_for("accounts.users"))
