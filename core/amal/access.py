@@ -75,6 +75,11 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
 PERSONAL_DATA_ROLES = frozenset({Role.COORDINATOR, Role.INTAKE_OPERATOR, Role.FACILITATOR})
 
 
+def principal():  # type: ignore[no-untyped-def]
+    """Who is asking: an API token's principal, else the logged-in staff user."""
+    return g.get("api_principal") or current_user
+
+
 def roles_in(user: User, territory: str) -> set[Role]:
     return {r.role for r in user.roles if r.territory_code == territory}
 
@@ -86,9 +91,10 @@ def territories_of(user: User) -> list[str]:
 def can(permission: Permission, territory: str | None = None) -> bool:
     """Whether the current user holds ``permission`` in ``territory`` (default: the page's)."""
     territory = territory or g.get("territory")
-    if not current_user.is_authenticated or territory is None:
+    who = principal()
+    if not who.is_authenticated or territory is None:
         return False
-    return any(permission in ROLE_PERMISSIONS[role] for role in roles_in(current_user, territory))
+    return any(permission in ROLE_PERMISSIONS[role] for role in roles_in(who, territory))
 
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -100,7 +106,7 @@ def requires(permission: Permission) -> Callable[[F], F]:
     def decorate(view: F) -> F:
         @functools.wraps(view)
         def checked(*args: Any, **kwargs: Any) -> Any:
-            if not roles_in(current_user, g.territory):
+            if not roles_in(principal(), g.territory):
                 abort(404)
             if not can(permission):
                 abort(403)
@@ -113,20 +119,18 @@ def requires(permission: Permission) -> Callable[[F], F]:
 
 
 def _is_only_facilitator() -> bool:
-    roles = roles_in(current_user, g.territory)
+    roles = roles_in(principal(), g.territory)
     return Role.FACILITATOR in roles and Role.COORDINATOR not in roles
 
 
 def _facilitated_groups() -> Select[tuple[int]]:
-    return select(group_facilitator.c.group_id).where(
-        group_facilitator.c.user_id == current_user.id
-    )
+    return select(group_facilitator.c.group_id).where(group_facilitator.c.user_id == principal().id)
 
 
 def participants() -> Select[tuple[Participant]]:
     """The participants the current user may see in the page's territory."""
     query = select(Participant).where(Participant.territory_code == g.territory)
-    if _is_only_facilitator() and Role.INTAKE_OPERATOR not in roles_in(current_user, g.territory):
+    if _is_only_facilitator() and Role.INTAKE_OPERATOR not in roles_in(principal(), g.territory):
         query = query.where(
             Participant.id.in_(
                 select(Enrolment.participant_id).where(

@@ -75,7 +75,9 @@ def create_app(
     app.jinja_env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
 
     from amal.web.blueprints import register_web
+    from amal.web.setup import IdConverter
 
+    app.url_map.converters["id"] = IdConverter
     register_web(app)
     for blueprint in plugins.manager.hook.amal_blueprints(app=app):
         for bp in blueprint or []:

@@ -20,8 +20,8 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.serving import run_simple
 
 from amal import migrate
-from amal.accounts.models import Role, User
-from amal.accounts.services import create_user
+from amal.accounts.models import ApiToken, Role, User
+from amal.accounts.services import create_token, create_user, revoke_token
 from amal.app import create_app, service_context, state
 from amal.config import load_config, write_secret_key
 from amal.db import get_session
@@ -355,6 +355,41 @@ def stats_command(as_json: bool) -> None:
         for table, per_status in counts.get(territory, {}).items():
             figures = ", ".join(f"{status}={n}" for status, n in per_status.items())
             click.echo(f"  {table}: {figures}")
+
+
+@cli.group("token")
+def token_group() -> None:
+    """API tokens for partner systems (one territory and one role each)."""
+
+
+@token_group.command("create")
+@click.argument("name")
+@click.option("--territory", required=True)
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+@click.option("--days", default=90, show_default=True, type=int)
+def token_create(name: str, territory: str, role: str, days: int) -> None:
+    """Create a token; its secret is printed once and stored only as a hash."""
+    token, secret = create_token(_ctx(), name, territory, Role(role), days)
+    click.echo(
+        f"Token {token.id} {name!r} for {territory} as {role}, expires {token.expires_at:%Y-%m-%d}."
+    )
+    click.echo(f"Secret (shown once): {secret}")
+
+
+@token_group.command("list")
+def token_list() -> None:
+    """List tokens (never their secrets)."""
+    for token in get_session().scalars(select(ApiToken).order_by(ApiToken.id)):
+        state_ = "revoked" if token.revoked_at else f"expires {token.expires_at:%Y-%m-%d}"
+        click.echo(f"{token.id} {token.name} {token.territory_code} {token.role.value} {state_}")
+
+
+@token_group.command("revoke")
+@click.argument("token_id", type=int)
+def token_revoke(token_id: int) -> None:
+    """Revoke a token at once."""
+    revoke_token(_ctx(), token_id)
+    click.echo(f"Token {token_id} revoked.")
 
 
 @cli.group("report")

@@ -1,7 +1,7 @@
 """Imports every core model so that ``Base.metadata`` is complete (Alembic,
 ``create_all``, relationship resolution by name)."""
 
-from amal.accounts.models import LoginAttempt, Role, TerritoryRole, User
+from amal.accounts.models import ApiToken, LoginAttempt, Role, TerritoryRole, User
 from amal.audit.models import AuditAction, AuditEntry
 from amal.consent.models import Consent, ConsentPurpose, PrivacyNotice
 from amal.db import Base
@@ -15,11 +15,13 @@ from amal.participants.models import (
     TerritoryTransfer,
 )
 from amal.referrals.models import Referral, ReferralStatus
+from amal.reports.models import ReportRun
 from amal.territories.models import Partner, Territory
 from amal.wellbeing.models import Administration
 
 __all__ = [
     "Administration",
+    "ApiToken",
     "Attendance",
     "AuditAction",
     "AuditEntry",
@@ -43,6 +45,7 @@ __all__ = [
     "PrivacyNotice",
     "Referral",
     "ReferralStatus",
+    "ReportRun",
     "Role",
     "StatusChange",
     "Territory",

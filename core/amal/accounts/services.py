@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from amal.accounts.models import LoginAttempt, Role, TerritoryRole, User
+from amal.accounts.models import ApiToken, LoginAttempt, Role, TerritoryRole, User
 from amal.db import utcnow
 from amal.errors import DomainError
 from amal.services import Context, use_case
@@ -102,3 +104,54 @@ def grant_role(ctx: Context, user_id: int, territory_code: str, role: Role) -> N
         raise DomainError("not_found", f"User {user_id} not found")
     if not any(r.territory_code == territory_code and r.role == role for r in user.roles):
         user.roles.append(TerritoryRole(territory_code=territory_code, role=role))
+
+
+TOKEN_PREFIX = "amal_"
+
+
+def _hash_token(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@use_case
+def create_token(
+    ctx: Context, name: str, territory_code: str, role: Role, days: int = 90
+) -> tuple[ApiToken, str]:
+    """A new API token; returns it with its secret (shown once, stored hashed)."""
+    ctx.plugins.territory(territory_code)
+    if not name.strip():
+        raise DomainError("required_field", "A token needs a name", field="name")
+    if not 1 <= days <= 730:
+        raise DomainError("invalid_value", "A token lasts between 1 and 730 days", field="days")
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(
+        name=name.strip(),
+        token_hash=_hash_token(secret),
+        territory_code=territory_code,
+        role=Role(role),
+        created_by=ctx.actor,
+        expires_at=utcnow() + timedelta(days=days),
+    )
+    ctx.session.add(token)
+    ctx.session.flush()
+    return token, secret
+
+
+@use_case
+def revoke_token(ctx: Context, token_id: int) -> ApiToken:
+    token = ctx.session.get(ApiToken, token_id)
+    if token is None:
+        raise DomainError("not_found", f"Token {token_id} not found")
+    token.revoked_at = token.revoked_at or utcnow()
+    return token
+
+
+def token_for_secret(ctx: Context, secret: str) -> ApiToken | None:
+    """The valid (not expired, not revoked) token with this secret, marked as used."""
+    token = ctx.session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash_token(secret)))
+    now = utcnow()
+    if token is None or token.revoked_at is not None or token.expires_at <= now:
+        return None
+    token.last_used_at = now
+    ctx.session.commit()
+    return token

@@ -156,7 +156,7 @@ def users():  # type: ignore[no-untyped-def]
     )
 
 
-@bp.post("/admin/users/<int:user_id>/<action>")
+@bp.post("/admin/users/<id:user_id>/<action>")
 @login_required
 def change_user(user_id: int, action: str):  # type: ignore[no-untyped-def]
     """Deactivate or reactivate an account, or grant it a role in a territory."""

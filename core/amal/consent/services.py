@@ -86,7 +86,11 @@ def record_consents(
             f"Territory {participant.territory_code} has no privacy notice: publish one first",
         )
     recorded = []
-    for purpose in purposes:
+    try:
+        wanted = [ConsentPurpose(p) for p in purposes]
+    except ValueError as exc:
+        raise DomainError("invalid_value", str(exc), field="purposes") from None
+    for purpose in wanted:
         if has_consent(ctx.session, participant_id, purpose):
             continue
         consent = Consent(

@@ -133,7 +133,7 @@ def new():  # type: ignore[no-untyped-def]
     return render_template("groups/new.html", form=form)
 
 
-@bp.get("/<int:group_id>")
+@bp.get("/<id:group_id>")
 @requires(Permission.VIEW_GROUPS)
 def show(group_id: int):  # type: ignore[no-untyped-def]
     group = access.get_visible(get_session(), Group, group_id)
@@ -164,7 +164,7 @@ def show(group_id: int):  # type: ignore[no-untyped-def]
     )
 
 
-@bp.post("/<int:group_id>/<action>")
+@bp.post("/<id:group_id>/<action>")
 @requires(Permission.MANAGE_GROUPS)
 def act(group_id: int, action: str):  # type: ignore[no-untyped-def]
     group = access.get_visible(get_session(), Group, group_id)
@@ -206,7 +206,7 @@ def _form_date(name: str) -> date:
         raise DomainError("invalid_date", "Give a valid date", field=name) from None
 
 
-@bp.post("/meetings/<int:meeting_id>/<action>")
+@bp.post("/meetings/<id:meeting_id>/<action>")
 @requires(Permission.MANAGE_GROUPS)
 def change_meeting(meeting_id: int, action: str):  # type: ignore[no-untyped-def]
     """Edit the plan: move a meeting to another day, or cancel it, with the reason."""
@@ -234,7 +234,7 @@ def _visible_participant_id() -> int:
     return access.get_visible(get_session(), Participant, participant_id).id
 
 
-@bp.route("/meetings/<int:meeting_id>", methods=["GET", "POST"])
+@bp.route("/meetings/<id:meeting_id>", methods=["GET", "POST"])
 @requires(Permission.RECORD_ATTENDANCE)
 def meeting(meeting_id: int):  # type: ignore[no-untyped-def]
     """The attendance grid: one choice per person, saved in one transaction."""

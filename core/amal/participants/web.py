@@ -221,7 +221,7 @@ def new():  # type: ignore[no-untyped-def]
     return render_template("participants/new.html", form=form)
 
 
-@bp.get("/<int:participant_id>")
+@bp.get("/<id:participant_id>")
 @requires(Permission.VIEW_PARTICIPANTS)
 def show(participant_id: int):  # type: ignore[no-untyped-def]
     participant = _visible(participant_id)
@@ -283,7 +283,7 @@ def _manual_transitions(participant: Participant) -> list[ParticipantStatus]:
     ]
 
 
-@bp.post("/<int:participant_id>/status")
+@bp.post("/<id:participant_id>/status")
 @requires(Permission.EDIT_PARTICIPANTS)
 def transition(participant_id: int):  # type: ignore[no-untyped-def]
     participant = _visible(participant_id)
@@ -305,7 +305,7 @@ def transition(participant_id: int):  # type: ignore[no-untyped-def]
     return redirect(url_for("participants.show", participant_id=participant.id))
 
 
-@bp.post("/<int:participant_id>/referrals")
+@bp.post("/<id:participant_id>/referrals")
 @requires(Permission.MANAGE_REFERRALS)
 def refer(participant_id: int):  # type: ignore[no-untyped-def]
     participant = _visible(participant_id)
@@ -324,7 +324,7 @@ def refer(participant_id: int):  # type: ignore[no-untyped-def]
     return redirect(url_for("participants.show", participant_id=participant.id))
 
 
-@bp.post("/<int:participant_id>/referrals/<int:referral_id>")
+@bp.post("/<id:participant_id>/referrals/<id:referral_id>")
 @requires(Permission.MANAGE_REFERRALS)
 def advance(participant_id: int, referral_id: int):  # type: ignore[no-untyped-def]
     referral = access.get_visible(get_session(), Referral, referral_id)
@@ -358,7 +358,7 @@ def _wellbeing_form(instrument_code: str):  # type: ignore[no-untyped-def]
     return scale, WellbeingForm()
 
 
-@bp.route("/<int:participant_id>/wellbeing/<instrument>", methods=["GET", "POST"])
+@bp.route("/<id:participant_id>/wellbeing/<instrument>", methods=["GET", "POST"])
 @requires(Permission.RECORD_WELLBEING)
 def wellbeing(participant_id: int, instrument: str):  # type: ignore[no-untyped-def]
     participant = _visible(participant_id)
@@ -396,7 +396,7 @@ def wellbeing(participant_id: int, instrument: str):  # type: ignore[no-untyped-
     )
 
 
-@bp.get("/<int:participant_id>/export.json")
+@bp.get("/<id:participant_id>/export.json")
 @requires(Permission.MANAGE_PRIVACY)
 def export(participant_id: int):  # type: ignore[no-untyped-def]
     participant = _visible(participant_id)
@@ -408,7 +408,7 @@ def export(participant_id: int):  # type: ignore[no-untyped-def]
     )
 
 
-@bp.post("/<int:participant_id>/erase")
+@bp.post("/<id:participant_id>/erase")
 @requires(Permission.MANAGE_PRIVACY)
 def erase(participant_id: int):  # type: ignore[no-untyped-def]
     participant = _visible(participant_id)

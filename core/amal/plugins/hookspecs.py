@@ -190,6 +190,26 @@ def amal_blueprints(app: Flask) -> list[Blueprint] | None:
 
 
 @hookspec
+def amal_api_blueprints(api: Any) -> list[Any] | None:
+    """Return flask-smorest blueprints to add to the JSON API (``/api/v1``).
+
+    Called once by the app factory, after the core's API. ``api`` is the
+    ``flask_smorest.Api``; the blueprints' schemas and routes appear in the same
+    OpenAPI document. Build them with :func:`amal.api.api_blueprint` so that
+    token authentication, the territory in the URL and problem+json errors work
+    as in the core; declare permissions with :func:`amal.access.requires`.
+
+    Example::
+
+        @hookimpl
+        def amal_api_blueprints(api):
+            bp = api_blueprint("lecco_sportello", __name__, "/sportello", "Sportello")
+            ...
+            return [bp]
+    """
+
+
+@hookspec
 def amal_navigation(territory: TerritoryDefinition) -> list[NavigationEntry] | None:
     """Return menu entries to show to staff of ``territory`` (e.g. a plugin page).
 

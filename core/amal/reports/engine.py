@@ -10,9 +10,10 @@ from amal.errors import DomainError, PluginError
 from amal.plugins.definitions import ReportDefinition
 from amal.plugins.manager import PluginHost
 from amal.reports.indicators import INDICATORS, Scope, Table
+from amal.reports.models import ReportRun
 from amal.reports.periods import Period, parse_period
 from amal.reports.rules import RULES, Violation
-from amal.services import Context
+from amal.services import Context, use_case
 
 
 @dataclass(frozen=True)
@@ -72,3 +73,70 @@ def run_report(
     return ReportResult(
         definition, territory, territory_definition.name, period, utcnow(), tables, violations
     )
+
+
+def as_data(result: ReportResult) -> dict[str, object]:
+    """The result as JSON-ready data (numbers stay numbers)."""
+
+    def cell(value: object) -> object:
+        return (
+            float(value)
+            if hasattr(value, "as_integer_ratio") and not isinstance(value, int | float)
+            else value
+        )
+
+    return {
+        "report": result.definition.code,
+        "title": result.definition.title,
+        "funder": result.definition.funder,
+        "territory": result.territory,
+        "period": {
+            "label": result.period.label,
+            "start": result.period.start.isoformat(),
+            "end": result.period.end.isoformat(),
+        },
+        "generated_at": result.generated_at.isoformat(),
+        "tables": [
+            {
+                "indicator": t.indicator,
+                "title": t.title,
+                "columns": list(t.columns),
+                "rows": [[cell(v) for v in row] for row in t.rows],
+            }
+            for t in result.tables
+        ],
+        "violations": [
+            {"rule": v.rule, "message": v.message, "entity": v.entity, "entity_id": v.entity_id}
+            for v in result.violations
+        ],
+    }
+
+
+@use_case
+def start_run(ctx: Context, territory: str, report_code: str, period: str) -> ReportRun:
+    """Compute a report now and keep the result (a failed run keeps its reason)."""
+    try:
+        data = as_data(run_report(ctx, territory, report_code, period))
+    except DomainError as error:
+        if error.code == "unknown_report":
+            raise
+        run = ReportRun(
+            territory_code=territory,
+            report_code=report_code,
+            period=period,
+            status="failed",
+            error=error.message,
+            created_by=ctx.actor,
+        )
+    else:
+        run = ReportRun(
+            territory_code=territory,
+            report_code=report_code,
+            period=period,
+            status="done",
+            result=data,
+            created_by=ctx.actor,
+        )
+    ctx.session.add(run)
+    ctx.session.flush()
+    return run

@@ -5,11 +5,18 @@ from __future__ import annotations
 from flask import Flask
 
 from amal.accounts.web import bp as accounts
+from amal.api import init_api
+from amal.api.plugins import bp as api_plugins
 from amal.audit.web import bp as audit
 from amal.consent.web import bp as privacy
+from amal.groups.api import bp as api_groups
+from amal.groups.api import meetings_bp as api_meetings
 from amal.groups.web import bp as groups
+from amal.participants.api import bp as api_participants
 from amal.participants.web import bp as participants
+from amal.reports.api import bp as api_reports
 from amal.reports.web import bp as reports
+from amal.territories.api import bp as api_territory
 from amal.web import bp as core
 from amal.web.dashboard import bp as dashboard
 from amal.web.setup import init_web
@@ -21,3 +28,6 @@ def register_web(app: Flask) -> None:
     init_web(app)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
+    init_api(
+        app, [api_participants, api_groups, api_meetings, api_territory, api_reports, api_plugins]
+    )

@@ -9,11 +9,16 @@ from flask import Blueprint, Flask, abort, current_app, g, render_template, requ
 from flask_babel import Babel, get_locale
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 from amal import access
 from amal.accounts.models import User
+from amal.api.problems import domain_problem, http_problem, is_api_request
 from amal.app import state
 from amal.db import get_session
+from amal.errors import DomainError
+from amal.web.errors import domain_message
 from amal.web.labels import label
 
 LANGUAGES = ("it", "en")
@@ -79,6 +84,16 @@ def init_web(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
 
+    @app.before_request
+    def refuse_nul_characters() -> None:
+        """PostgreSQL cannot store NUL in text: a form carrying one is refused."""
+        if (
+            request.method == "POST"
+            and not is_api_request()
+            and any("\x00" in value for value in request.form.values())
+        ):
+            abort(400)
+
     @app.after_request
     def security_headers(response):  # type: ignore[no-untyped-def]
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
@@ -108,14 +123,18 @@ def init_web(app: Flask) -> None:
             "P": access.Permission,
         }
 
-    def error_page(status: int):  # type: ignore[no-untyped-def]
-        def handle(error: Exception):  # type: ignore[no-untyped-def]
-            return render_template("error.html", status=status), status
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):  # type: ignore[no-untyped-def]
+        if is_api_request():
+            return http_problem(error)
+        status = error.code or 500
+        return render_template("error.html", status=status), status
 
-        return handle
-
-    for status in (400, 403, 404, 405, 429, 500):
-        app.register_error_handler(status, error_page(status))
+    @app.errorhandler(DomainError)
+    def unhandled_domain_error(error: DomainError):  # type: ignore[no-untyped-def]
+        if is_api_request():
+            return domain_problem(error)
+        return render_template("error.html", status=400, message=domain_message(error)), 400
 
     @app.errorhandler(CSRFError)
     def csrf_refused(error: CSRFError):  # type: ignore[no-untyped-def]
@@ -129,3 +148,13 @@ def init_web(app: Flask) -> None:
             session["lang"] = code
         target = request.referrer or ""
         return redirect(target if target.startswith(request.host_url) else url_for("core.home"))
+
+
+MAX_ID = 2**31 - 1  # the largest key both databases store as INTEGER
+
+
+class IdConverter(IntegerConverter):
+    """``<id:name>``: a record key, 1 to MAX_ID (larger numbers are a 404, not a crash)."""
+
+    def __init__(self, url_map, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(url_map, min=1, max=MAX_ID)

@@ -1,0 +1,158 @@
+"""The JSON API under ``/api/v1`` for partner IT (flask-smorest: marshmallow
+schemas are the wire format and the OpenAPI document at once).
+
+Every call carries ``Authorization: Bearer <token>``. A token belongs to one
+territory and one role, and goes through the same :mod:`amal.access` rules as
+a staff user of that role. Errors are ``application/problem+json`` (RFC 9457).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from typing import Any
+
+from flask import Flask, abort, current_app, g, render_template, request
+from flask_smorest import Api
+from flask_smorest import Blueprint as ApiBlueprint
+from flask_smorest.utils import prepare_response
+from marshmallow import INCLUDE, Schema, fields
+from werkzeug.exceptions import Unauthorized
+
+from amal.accounts.models import Role
+from amal.accounts.services import token_for_secret
+from amal.api.problems import PREFIX, PROBLEM
+from amal.app import service_context, state
+from amal.services import Context
+
+
+@dataclass(frozen=True)
+class TokenRole:
+    territory_code: str
+    role: Role
+
+
+@dataclass(frozen=True)
+class TokenPrincipal:
+    """An API token seen as a user of :mod:`amal.access`."""
+
+    token_id: int
+    name: str
+    roles: list[TokenRole] = field(default_factory=list)
+    is_authenticated: bool = True
+    is_admin: bool = False
+    id: None = None  # not a person: facilitates no group
+
+    @property
+    def username(self) -> str:
+        return f"token:{self.name}"
+
+
+class ProblemSchema(Schema):
+    """RFC 9457 problem details; ``errors`` holds field errors (422), ``code``
+    the domain error's stable code (409/422)."""
+
+    class Meta:
+        unknown = INCLUDE
+
+    type = fields.Str()
+    title = fields.Str(required=True)
+    status = fields.Int(required=True)
+    detail = fields.Str()
+    code = fields.Str()
+    errors = fields.Dict()
+
+
+class AmalApi(Api):
+    ERROR_SCHEMA = ProblemSchema
+
+    def _register_error_handlers(self) -> None:
+        """Errors are handled once for the whole app (amal.web.setup), so that
+        web pages get HTML and the API gets problem+json."""
+
+    def _register_responses(self) -> None:
+        """Document every error response as problem+json (what the app sends)."""
+        for status in HTTPStatus:
+            response: dict[str, Any] = {"description": status.phrase}
+            if status >= 400:
+                response["schema"] = ProblemSchema
+            prepare_response(response, self.spec, PROBLEM)
+            self.spec.components.response(status.name, response, lazy=True)
+        response = {"description": "Error (problem details)", "schema": ProblemSchema}
+        prepare_response(response, self.spec, PROBLEM)
+        self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
+
+
+def api_context() -> Context:
+    return service_context(current_app, g.api_principal.username)
+
+
+def authenticate() -> None:
+    """Turn the bearer token into ``g.api_principal`` or refuse with 401."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, secret = header.partition(" ")
+    token = None
+    if scheme.lower() == "bearer" and secret:
+        token = token_for_secret(service_context(current_app, "api"), secret.strip())
+    if token is None:
+        raise Unauthorized("A valid bearer token is required (amal token create).")
+    g.api_principal = TokenPrincipal(
+        token.id, token.name, [TokenRole(token.territory_code, token.role)]
+    )
+
+
+def api_blueprint(name: str, import_name: str, prefix: str, description: str) -> ApiBlueprint:
+    """A blueprint under ``/api/v1/territories/<territory>``: token required,
+    territory hosted here (else 404), ``g.territory`` set for :mod:`amal.access`."""
+    bp = ApiBlueprint(
+        name,
+        import_name,
+        url_prefix=f"{PREFIX}/territories/<territory>{prefix}",
+        description=description,
+    )
+
+    @bp.url_value_preprocessor
+    def pull_territory(_endpoint: str | None, values: dict[str, Any] | None) -> None:
+        g.territory = (values or {}).pop("territory", None)
+
+    @bp.before_request
+    def check() -> None:
+        authenticate()
+        if g.territory not in state(current_app).plugins.territories:
+            abort(404)
+
+    return bp
+
+
+def init_api(app: Flask, blueprints: list[ApiBlueprint]) -> AmalApi:
+    app.config.update(
+        API_TITLE="AMAL API",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX=PREFIX,
+        OPENAPI_JSON_PATH="openapi.json",
+        API_SPEC_OPTIONS={
+            "info": {"description": __doc__},
+            "security": [{"bearerAuth": []}],
+        },
+    )
+    from amal.web.setup import MAX_ID, IdConverter, csrf
+
+    api = AmalApi(app)
+    api.register_converter(
+        IdConverter, lambda _converter: {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+    )
+    api.spec.components.security_scheme(
+        "bearerAuth", {"type": "http", "scheme": "bearer", "description": "amal token create"}
+    )
+    plugin_blueprints = state(app).plugins.manager.hook.amal_api_blueprints(api=api)
+    for blueprint in [*blueprints, *[b for bps in plugin_blueprints for b in bps or []]]:
+        csrf.exempt(blueprint)
+        api.register_blueprint(blueprint)
+
+    @app.get(f"{PREFIX}/")
+    def api_docs():  # type: ignore[no-untyped-def]
+        """A browsable page of the OpenAPI document (no JavaScript needed)."""
+        return render_template("api/docs.html", spec=api.spec.to_dict())
+
+    return api

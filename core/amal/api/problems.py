@@ -1,0 +1,72 @@
+"""Errors of the API as ``application/problem+json`` (RFC 9457)."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import Any
+
+from flask import jsonify, request
+from werkzeug.exceptions import HTTPException, Unauthorized
+
+from amal.errors import DomainError
+
+PREFIX = "/api/v1"
+PROBLEM = "application/problem+json"
+# Domain errors about the request's content; the others are conflicts with the
+# record's current state (409).
+UNPROCESSABLE = {
+    "required_field",
+    "reason_required",
+    "incomplete_answers",
+    "answer_out_of_range",
+    "unknown_item",
+    "unknown_field",
+    "unknown_service",
+    "unknown_instrument",
+    "contract_type_required",
+    "contract_type_not_applicable",
+    "needs_required",
+    "weak_password",
+    "start_date_required",
+    "too_many_meetings",
+    "not_in_register",
+    "empty_register",
+    "format_not_offered",
+}
+
+
+def problem(status: int, detail: str = "", **extra: Any):  # type: ignore[no-untyped-def]
+    body = {"type": "about:blank", "title": HTTPStatus(status).phrase, "status": status}
+    if detail:
+        body["detail"] = detail
+    body.update(extra)
+    response = jsonify(body)
+    response.status_code = status
+    response.mimetype = PROBLEM
+    return response
+
+
+def is_api_request() -> bool:
+    return request.path.startswith(PREFIX + "/")
+
+
+def http_problem(error: HTTPException):  # type: ignore[no-untyped-def]
+    data = getattr(error, "data", None) or {}
+    extra: dict[str, Any] = {}
+    if "messages" in data:  # webargs: field errors by location
+        extra["errors"] = data["messages"]
+    detail = data.get("message") or (error.description if error.code != 500 else "")
+    response = problem(error.code or 500, detail, **extra)
+    if isinstance(error, Unauthorized):
+        response.headers["WWW-Authenticate"] = 'Bearer realm="amal"'
+    for name, value in (data.get("headers") or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def domain_problem(error: DomainError):  # type: ignore[no-untyped-def]
+    if error.code == "not_found":
+        return problem(404, error.message, code=error.code)
+    status = 422 if error.code in UNPROCESSABLE or error.code.startswith("invalid_") else 409
+    details = {k: v for k, v in error.details.items() if isinstance(v, str | int | list)}
+    return problem(status, error.message, code=error.code, **details)

@@ -1,0 +1,144 @@
+"""Groups, enrolments, plans, meetings and attendance registers in the API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, g
+from flask.views import MethodView
+from sqlalchemy import func, select
+
+from amal import access
+from amal.access import Permission, requires
+from amal.api import api_blueprint, api_context
+from amal.groups.models import Group
+from amal.groups.schemas import (
+    EnrolmentSchema,
+    GroupActionSchema,
+    GroupSchema,
+    MeetingSchema,
+    RegisterSchema,
+)
+from amal.groups.services import conclude_group, create_group, enrol, start_group
+from amal.meetings.models import Meeting
+from amal.meetings.services import generate_plan, record_register
+from amal.participants.models import Participant
+
+bp = api_blueprint("api_groups", __name__, "/groups", "Self-help groups and their meetings")
+meetings_bp = api_blueprint(
+    "api_meetings", __name__, "/meetings", "Meetings and attendance registers"
+)
+
+
+@bp.route("/")
+class Groups(MethodView):
+    @requires(Permission.VIEW_GROUPS)
+    @bp.response(200, GroupSchema(many=True))
+    @bp.paginate()
+    def get(self, pagination_parameters):  # type: ignore[no-untyped-def]
+        session = api_context().session
+        statement = access.groups()
+        pagination_parameters.item_count = session.scalar(
+            select(func.count()).select_from(statement.subquery())
+        )
+        return session.scalars(
+            statement.order_by(Group.id)
+            .limit(pagination_parameters.page_size)
+            .offset(pagination_parameters.first_item)
+        ).all()
+
+    @requires(Permission.MANAGE_GROUPS)
+    @bp.arguments(GroupSchema)
+    @bp.response(201, GroupSchema)
+    def post(self, data: dict[str, Any]):  # type: ignore[no-untyped-def]
+        """Create a group; size and plan come from the territory's policy."""
+        return create_group(
+            api_context(),
+            g.territory,
+            data["name"],
+            composition=data["composition"],
+            company_of_origin=data["company_of_origin"],
+            start_date=data["start_date"],
+            location=data["location"],
+            facilitator_ids=data["facilitator_ids"],
+            meetings=data["planned_meetings"],
+        )
+
+
+@bp.route("/<id:group_id>")
+class GroupResource(MethodView):
+    @requires(Permission.VIEW_GROUPS)
+    @bp.response(200, GroupSchema)
+    def get(self, group_id: int):  # type: ignore[no-untyped-def]
+        return access.get_visible(api_context().session, Group, group_id)
+
+
+@bp.route("/<id:group_id>/enrolments")
+class Enrolments(MethodView):
+    @requires(Permission.MANAGE_GROUPS)
+    @bp.arguments(EnrolmentSchema)
+    @bp.response(201, GroupSchema)
+    def post(self, data: dict[str, Any], group_id: int):  # type: ignore[no-untyped-def]
+        """Enrol an admitted participant (409 when the group is full or closed)."""
+        session = api_context().session
+        group = access.get_visible(session, Group, group_id)
+        participant = access.get_visible(session, Participant, data["participant_id"])
+        enrol(api_context(), group.id, participant.id)
+        return group
+
+
+@bp.route("/<id:group_id>/<any(start, conclude, plan):action>")
+class GroupActions(MethodView):
+    @requires(Permission.MANAGE_GROUPS)
+    @bp.arguments(GroupActionSchema)
+    @bp.response(200, GroupSchema)
+    def post(self, data: dict[str, Any], group_id: int, action: str):  # type: ignore[no-untyped-def]
+        """start, conclude, or plan (generate the meetings around holidays)."""
+        ctx = api_context()
+        group = access.get_visible(ctx.session, Group, group_id)
+        if action == "start":
+            start_group(ctx, group.id, override_reason=data["override_reason"])
+        elif action == "conclude":
+            conclude_group(ctx, group.id)
+        else:
+            generate_plan(ctx, group.id, replace=data["replace"])
+        return group
+
+
+@bp.route("/<id:group_id>/meetings")
+class GroupMeetings(MethodView):
+    @requires(Permission.VIEW_GROUPS)
+    @bp.response(200, MeetingSchema(many=True))
+    def get(self, group_id: int):  # type: ignore[no-untyped-def]
+        session = api_context().session
+        group = access.get_visible(session, Group, group_id)
+        return session.scalars(
+            select(Meeting)
+            .where(Meeting.group_id == group.id)
+            .order_by(Meeting.scheduled_on, Meeting.id)
+        )
+
+
+@meetings_bp.route("/<id:meeting_id>")
+class MeetingResource(MethodView):
+    @requires(Permission.RECORD_ATTENDANCE)
+    @meetings_bp.response(200, MeetingSchema)
+    def get(self, meeting_id: int):  # type: ignore[no-untyped-def]
+        return access.get_visible(api_context().session, Meeting, meeting_id)
+
+
+@meetings_bp.route("/<id:meeting_id>/register")
+class Register(MethodView):
+    @requires(Permission.RECORD_ATTENDANCE)
+    @meetings_bp.arguments(RegisterSchema)
+    @meetings_bp.response(200, MeetingSchema)
+    def put(self, data: dict[str, Any], meeting_id: int):  # type: ignore[no-untyped-def]
+        """Record the whole register in one transaction; the meeting becomes held."""
+        ctx = api_context()
+        meeting = access.get_visible(ctx.session, Meeting, meeting_id)
+        lines = {
+            line["participant_id"]: (line["presence"], line["hours"]) for line in data["lines"]
+        }
+        if len(lines) != len(data["lines"]):
+            abort(422, "A participant appears twice in the register")
+        return record_register(ctx, meeting.id, lines)

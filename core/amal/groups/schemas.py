@@ -1,0 +1,70 @@
+"""Wire format of groups, meetings and attendance registers."""
+
+from __future__ import annotations
+
+from marshmallow import fields, validate
+
+from amal.api.schemas import StrictSchema
+from amal.groups.models import GroupComposition, GroupStatus
+from amal.meetings.models import MeetingKind, MeetingStatus, Presence
+
+
+class GroupSchema(StrictSchema):
+    id = fields.Int(dump_only=True)
+    name = fields.Str(required=True, validate=validate.Length(1, 200))
+    status = fields.Enum(GroupStatus, by_value=True, dump_only=True)
+    composition = fields.Enum(
+        GroupComposition, by_value=True, load_default=GroupComposition.HETEROGENEOUS
+    )
+    company_of_origin = fields.Str(load_default="", validate=validate.Length(max=200))
+    start_date = fields.Date(allow_none=True, load_default=None)
+    location = fields.Str(load_default="", validate=validate.Length(max=200))
+    min_size = fields.Int(dump_only=True)
+    max_size = fields.Int(dump_only=True)
+    planned_meetings = fields.Int(
+        validate=validate.Range(1, 40), load_default=None, data_key="meetings"
+    )
+    cadence_days = fields.Int(dump_only=True)
+    facilitator_ids = fields.List(fields.Int(), load_only=True, load_default=list)
+
+
+class EnrolmentSchema(StrictSchema):
+    participant_id = fields.Int(required=True)
+
+
+class GroupActionSchema(StrictSchema):
+    override_reason = fields.Str(
+        load_default="", metadata={"description": "start: reason to start below minimum"}
+    )
+    replace = fields.Bool(load_default=False, metadata={"description": "plan: replace the plan"})
+
+
+class MeetingSchema(StrictSchema):
+    id = fields.Int(dump_only=True)
+    group_id = fields.Int(dump_only=True, allow_none=True)
+    kind = fields.Enum(MeetingKind, by_value=True, dump_only=True)
+    sequence = fields.Int(dump_only=True, allow_none=True)
+    scheduled_on = fields.Date(dump_only=True)
+    starts_at = fields.Time(dump_only=True)
+    duration_minutes = fields.Int(dump_only=True)
+    location = fields.Str(dump_only=True)
+    topic = fields.Str(dump_only=True)
+    status = fields.Enum(MeetingStatus, by_value=True, dump_only=True)
+    plan_note = fields.Str(dump_only=True)
+
+
+class RegisterLineSchema(StrictSchema):
+    participant_id = fields.Int(required=True)
+    presence = fields.Enum(Presence, by_value=True, required=True)
+    hours = fields.Float(
+        allow_none=True,
+        load_default=None,
+        validate=validate.Range(0, 24),
+        metadata={"description": "Default: the meeting's length if present"},
+    )
+
+
+class RegisterSchema(StrictSchema):
+    lines = fields.List(
+        fields.Nested(RegisterLineSchema), required=True, validate=validate.Length(min=1, max=100)
+    )

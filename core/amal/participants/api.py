@@ -1,0 +1,225 @@
+"""Participants in the API: list, intake, read, update (with If-Match),
+status transitions, consents, wellbeing administrations, referrals, outcomes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.views import MethodView
+from sqlalchemy import func, select
+
+from amal import access
+from amal.access import Permission, requires
+from amal.api import api_blueprint, api_context
+from amal.consent.models import Consent
+from amal.consent.services import record_consents
+from amal.outcomes.models import OutcomeMoment
+from amal.outcomes.services import record_outcome
+from amal.participants.models import Participant
+from amal.participants.schemas import (
+    AdministrationSchema,
+    ConsentRequestSchema,
+    ConsentSchema,
+    OutcomeSchema,
+    ParticipantCreateSchema,
+    ParticipantQuerySchema,
+    ParticipantSchema,
+    ParticipantUpdateSchema,
+    ReferralSchema,
+    ReferralTransitionSchema,
+    TransitionSchema,
+)
+from amal.participants.services import change_status, intake, update_participant, view_participant
+from amal.referrals.models import Referral
+from amal.referrals.services import advance_referral, propose_referral
+from amal.wellbeing.models import Administration
+from amal.wellbeing.services import record_administration
+
+bp = api_blueprint(
+    "api_participants",
+    __name__,
+    "/participants",
+    "Participants, their consents, questionnaires, referrals and outcomes",
+)
+SORTS = {
+    "name": (Participant.last_name, Participant.first_name, Participant.id),
+    "-created": (Participant.created_at.desc(), Participant.id.desc()),
+}
+
+
+def _visible(participant_id: int) -> Participant:
+    return access.get_visible(api_context().session, Participant, participant_id)
+
+
+@bp.route("/")
+class Participants(MethodView):
+    @requires(Permission.VIEW_PARTICIPANTS)
+    @bp.arguments(ParticipantQuerySchema, location="query")
+    @bp.response(200, ParticipantSchema(many=True))
+    @bp.paginate()
+    def get(self, query: dict[str, Any], pagination_parameters):  # type: ignore[no-untyped-def]
+        """List the participants the token may see (search, filter, sort, pages)."""
+        session = api_context().session
+        statement = access.participants().where(Participant.erased_at.is_(None))
+        for word in query["q"].split():
+            pattern = f"%{word.lower()}%"
+            statement = statement.where(
+                func.lower(Participant.first_name).like(pattern)
+                | func.lower(Participant.last_name).like(pattern)
+                | func.lower(Participant.fiscal_code).like(pattern)
+            )
+        if query["status"] is not None:
+            statement = statement.where(Participant.status == query["status"])
+        pagination_parameters.item_count = session.scalar(
+            select(func.count()).select_from(statement.subquery())
+        )
+        return session.scalars(
+            statement.order_by(*SORTS[query["sort"]])
+            .limit(pagination_parameters.page_size)
+            .offset(pagination_parameters.first_item)
+        ).all()
+
+    @requires(Permission.EDIT_PARTICIPANTS)
+    @bp.arguments(ParticipantCreateSchema)
+    @bp.response(201, ParticipantSchema)
+    def post(self, data: dict[str, Any]):  # type: ignore[no-untyped-def]
+        """Register a candidate with the consents they gave (processing required)."""
+        from flask import g
+
+        consents = data.pop("consents")
+        return intake(api_context(), g.territory, consents, **data)
+
+
+@bp.route("/<id:participant_id>")
+class ParticipantResource(MethodView):
+    @requires(Permission.VIEW_PARTICIPANTS)
+    @bp.etag
+    @bp.response(200, ParticipantSchema)
+    def get(self, participant_id: int):  # type: ignore[no-untyped-def]
+        """One participant (the read is audited)."""
+        _visible(participant_id)
+        return view_participant(api_context(), participant_id)
+
+    @requires(Permission.EDIT_PARTICIPANTS)
+    @bp.etag
+    @bp.arguments(ParticipantUpdateSchema(partial=True))
+    @bp.response(200, ParticipantSchema)
+    def patch(self, data: dict[str, Any], participant_id: int):  # type: ignore[no-untyped-def]
+        """Change some fields. Send the ETag of your copy in If-Match: a stale
+        copy gets 412, so two clients cannot overwrite each other."""
+        participant = _visible(participant_id)
+        bp.check_etag(participant, ParticipantSchema)
+        return update_participant(api_context(), participant.id, **data)
+
+
+@bp.route("/<id:participant_id>/transitions")
+class Transitions(MethodView):
+    @requires(Permission.EDIT_PARTICIPANTS)
+    @bp.arguments(TransitionSchema)
+    @bp.response(200, ParticipantSchema)
+    def post(self, data: dict[str, Any], participant_id: int):  # type: ignore[no-untyped-def]
+        """Move the participant along the lifecycle (409 when the move is illegal)."""
+        participant = _visible(participant_id)
+        return change_status(api_context(), participant.id, data["to_status"], data["reason"])
+
+
+@bp.route("/<id:participant_id>/consents")
+class Consents(MethodView):
+    @requires(Permission.VIEW_PARTICIPANTS)
+    @bp.response(200, ConsentSchema(many=True))
+    def get(self, participant_id: int):  # type: ignore[no-untyped-def]
+        participant = _visible(participant_id)
+        return api_context().session.scalars(
+            select(Consent).where(Consent.participant_id == participant.id).order_by(Consent.id)
+        )
+
+    @requires(Permission.EDIT_PARTICIPANTS)
+    @bp.arguments(ConsentRequestSchema)
+    @bp.response(201, ConsentSchema(many=True))
+    def post(self, data: dict[str, Any], participant_id: int):  # type: ignore[no-untyped-def]
+        """Record consents against the territory's current privacy notice."""
+        participant = _visible(participant_id)
+        return record_consents(api_context(), participant.id, data["purposes"])
+
+
+@bp.route("/<id:participant_id>/wellbeing")
+class Wellbeing(MethodView):
+    @requires(Permission.RECORD_WELLBEING)
+    @bp.response(200, AdministrationSchema(many=True))
+    def get(self, participant_id: int):  # type: ignore[no-untyped-def]
+        participant = _visible(participant_id)
+        return api_context().session.scalars(
+            select(Administration)
+            .where(Administration.participant_id == participant.id)
+            .order_by(Administration.id)
+        )
+
+    @requires(Permission.RECORD_WELLBEING)
+    @bp.arguments(AdministrationSchema)
+    @bp.response(201, AdministrationSchema)
+    def post(self, data: dict[str, Any], participant_id: int):  # type: ignore[no-untyped-def]
+        """Score and store a WHO-5 or Rosenberg questionnaire (needs consent)."""
+        participant = _visible(participant_id)
+        answers = {int(k): v for k, v in data["answers"].items()}
+        return record_administration(
+            api_context(),
+            participant.id,
+            data["instrument"],
+            data["phase"],
+            answers,
+            administered_on=data["administered_on"],
+        )
+
+
+@bp.route("/<id:participant_id>/referrals")
+class Referrals(MethodView):
+    @requires(Permission.MANAGE_REFERRALS)
+    @bp.response(200, ReferralSchema(many=True))
+    def get(self, participant_id: int):  # type: ignore[no-untyped-def]
+        participant = _visible(participant_id)
+        return api_context().session.scalars(
+            select(Referral).where(Referral.participant_id == participant.id).order_by(Referral.id)
+        )
+
+    @requires(Permission.MANAGE_REFERRALS)
+    @bp.arguments(ReferralSchema)
+    @bp.response(201, ReferralSchema)
+    def post(self, data: dict[str, Any], participant_id: int):  # type: ignore[no-untyped-def]
+        """Propose a service of the territory's catalogue (needs consent to sharing)."""
+        participant = _visible(participant_id)
+        return propose_referral(
+            api_context(), participant.id, data["service_code"], notes=data["notes"]
+        )
+
+
+@bp.route("/<id:participant_id>/referrals/<id:referral_id>/transitions")
+class ReferralTransitions(MethodView):
+    @requires(Permission.MANAGE_REFERRALS)
+    @bp.arguments(ReferralTransitionSchema)
+    @bp.response(200, ReferralSchema)
+    def post(self, data: dict[str, Any], participant_id: int, referral_id: int):  # type: ignore[no-untyped-def]
+        referral = access.get_visible(api_context().session, Referral, referral_id)
+        if referral.participant_id != participant_id:
+            from flask import abort
+
+            abort(404)
+        return advance_referral(api_context(), referral.id, data["to_status"], on=data["on"])
+
+
+@bp.route("/<id:participant_id>/outcomes/<any(end, follow_up):moment>")
+class Outcomes(MethodView):
+    @requires(Permission.EDIT_PARTICIPANTS)
+    @bp.arguments(OutcomeSchema)
+    @bp.response(200, OutcomeSchema)
+    def put(self, data: dict[str, Any], participant_id: int, moment: str):  # type: ignore[no-untyped-def]
+        """Record or correct the employment situation at the end or at follow-up."""
+        participant = _visible(participant_id)
+        return record_outcome(
+            api_context(),
+            participant.id,
+            OutcomeMoment(moment),
+            data["situation"],
+            contract_type=data["contract_type"],
+            recorded_on=data["recorded_on"],
+            notes=data["notes"],
+        )

@@ -1,0 +1,111 @@
+"""Wire format of participants and their records (the API's single definition)."""
+
+from __future__ import annotations
+
+from marshmallow import fields, validate
+
+from amal.api.schemas import ReasonSchema, StrictSchema
+from amal.consent.models import ConsentPurpose
+from amal.outcomes.models import ContractType, OutcomeMoment, Situation
+from amal.participants.models import EmploymentStatus, ParticipantStatus
+from amal.referrals.models import ReferralStatus
+from amal.wellbeing.models import Phase
+
+
+class ParticipantSchema(StrictSchema):
+    id = fields.Int(dump_only=True)
+    territory = fields.Str(attribute="territory_code", dump_only=True)
+    status = fields.Enum(ParticipantStatus, by_value=True, dump_only=True)
+    first_name = fields.Str(required=True, validate=validate.Length(1, 100))
+    last_name = fields.Str(required=True, validate=validate.Length(1, 100))
+    fiscal_code = fields.Str(allow_none=True, validate=validate.Length(max=16))
+    birth_date = fields.Date(allow_none=True)
+    gender = fields.Str(validate=validate.OneOf(["", "F", "M", "X"]))
+    email = fields.Str(validate=validate.Length(max=254))
+    phone = fields.Str(validate=validate.Length(max=40))
+    municipality = fields.Str(validate=validate.Length(max=100))
+    last_employer = fields.Str(validate=validate.Length(max=200))
+    sector = fields.Str(validate=validate.Length(max=100))
+    months_out_of_work = fields.Int(allow_none=True, validate=validate.Range(0, 600))
+    employment_status = fields.Enum(EmploymentStatus, by_value=True)
+    heard_from = fields.Str(validate=validate.Length(max=200))
+    needs = fields.Str(validate=validate.Length(max=5000))
+    created_at = fields.DateTime(dump_only=True)
+    version = fields.Int(dump_only=True)
+
+
+class ParticipantCreateSchema(ParticipantSchema):
+    consents = fields.List(
+        fields.Enum(ConsentPurpose, by_value=True),
+        required=True,
+        load_only=True,
+        metadata={"description": "Must include processing"},
+    )
+    allow_same_name = fields.Bool(load_default=False, load_only=True)
+
+
+class ParticipantUpdateSchema(ParticipantSchema):
+    """The fields a PATCH may change (all optional)."""
+
+
+class ParticipantQuerySchema(StrictSchema):
+    q = fields.Str(load_default="", metadata={"description": "Name or fiscal code"})
+    status = fields.Enum(ParticipantStatus, by_value=True, load_default=None)
+    sort = fields.Str(load_default="name", validate=validate.OneOf(["name", "-created"]))
+
+
+class TransitionSchema(ReasonSchema):
+    to_status = fields.Enum(ParticipantStatus, by_value=True, required=True)
+
+
+class ConsentSchema(StrictSchema):
+    id = fields.Int(dump_only=True)
+    purpose = fields.Enum(ConsentPurpose, by_value=True, dump_only=True)
+    notice_version = fields.Str(attribute="notice.version", dump_only=True)
+    granted_at = fields.DateTime(dump_only=True)
+    withdrawn_at = fields.DateTime(dump_only=True, allow_none=True)
+
+
+class ConsentRequestSchema(StrictSchema):
+    purposes = fields.List(
+        fields.Enum(ConsentPurpose, by_value=True), required=True, validate=validate.Length(min=1)
+    )
+
+
+class AdministrationSchema(StrictSchema):
+    id = fields.Int(dump_only=True)
+    instrument = fields.Str(required=True, validate=validate.OneOf(["who5", "rosenberg"]))
+    phase = fields.Enum(Phase, by_value=True, required=True)
+    administered_on = fields.Date(required=True)
+    answers = fields.Dict(
+        keys=fields.Str(validate=validate.Regexp(r"^\d{1,2}$")),
+        values=fields.Int(strict=True),
+        required=True,
+        load_only=True,
+    )
+    raw_score = fields.Int(dump_only=True)
+    score = fields.Int(dump_only=True)
+
+
+class ReferralSchema(StrictSchema):
+    id = fields.Int(dump_only=True)
+    service_code = fields.Str(required=True, validate=validate.Length(1, 80))
+    service_title = fields.Str(dump_only=True)
+    service_url = fields.Str(dump_only=True)
+    operator = fields.Str(dump_only=True)
+    status = fields.Enum(ReferralStatus, by_value=True, dump_only=True)
+    proposed_on = fields.Date(dump_only=True)
+    notes = fields.Str(load_default="", validate=validate.Length(max=2000))
+
+
+class ReferralTransitionSchema(StrictSchema):
+    to_status = fields.Enum(ReferralStatus, by_value=True, required=True)
+    on = fields.Date(load_default=None)
+
+
+class OutcomeSchema(StrictSchema):
+    moment = fields.Enum(OutcomeMoment, by_value=True, dump_only=True)
+    situation = fields.Enum(Situation, by_value=True, required=True)
+    contract_type = fields.Enum(ContractType, by_value=True, allow_none=True, load_default=None)
+    recorded_on = fields.Date(load_default=None)
+    notes = fields.Str(load_default="", validate=validate.Length(max=2000))

@@ -1,0 +1,53 @@
+"""The territory's partners and its catalogue of employment services."""
+
+from __future__ import annotations
+
+from flask import current_app, g
+from flask.views import MethodView
+from marshmallow import fields
+from sqlalchemy import select
+
+from amal.access import Permission, requires
+from amal.api import api_blueprint, api_context
+from amal.api.schemas import StrictSchema
+from amal.app import state
+from amal.plugins.definitions import PartnerRole
+from amal.territories.models import Partner
+
+bp = api_blueprint("api_territory", __name__, "", "The territory's partners and services")
+
+
+class PartnerSchema(StrictSchema):
+    id = fields.Int(dump_only=True)
+    name = fields.Str(dump_only=True)
+    role = fields.Enum(PartnerRole, by_value=True, dump_only=True)
+    description = fields.Str(dump_only=True)
+    website = fields.Str(dump_only=True)
+
+
+class ServiceSchema(StrictSchema):
+    code = fields.Str(dump_only=True)
+    title = fields.Str(dump_only=True)
+    programme = fields.Str(dump_only=True)
+    url = fields.Str(dump_only=True)
+    description = fields.Str(dump_only=True)
+    operator = fields.Str(dump_only=True)
+
+
+@bp.route("/partners")
+class Partners(MethodView):
+    @requires(Permission.RUN_REPORTS)
+    @bp.response(200, PartnerSchema(many=True))
+    def get(self):  # type: ignore[no-untyped-def]
+        return api_context().session.scalars(
+            select(Partner).where(Partner.territory_code == g.territory).order_by(Partner.id)
+        )
+
+
+@bp.route("/services")
+class Services(MethodView):
+    @requires(Permission.MANAGE_REFERRALS)
+    @bp.response(200, ServiceSchema(many=True))
+    def get(self):  # type: ignore[no-untyped-def]
+        """The Dote Lavoro / GOL services participants can be referred to."""
+        return state(current_app).plugins.service_catalogue(g.territory)
