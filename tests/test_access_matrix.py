@@ -38,6 +38,9 @@ GLOBAL_ROUTES = {
     ("accounts.users", "POST"): {"anonymous": {302}, "admin": {200}, "*": {403}},
     ("set_language", "POST"): {"*": {302}},
     ("accounts.change_user", "POST"): {"anonymous": {302}, "admin": {302}, "*": {403}},
+    ("accounts.tokens", "GET"): {"anonymous": {302}, "admin": {200}, "*": {403}},
+    ("accounts.tokens", "POST"): {"anonymous": {302}, "admin": {200}, "*": {403}},
+    ("accounts.revoke", "POST"): {"anonymous": {302}, "admin": {404}, "*": {403}},
     ("accounts.login", "POST"): {"*": {200}},
 }
 NAMES = {OWN: "Vicinissimo", OTHER: "Lontanissimo"}
@@ -129,6 +132,8 @@ def url_for_rule(rule, territory: str, world) -> str:  # type: ignore[no-untyped
         values["code"] = "it"
     if rule.endpoint == "accounts.change_user":
         values["user_id"] = 1
+    if rule.endpoint == "accounts.revoke":
+        values["token_id"] = 999
     path = rule.build(
         {k: v for k, v in values.items() if k in rule.arguments}, append_unknown=False
     )[1]

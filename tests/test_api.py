@@ -333,3 +333,64 @@ def test_facilitator_tokens_see_no_one(client, person, bearer, ctx) -> None:
         == 404
     )
     assert client.get(f"{API}/monza-brianza/groups/{group.id}", headers=token).status_code == 404
+
+
+def test_admin_creates_and_revokes_tokens_in_the_web(client, login, ctx) -> None:
+    import re
+
+    from amal.testing import csrf_token
+
+    login(None, "lecco", is_admin=True)
+    page = client.post(
+        "/admin/tokens",
+        data={
+            "name": "Piattaforma Dote",
+            "territory": "lecco",
+            "role": "intake_operator",
+            "days": "30",
+            "csrf_token": csrf_token(client, "/admin/tokens"),
+        },
+    ).get_data(as_text=True)
+    secret = re.search(r"<code>(amal_[^<]+)</code>", page)[1]
+    headers = {"Authorization": f"Bearer {secret}"}
+    assert client.get(f"{API}/lecco/participants/", headers=headers).status_code == 200
+    token = ctx.session.query(ApiToken).one()
+    client.post(
+        f"/admin/tokens/{token.id}/revoke", data={"csrf_token": csrf_token(client, "/admin/tokens")}
+    )
+    assert client.get(f"{API}/lecco/participants/", headers=headers).status_code == 401
+    assert secret not in client.get("/admin/tokens").get_data(as_text=True)
+
+
+def test_plugins_add_api_blueprints_to_the_openapi_document(tmp_path, amal_database_url) -> None:
+    from flask.views import MethodView
+
+    from amal import create_app
+    from amal.api import api_blueprint
+    from amal.plugins import hookimpl
+
+    class SportelloApi:
+        @hookimpl
+        def amal_api_blueprints(self, api):
+            bp = api_blueprint("lecco_sportello", __name__, "/sportello", "Sportello hours")
+
+            @bp.route("/hours")
+            class Hours(MethodView):
+                @bp.response(200)
+                def get(self):
+                    return {"monday": "9-12"}
+
+            return [bp]
+
+    app = create_app(
+        tmp_path,
+        config_overrides={
+            "environment": "testing",
+            "database_url": amal_database_url,
+            "plugins": ["lecco"],
+        },
+        extra_plugins=[("sportello", SportelloApi())],
+    )
+    spec = app.test_client().get("/api/v1/openapi.json").json
+    assert "/api/v1/territories/{territory}/sportello/hours" in spec["paths"]
+    assert app.test_client().get("/api/v1/territories/lecco/sportello/hours").status_code == 401

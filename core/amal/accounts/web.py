@@ -9,16 +9,25 @@ from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
-from wtforms import BooleanField, PasswordField, SelectField, SelectMultipleField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms import (
+    BooleanField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
+from wtforms.validators import DataRequired, EqualTo, Length, NumberRange
 
-from amal.accounts.models import Role, User
+from amal.accounts.models import ApiToken, Role, User
 from amal.accounts.services import (
     MIN_PASSWORD_LENGTH,
     authenticate,
     change_password,
+    create_token,
     create_user,
     grant_role,
+    revoke_token,
 )
 from amal.errors import DomainError
 from amal.web.context import web_context
@@ -182,3 +191,50 @@ def change_user(user_id: int, action: str):  # type: ignore[no-untyped-def]
     else:
         abort(404)
     return redirect(url_for("accounts.users"))
+
+
+class TokenForm(FlaskForm):
+    name = StringField(
+        _l("Name of the partner system"), validators=[DataRequired(), Length(max=80)]
+    )
+    territory = SelectField(_l("Territory"))
+    role = SelectField(_l("Role"), choices=[(r.value, ROLE_LABELS[r]) for r in Role])
+    days = IntegerField(
+        _l("Valid for (days)"), default=90, validators=[DataRequired(), NumberRange(min=1, max=730)]
+    )
+
+
+@bp.route("/admin/tokens", methods=["GET", "POST"])
+@login_required
+def tokens():  # type: ignore[no-untyped-def]
+    """API tokens: create (the secret is shown once), list, revoke."""
+    if not current_user.is_admin:
+        abort(403)
+    ctx = web_context()
+    form = TokenForm()
+    form.territory.choices = [(c, t.name) for c, t in ctx.plugins.territories.items()]
+    secret = None
+    if form.validate_on_submit():
+        try:
+            _, secret = create_token(
+                ctx, form.name.data, form.territory.data, Role(form.role.data), form.days.data
+            )
+        except DomainError as error:
+            form.name.errors.append(domain_message(error))
+    all_tokens = ctx.session.scalars(select(ApiToken).order_by(ApiToken.id.desc())).all()
+    return render_template(
+        "accounts/tokens.html", form=form, tokens=all_tokens, secret=secret, role_labels=ROLE_LABELS
+    )
+
+
+@bp.post("/admin/tokens/<id:token_id>/revoke")
+@login_required
+def revoke(token_id: int):  # type: ignore[no-untyped-def]
+    if not current_user.is_admin:
+        abort(403)
+    try:
+        revoke_token(web_context(), token_id)
+    except DomainError:
+        abort(404)
+    flash(_("Token revoked."), "success")
+    return redirect(url_for("accounts.tokens"))
