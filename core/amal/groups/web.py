@@ -38,7 +38,7 @@ from amal.meetings.services import (
 )
 from amal.participants.models import Participant, ParticipantStatus
 from amal.web.context import web_context
-from amal.web.errors import domain_message
+from amal.web.errors import attach_error, domain_message
 from amal.web.labels import choices
 from amal.web.setup import territory_blueprint
 from amal.wellbeing.services import group_change
@@ -125,8 +125,7 @@ def new():  # type: ignore[no-untyped-def]
                 meetings=form.meetings.data,
             )
         except DomainError as error:
-            target = getattr(form, str(error.details.get("field", "")), form.name)
-            target.errors.append(domain_message(error))
+            attach_error(form, error, form.name)
         else:
             flash(_("Group created."), "success")
             return redirect(url_for("groups.show", group_id=group.id))

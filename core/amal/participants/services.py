@@ -45,6 +45,7 @@ REASON_REQUIRED = frozenset({S.WITHDRAWN, S.DROPPED_OUT, S.NOT_ELIGIBLE})
 # Transitions the group services make (enrolment, activation, conclusion).
 GROUP_DRIVEN = frozenset({S.ENROLLED, S.ACTIVE, S.COMPLETED})
 
+NULLABLE_FIELDS = frozenset({"fiscal_code", "birth_date", "months_out_of_work"})
 EDITABLE_FIELDS = frozenset(
     {
         "first_name",
@@ -135,7 +136,8 @@ def _clean(fields: dict[str, Any]) -> dict[str, Any]:
     unknown = set(fields) - EDITABLE_FIELDS
     if unknown:
         raise DomainError("unknown_field", f"Unknown field(s): {', '.join(sorted(unknown))}")
-    cleaned = dict(fields)
+    # Text fields are never NULL: a missing value is empty text.
+    cleaned = {k: ("" if v is None and k not in NULLABLE_FIELDS else v) for k, v in fields.items()}
     for name in ("first_name", "last_name"):
         if name in cleaned:
             cleaned[name] = (cleaned[name] or "").strip()

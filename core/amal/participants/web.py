@@ -36,6 +36,7 @@ from amal.meetings.services import participant_attendance
 from amal.outcomes.models import Outcome
 from amal.participants.models import EmploymentStatus, Participant, ParticipantStatus
 from amal.participants.services import (
+    EDITABLE_FIELDS,
     GROUP_DRIVEN,
     TRANSITIONS,
     change_status,
@@ -45,7 +46,7 @@ from amal.participants.services import (
 from amal.referrals.models import Referral, ReferralStatus
 from amal.referrals.services import REFERRAL_TRANSITIONS, advance_referral, propose_referral
 from amal.web.context import web_context
-from amal.web.errors import domain_message
+from amal.web.errors import attach_error, domain_message
 from amal.web.labels import choices, label
 from amal.web.setup import territory_blueprint
 from amal.wellbeing.instruments import get_instrument
@@ -173,33 +174,7 @@ def new():  # type: ignore[no-untyped-def]
     form.employment_status.choices = choices(EmploymentStatus)
     form.consents.choices = choices(ConsentPurpose)
     if form.validate_on_submit():
-        fields = {
-            name: getattr(form, name).data
-            for name in (
-                "first_name",
-                "last_name",
-                "fiscal_code",
-                "birth_date",
-                "gender",
-                "email",
-                "phone",
-                "municipality",
-                "last_employer",
-                "sector",
-                "months_out_of_work",
-                "employment_status",
-                "heard_from",
-                "needs",
-            )
-        }
-        fields = {
-            k: (
-                ""
-                if v is None and k not in {"birth_date", "fiscal_code", "months_out_of_work"}
-                else v
-            )
-            for k, v in fields.items()
-        }
+        fields = {name: getattr(form, name).data for name in EDITABLE_FIELDS}
         try:
             participant = intake(
                 web_context(),
@@ -209,10 +184,7 @@ def new():  # type: ignore[no-untyped-def]
                 **fields,
             )
         except DomainError as error:
-            target = getattr(form, str(error.details.get("field", "")), None)
-            (target.errors if target is not None else form.first_name.errors).append(
-                domain_message(error)
-            )  # type: ignore[union-attr]
+            attach_error(form, error, form.first_name)
             if error.code == "duplicate_participant":
                 form.allow_same_name_offered = True  # type: ignore[attr-defined]
         else:

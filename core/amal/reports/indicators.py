@@ -78,6 +78,16 @@ def _counted_meetings(scope: Scope, kinds: tuple[str, ...] | None = None):  # ty
     )
 
 
+def _people_present():  # type: ignore[no-untyped-def]
+    """Per meeting (correlated): how many register lines say present."""
+    return (
+        select(func.count(Attendance.id))
+        .where(Attendance.meeting_id == Meeting.id, Attendance.presence == Presence.PRESENT)
+        .correlate(Meeting)
+        .scalar_subquery()
+    )
+
+
 def _share(part: int, whole: int) -> str:
     return f"{100 * part / whole:.1f}%" if whole else "-"
 
@@ -346,12 +356,7 @@ def outcomes(scope: Scope) -> list[tuple[Any, ...]]:
     "Presenti",
 )
 def training_topics(scope: Scope) -> list[tuple[Any, ...]]:
-    present = (
-        select(func.count(Attendance.id))
-        .where(Attendance.meeting_id == Meeting.id, Attendance.presence == Presence.PRESENT)
-        .correlate(Meeting)
-        .scalar_subquery()
-    )
+    present = _people_present()
     rows = scope.session.execute(
         select(Meeting.scheduled_on, Group.name, Meeting.topic, Meeting.status, present)
         .outerjoin(Group, Group.id == Meeting.group_id)
@@ -367,12 +372,7 @@ def training_topics(scope: Scope) -> list[tuple[Any, ...]]:
 
 @indicator("info_meetings", "Incontri informativi aperti ai candidati", "Data", "Stato", "Presenti")
 def info_meetings(scope: Scope) -> list[tuple[Any, ...]]:
-    present = (
-        select(func.count(Attendance.id))
-        .where(Attendance.meeting_id == Meeting.id, Attendance.presence == Presence.PRESENT)
-        .correlate(Meeting)
-        .scalar_subquery()
-    )
+    present = _people_present()
     rows = scope.session.execute(
         select(Meeting.scheduled_on, Meeting.status, present)
         .where(

@@ -4,6 +4,8 @@ code, falling back to the service's message for codes not listed here."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -63,3 +65,9 @@ def domain_message(error: DomainError) -> str:
         return _("The participant cannot be admitted: %(reasons)s", reasons="; ".join(reasons))
     message = MESSAGES.get(error.code)
     return str(message) if message is not None else error.message
+
+
+def attach_error(form: Any, error: DomainError, default_field: Any) -> None:
+    """Show a domain error next to the field it names, else next to ``default_field``."""
+    target = getattr(form, str(error.details.get("field", "")), None) or default_field
+    target.errors.append(domain_message(error))
