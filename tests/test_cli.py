@@ -122,3 +122,11 @@ def test_user_create_refuses_a_weak_password(instance: Path) -> None:
         input="long-enough-pw\nlong-enough-pw\n",
     )
     assert ok.exit_code == 0, ok.output
+
+
+def test_lost_admin_password_can_be_reset(instance: Path) -> None:
+    run(instance, "init", "--generate-password")
+    result = run(instance, "user", "set-password", "admin", input="new-long-password\n" * 2)
+    assert result.exit_code == 0 and "Password of 'admin' changed." in result.output
+    missing = run(instance, "user", "set-password", "nobody", input="new-long-password\n" * 2)
+    assert missing.exit_code == 1 and "not found" in missing.output

@@ -21,7 +21,7 @@ from werkzeug.serving import run_simple
 
 from amal import migrate
 from amal.accounts.models import ApiToken, Role, User
-from amal.accounts.services import create_token, create_user, revoke_token
+from amal.accounts.services import create_token, create_user, revoke_token, set_password
 from amal.app import create_app, service_context, state
 from amal.config import load_config, write_secret_key
 from amal.db import get_session
@@ -281,6 +281,15 @@ def user_create(
         roles=[(t, Role(role)) for t in territories],
     )
     click.echo(f"User {username!r} created.")
+
+
+@user_group.command("set-password")
+@click.argument("username")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+def user_set_password(username: str, password: str) -> None:
+    """Reset a user's password (e.g. a lost admin password)."""
+    set_password(_ctx(), username, password)
+    click.echo(f"Password of {username!r} changed.")
 
 
 # --- territories, demo, stats ---------------------------------------------------------------

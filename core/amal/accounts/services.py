@@ -155,3 +155,17 @@ def token_for_secret(ctx: Context, secret: str) -> ApiToken | None:
     token.last_used_at = now
     ctx.session.commit()
     return token
+
+
+@use_case
+def set_password(ctx: Context, username: str, password: str) -> User:
+    """An administrator's reset (no current password needed)."""
+    user = ctx.session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise DomainError("not_found", f"User {username!r} not found")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise DomainError(
+            "weak_password", f"The password needs at least {MIN_PASSWORD_LENGTH} characters"
+        )
+    user.set_password(password)
+    return user
