@@ -32,6 +32,7 @@ from amal.accounts.services import (
 from amal.errors import DomainError
 from amal.web.context import web_context
 from amal.web.errors import domain_message
+from amal.web.labels import options
 
 bp = Blueprint("accounts", __name__)
 
@@ -66,7 +67,7 @@ class UserForm(FlaskForm):
     password = PasswordField(
         _l("Password"), validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH)]
     )
-    role = SelectField(_l("Role"), choices=[(r.value, ROLE_LABELS[r]) for r in Role])
+    role = SelectField(_l("Role"), choices=options((r.value, ROLE_LABELS[r]) for r in Role))
     territories = SelectMultipleField(_l("Territories"))
     is_admin = BooleanField(_l("Instance admin"))
 
@@ -136,7 +137,7 @@ def users():  # type: ignore[no-untyped-def]
         abort(403)
     ctx = web_context()
     form = UserForm()
-    form.territories.choices = [(c, t.name) for c, t in ctx.plugins.territories.items()]
+    form.territories.choices = options((c, t.name) for c, t in ctx.plugins.territories.items())
     if form.validate_on_submit():
         try:
             create_user(
@@ -198,7 +199,7 @@ class TokenForm(FlaskForm):
         _l("Name of the partner system"), validators=[DataRequired(), Length(max=80)]
     )
     territory = SelectField(_l("Territory"))
-    role = SelectField(_l("Role"), choices=[(r.value, ROLE_LABELS[r]) for r in Role])
+    role = SelectField(_l("Role"), choices=options((r.value, ROLE_LABELS[r]) for r in Role))
     days = IntegerField(
         _l("Valid for (days)"), default=90, validators=[DataRequired(), NumberRange(min=1, max=730)]
     )
@@ -212,7 +213,7 @@ def tokens():  # type: ignore[no-untyped-def]
         abort(403)
     ctx = web_context()
     form = TokenForm()
-    form.territory.choices = [(c, t.name) for c, t in ctx.plugins.territories.items()]
+    form.territory.choices = options((c, t.name) for c, t in ctx.plugins.territories.items())
     secret = None
     if form.validate_on_submit():
         try:

@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from amal import access
@@ -39,7 +40,7 @@ from amal.meetings.services import (
 from amal.participants.models import Participant, ParticipantStatus
 from amal.web.context import web_context
 from amal.web.errors import attach_error, domain_message
-from amal.web.labels import choices
+from amal.web.labels import choices, options
 from amal.web.setup import territory_blueprint
 from amal.wellbeing.services import group_change
 
@@ -72,7 +73,7 @@ class NotesForm(FlaskForm):
     notes = TextAreaField(_l("Facilitator notes (visible to facilitators and coordinators)"))
 
 
-def _facilitators() -> list[tuple[int, str]]:
+def _facilitators() -> list[SelectChoice]:
     rows = (
         get_session()
         .execute(
@@ -87,7 +88,7 @@ def _facilitators() -> list[tuple[int, str]]:
         )
         .all()
     )
-    return [(0, "—"), *[(uid, name) for uid, name in rows]]
+    return options([(0, "—"), *rows])
 
 
 @bp.get("/")

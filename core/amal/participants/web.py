@@ -47,7 +47,7 @@ from amal.referrals.models import Referral, ReferralStatus
 from amal.referrals.services import REFERRAL_TRANSITIONS, advance_referral, propose_referral
 from amal.web.context import web_context
 from amal.web.errors import attach_error, domain_message
-from amal.web.labels import choices, label
+from amal.web.labels import choices, label, options
 from amal.web.setup import territory_blueprint
 from amal.wellbeing.instruments import get_instrument
 from amal.wellbeing.models import Administration, Phase
@@ -74,7 +74,7 @@ class IntakeForm(FlaskForm):
     birth_date = DateField(_l("Birth date"), validators=[Optional()])
     gender = SelectField(
         _l("Gender"),
-        choices=[("", "—"), ("F", _l("female")), ("M", _l("male")), ("X", _l("other"))],
+        choices=options([("", "—"), ("F", _l("female")), ("M", _l("male")), ("X", _l("other"))]),
     )
     email = StringField(_l("E-mail"), validators=[Optional(), Length(max=254)])
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=40)])
@@ -201,17 +201,12 @@ def show(participant_id: int):  # type: ignore[no-untyped-def]
     view_participant(ctx, participant.id)
     session = ctx.session
     transition = TransitionForm()
-    transition.to_status.choices = [
-        (s.value, label(s))
-        for s in sorted(TRANSITIONS[participant.status])
-        if s not in GROUP_DRIVEN
-        and not (
-            participant.status == ParticipantStatus.ENROLLED and s == ParticipantStatus.ADMITTED
-        )
-    ]
+    transition.to_status.choices = options(
+        (s.value, label(s)) for s in _manual_transitions(participant)
+    )
     referral_form = ReferralForm()
     catalogue = ctx.plugins.service_catalogue(participant.territory_code)
-    referral_form.service_code.choices = [(s.code, s.title) for s in catalogue]
+    referral_form.service_code.choices = options((s.code, s.title) for s in catalogue)
     attendance = session.execute(
         select(Meeting, Attendance)
         .join(Attendance, Attendance.meeting_id == Meeting.id)
@@ -260,7 +255,7 @@ def _manual_transitions(participant: Participant) -> list[ParticipantStatus]:
 def transition(participant_id: int):  # type: ignore[no-untyped-def]
     participant = _visible(participant_id)
     form = TransitionForm()
-    form.to_status.choices = [(s.value, s.value) for s in ParticipantStatus]
+    form.to_status.choices = choices(ParticipantStatus)
     if form.validate_on_submit():
         try:
             change_status(web_context(), participant.id, form.to_status.data, form.reason.data)
@@ -283,9 +278,9 @@ def refer(participant_id: int):  # type: ignore[no-untyped-def]
     participant = _visible(participant_id)
     form = ReferralForm()
     ctx = web_context()
-    form.service_code.choices = [
+    form.service_code.choices = options(
         (s.code, s.title) for s in ctx.plugins.service_catalogue(participant.territory_code)
-    ]
+    )
     if form.validate_on_submit():
         try:
             propose_referral(ctx, participant.id, form.service_code.data, notes=form.notes.data)
@@ -316,7 +311,7 @@ def _wellbeing_form(instrument_code: str):  # type: ignore[no-untyped-def]
         phase = SelectField(_l("When"), choices=choices(Phase))
         administered_on = DateField(_l("Date"), validators=[DataRequired()])
 
-    answers = [(str(v), str(v)) for v in range(scale.min_answer, scale.max_answer + 1)]
+    answers = options((v, v) for v in range(scale.min_answer, scale.max_answer + 1))
     for item in scale.items:
         setattr(
             WellbeingForm,

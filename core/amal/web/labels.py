@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 
 from flask_babel import lazy_gettext as _l
+from wtforms.fields.choices import SelectChoice
 
 from amal.accounts.models import Role
 from amal.consent.models import ConsentPurpose
@@ -87,5 +89,10 @@ def label(value: enum.Enum | None) -> object:
     return LABELS.get(value, getattr(value, "value", value))
 
 
-def choices(enum_class: type[enum.Enum]) -> list[tuple[str, object]]:
-    return [(member.value, label(member)) for member in enum_class]
+def options(pairs: Iterable[tuple[object, object]]) -> list[SelectChoice]:
+    """Form choices from ``(value, label)`` pairs (WTForms wants SelectChoice)."""
+    return [SelectChoice(str(value), text) for value, text in pairs]
+
+
+def choices(enum_class: type[enum.Enum]) -> list[SelectChoice]:
+    return options((member.value, label(member)) for member in enum_class)
