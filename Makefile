@@ -10,7 +10,7 @@ BIN := $(VENV)/bin
 AMAL := AMAL_ENV=development $(BIN)/amal --instance $(INSTANCE)
 PLUGINS := $(wildcard plugins/*/pyproject.toml)
 
-.PHONY: install run test lint format browser translations clean
+.PHONY: install run test lint format browser bench translations clean
 
 # Installed once, again when a pyproject changes.
 $(BIN)/.installed: pyproject.toml $(PLUGINS)
@@ -57,6 +57,10 @@ translations: install
 		-o core/amal/translations/messages.pot .
 	$(BIN)/pybabel update -i core/amal/translations/messages.pot -d core/amal/translations -l it
 	$(BIN)/pybabel compile -d core/amal/translations -l it
+
+# Figures, not pass/fail: page and report timings and query counts.
+bench: install
+	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info core/*.egg-info plugins/*/*.egg-info

@@ -1,0 +1,79 @@
+"""Every page costs a bounded number of queries whatever the data size: the
+same pages are counted with a small and with a larger territory."""
+
+from contextlib import contextmanager
+from datetime import date
+
+import pytest
+from sqlalchemy import event
+
+from amal.app import state
+from amal.groups.services import create_group, enrol
+from amal.meetings.models import Presence
+from amal.meetings.services import generate_plan, record_register
+from amal.referrals.services import propose_referral
+from amal.wellbeing.services import record_administration
+
+
+@contextmanager
+def counting(app):  # type: ignore[no-untyped-def]
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    engine = state(app).engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+
+def build(ctx, person, members: int):  # type: ignore[no-untyped-def]
+    group = create_group(ctx, "lecco", f"Gruppo {members}", start_date=date(2026, 1, 12))
+    people = [person("lecco") for _ in range(members)]
+    for p in people:
+        enrol(ctx, group.id, p.id)
+    plan = generate_plan(ctx, group.id)
+    for meeting in plan[:3]:
+        record_register(ctx, meeting.id, {p.id: (Presence.PRESENT, None) for p in people})
+    for p in people:
+        record_administration(ctx, p.id, "who5", "entry", dict.fromkeys(range(1, 6), 2))
+        record_administration(ctx, p.id, "who5", "end", dict.fromkeys(range(1, 6), 4))
+        propose_referral(ctx, p.id, "gol-1")
+    return group, people, plan
+
+
+PAGES = [
+    "/t/lecco/",
+    "/t/lecco/participants/",
+    "/t/lecco/participants/{person}",
+    "/t/lecco/groups/",
+    "/t/lecco/groups/{group}",
+    "/t/lecco/groups/meetings/{meeting}",
+    "/t/lecco/reports/valoriamo-semestrale?period=2026-S1",
+    "/t/lecco/audit/",
+]
+
+
+def page_costs(app, client, group, people, plan) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    costs = {}
+    for page in PAGES:
+        url = page.format(person=people[0].id, group=group.id, meeting=plan[1].id)
+        with counting(app) as statements:
+            assert client.get(url).status_code == 200, url
+        costs[page] = len(statements)
+    return costs
+
+
+@pytest.mark.parametrize("amal_database_url", ["sqlite"], indirect=True)
+def test_pages_cost_the_same_queries_when_the_territory_grows(
+    app, client, login, ctx, person
+) -> None:
+    login("coordinator", "lecco")
+    before = page_costs(app, client, *build(ctx, person, 2))
+    for _ in range(3):
+        build(ctx, person, 12)  # 36 more people, 3 more groups, registers, scores, referrals
+    after = page_costs(app, client, *build(ctx, person, 12))
+    assert after == before
