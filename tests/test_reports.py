@@ -93,7 +93,7 @@ def table(result, name):  # type: ignore[no-untyped-def]
 def test_quarterly_figures_match_hand_counts(ctx: Context, q1) -> None:
     result = run_report(ctx, "monza-brianza", "provincia-trimestrale", "2026-Q1", today=TODAY)
     meetings = table(result, "meetings")
-    assert meetings["group"] == (2, 3, 1)  # planned (not registered), held, cancelled
+    assert meetings["incontro di gruppo"] == (2, 3, 1)  # planned (not registered), held, cancelled
     hours = table(result, "hours")
     assert hours["Ore di facilitazione"] == 6  # 3 held × 2 hours
     assert hours["Ore di presenza dei partecipanti"] == (10 + 7 + 9) * 2
@@ -159,7 +159,7 @@ def test_wellbeing_and_project_report(ctx: Context, q1) -> None:
     result = run_report(ctx, "monza-brianza", "provincia-finale", "project")
     who5 = table(result, "wellbeing_change")["WHO-5 Well-Being Index"]
     assert who5 == (2, 40, 50, 10, 1, "50.0%", 2, 1)
-    assert table(result, "participants_by_status") == {"active": 10}
+    assert table(result, "participants_by_status") == {"attivo": 10}
 
 
 def test_lecco_reports_use_other_indicators_and_periods(ctx: Context, person) -> None:
@@ -185,7 +185,7 @@ def test_lecco_reports_use_other_indicators_and_periods(ctx: Context, person) ->
     assert table(result, "training_topics")["20/03/2026"] == (
         "Lario",
         "Scrivere il curriculum",
-        "planned",
+        "previsto",
         0,
     )
     with pytest.raises(DomainError, match=r"YYYY-MM-DD\.\.YYYY-MM-DD"):

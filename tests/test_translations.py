@@ -52,3 +52,21 @@ def test_compiled_catalogue_matches_the_po_file() -> None:
     po = load(TRANSLATIONS / "it" / "LC_MESSAGES" / "messages.po", read_po)
     mo = load(TRANSLATIONS / "it" / "LC_MESSAGES" / "messages.mo", read_mo)
     assert {m.id: m.string for m in po if m.id} == {m.id: m.string for m in mo if m.id}
+
+
+def test_enums_sharing_a_value_keep_their_own_labels(app) -> None:
+    """ParticipantStatus.ACTIVE and GroupStatus.ACTIVE are both "active" (and
+    equal as strings): each must keep its own wording."""
+    from amal.groups.models import GroupStatus
+    from amal.outcomes.models import OutcomeMoment
+    from amal.participants.models import ParticipantStatus
+    from amal.reports.vocabulary import italian
+    from amal.web.labels import label
+    from amal.wellbeing.models import Phase
+
+    with app.test_request_context():
+        assert str(label(ParticipantStatus.ACTIVE)) == "attivo"
+        assert str(label(GroupStatus.ACTIVE)) == "in corso"
+        assert str(label(Phase.END)) == "fine" and str(label(OutcomeMoment.END)) == "fine percorso"
+    assert italian(ParticipantStatus.ACTIVE) == "attivo"
+    assert italian(GroupStatus.ACTIVE) == "in corso"

@@ -25,6 +25,7 @@ from amal.participants.models import Participant, StatusChange
 from amal.plugins.definitions import ReportDefinition
 from amal.referrals.models import Referral
 from amal.reports.periods import Period
+from amal.reports.vocabulary import italian
 from amal.wellbeing.instruments import INSTRUMENTS
 from amal.wellbeing.models import Administration, Phase
 
@@ -109,7 +110,7 @@ def participants_by_status(scope: Scope) -> list[tuple[Any, ...]]:
         .group_by(StatusChange.to_status)
         .order_by(StatusChange.to_status)
     ).all()
-    return [(status.value, n) for status, n in rows]
+    return [(italian(status), n) for status, n in rows]
 
 
 @indicator(
@@ -128,7 +129,7 @@ def participants_by_group(scope: Scope) -> list[tuple[Any, ...]]:
         .group_by(Group.id, Group.name, Group.status)
         .order_by(Group.name)
     ).all()
-    return [(name, status.value, n) for name, status, n in rows]
+    return [(name, italian(status), n) for name, status, n in rows]
 
 
 @indicator("new_enrolments", "Nuove iscrizioni ai gruppi", "Indicatore", "Valore")
@@ -183,7 +184,7 @@ def meetings(scope: Scope) -> list[tuple[Any, ...]]:
         counts[kind][status] = n
     return [
         (
-            kind.value,
+            italian(kind),
             counts[kind][MeetingStatus.PLANNED],
             counts[kind][MeetingStatus.HELD],
             counts[kind][MeetingStatus.CANCELLED],
@@ -322,7 +323,7 @@ def referrals(scope: Scope) -> list[tuple[Any, ...]]:
         .group_by(Referral.service_title, Referral.status)
         .order_by(Referral.service_title, Referral.status)
     ).all()
-    return [(title, status.value, n) for title, status, n in rows]
+    return [(title, italian(status), n) for title, status, n in rows]
 
 
 @indicator(
@@ -343,7 +344,7 @@ def outcomes(scope: Scope) -> list[tuple[Any, ...]]:
         .group_by(Outcome.moment, Outcome.situation, Outcome.contract_type)
         .order_by(Outcome.moment, Outcome.situation, Outcome.contract_type)
     ).all()
-    return [(m.value, s.value, c.value if c else "-", n) for m, s, c, n in rows]
+    return [(italian(m), italian(s), italian(c), n) for m, s, c, n in rows]
 
 
 @indicator(
@@ -367,7 +368,7 @@ def training_topics(scope: Scope) -> list[tuple[Any, ...]]:
         )
         .order_by(Meeting.scheduled_on)
     ).all()
-    return [(f"{d:%d/%m/%Y}", g or "-", t, s.value, n) for d, g, t, s, n in rows]
+    return [(f"{d:%d/%m/%Y}", g or "-", t, italian(s), n) for d, g, t, s, n in rows]
 
 
 @indicator("info_meetings", "Incontri informativi aperti ai candidati", "Data", "Stato", "Presenti")
@@ -382,4 +383,4 @@ def info_meetings(scope: Scope) -> list[tuple[Any, ...]]:
         )
         .order_by(Meeting.scheduled_on)
     ).all()
-    return [(f"{d:%d/%m/%Y}", s.value, n) for d, s, n in rows]
+    return [(f"{d:%d/%m/%Y}", italian(s), n) for d, s, n in rows]

@@ -20,15 +20,10 @@ from amal.meetings.models import Attendance, Meeting, MeetingStatus
 from amal.participants.models import Participant
 from amal.reports.engine import ReportResult
 from amal.reports.periods import ITALY
+from amal.reports.vocabulary import italian
 from amal.services import Context
 
 PRESENCE_LABELS = {"present": "Presente", "absent": "Assente", "justified": "Assente giust."}
-KIND_LABELS = {
-    "info": "Incontro informativo",
-    "group": "Gruppo di parola",
-    "training": "Incontro formativo",
-    "network": "Coordinamento di rete",
-}
 
 
 def _meta(result: ReportResult) -> list[tuple[str, str]]:
@@ -184,7 +179,7 @@ def _register_page(
     ).time()
     group = meeting.group
     facilitators = ", ".join(u.display_name for u in group.facilitators) if group else ""
-    activity = KIND_LABELS[meeting.kind.value]
+    activity = italian(meeting.kind).capitalize()
     if meeting.sequence:
         activity += f" n. {meeting.sequence}"
     if meeting.topic:

@@ -13,6 +13,7 @@ from amal.groups.models import Enrolment, Group, GroupStatus
 from amal.meetings.models import Attendance, Meeting, MeetingStatus
 from amal.participants.models import Participant, ParticipantStatus
 from amal.reports.indicators import Scope
+from amal.reports.vocabulary import italian
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ def meeting_without_register(scope: Scope) -> list[Violation]:
     return [
         Violation(
             "meeting_without_register",
-            f"Incontro {kind.value} del {day:%d/%m/%Y}"
+            f"{italian(kind).capitalize()} del {day:%d/%m/%Y}"
             f"{f' ({group})' if group else ''} senza registro presenze",
             "meeting",
             meeting_id,
@@ -81,7 +82,7 @@ def participant_without_consent(scope: Scope) -> list[Violation]:
     return [
         Violation(
             "participant_without_consent",
-            f"Partecipante n. {pid} ({status.value}) senza consenso al trattamento dei dati",
+            f"Partecipante n. {pid} ({italian(status)}) senza consenso al trattamento dei dati",
             "participant",
             pid,
         )
