@@ -34,8 +34,3 @@ class StrictSchema(Schema):
 
 class ReasonSchema(StrictSchema):
     reason = fields.Str(load_default="", metadata={"description": "Why (required for some moves)"})
-
-
-class PageQuerySchema(StrictSchema):
-    page = fields.Int(load_default=1, validate=lambda n: n >= 1)
-    page_size = fields.Int(load_default=25, validate=lambda n: 1 <= n <= 100)

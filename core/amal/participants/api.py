@@ -29,7 +29,13 @@ from amal.participants.schemas import (
     ReferralTransitionSchema,
     TransitionSchema,
 )
-from amal.participants.services import change_status, intake, update_participant, view_participant
+from amal.participants.services import (
+    change_status,
+    intake,
+    matching,
+    update_participant,
+    view_participant,
+)
 from amal.referrals.models import Referral
 from amal.referrals.services import advance_referral, propose_referral
 from amal.wellbeing.models import Administration
@@ -60,16 +66,11 @@ class Participants(MethodView):
     def get(self, query: dict[str, Any], pagination_parameters):  # type: ignore[no-untyped-def]
         """List the participants the token may see (search, filter, sort, pages)."""
         session = api_context().session
-        statement = access.participants().where(Participant.erased_at.is_(None))
-        for word in query["q"].split():
-            pattern = f"%{word.lower()}%"
-            statement = statement.where(
-                func.lower(Participant.first_name).like(pattern)
-                | func.lower(Participant.last_name).like(pattern)
-                | func.lower(Participant.fiscal_code).like(pattern)
-            )
-        if query["status"] is not None:
-            statement = statement.where(Participant.status == query["status"])
+        statement = matching(
+            access.participants().where(Participant.erased_at.is_(None)),
+            text=query["q"],
+            status=query["status"],
+        )
         pagination_parameters.item_count = session.scalar(
             select(func.count()).select_from(statement.subquery())
         )

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select
 from stdnum.exceptions import ValidationError as StdnumValidationError
 from stdnum.it import codicefiscale
 
@@ -239,42 +239,34 @@ def view_participant(ctx: Context, participant_id: int) -> Participant:
     return participant
 
 
-def search(
-    ctx: Context,
-    territory_codes: Sequence[str],
+def matching(
+    statement: Select[tuple[Participant]],
     *,
     text: str = "",
     status: ParticipantStatus | None = None,
     group_id: int | None = None,
-    limit: int = 50,
-    offset: int = 0,
-) -> tuple[list[Participant], int]:
-    """Participants of ``territory_codes`` matching name or fiscal code; with the total."""
-    query = select(Participant).where(Participant.territory_code.in_(territory_codes))
+) -> Select[tuple[Participant]]:
+    """Narrow a participant query: every word of ``text`` in the name or fiscal
+    code, a status, current members of a group. The caller scopes it first
+    (``amal.access.participants()``)."""
     for word in text.split():
         pattern = f"%{word.lower()}%"
-        query = query.where(
+        statement = statement.where(
             func.lower(Participant.first_name).like(pattern)
             | func.lower(Participant.last_name).like(pattern)
             | func.lower(Participant.fiscal_code).like(pattern)
         )
     if status is not None:
-        query = query.where(Participant.status == status)
+        statement = statement.where(Participant.status == status)
     if group_id is not None:
-        query = query.where(
+        statement = statement.where(
             Participant.id.in_(
                 select(Enrolment.participant_id).where(
                     Enrolment.group_id == group_id, Enrolment.ended_at.is_(None)
                 )
             )
         )
-    total = ctx.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = ctx.session.scalars(
-        query.order_by(Participant.last_name, Participant.first_name, Participant.id)
-        .limit(limit)
-        .offset(offset)
-    ).all()
-    return list(rows), total
+    return statement
 
 
 # --- Lifecycle ------------------------------------------------------------------------

@@ -41,6 +41,7 @@ from amal.participants.services import (
     TRANSITIONS,
     change_status,
     intake,
+    matching,
     view_participant,
 )
 from amal.referrals.models import Referral, ReferralStatus
@@ -115,27 +116,17 @@ def _visible(participant_id: int) -> Participant:
 @requires(Permission.VIEW_PARTICIPANTS)
 def index():  # type: ignore[no-untyped-def]
     session = get_session()
-    query = access.participants().where(Participant.erased_at.is_(None))
     text = request.args.get("q", "").strip()
-    for word in text.split():
-        pattern = f"%{word.lower()}%"
-        query = query.where(
-            func.lower(Participant.first_name).like(pattern)
-            | func.lower(Participant.last_name).like(pattern)
-            | func.lower(Participant.fiscal_code).like(pattern)
-        )
     status = request.args.get("status", "")
-    if status in {s.value for s in ParticipantStatus}:
-        query = query.where(Participant.status == ParticipantStatus(status))
     group_id = request.args.get("group", type=int)
-    if group_id:
-        query = query.where(
-            Participant.id.in_(
-                select(Enrolment.participant_id).where(
-                    Enrolment.group_id == group_id, Enrolment.ended_at.is_(None)
-                )
-            )
-        )
+    query = matching(
+        access.participants().where(Participant.erased_at.is_(None)),
+        text=text,
+        status=ParticipantStatus(status)
+        if status in {s.value for s in ParticipantStatus}
+        else None,
+        group_id=group_id or None,
+    )
     sort = request.args.get("sort", "name")
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     pages = max(1, math.ceil(total / PAGE_SIZE))
