@@ -71,8 +71,6 @@ def create_app(
         session_factory=db.make_session_factory(engine),
     )
     app.teardown_appcontext(db.close_session)
-    app.jinja_env.add_extension("jinja2.ext.i18n")
-    app.jinja_env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
 
     from amal.web.blueprints import register_web
     from amal.web.setup import IdConverter

@@ -30,7 +30,7 @@ from amal.accounts.services import (
     revoke_token,
 )
 from amal.errors import DomainError
-from amal.web.context import web_context
+from amal.web.context import request_context
 from amal.web.errors import domain_message
 from amal.web.labels import options
 
@@ -79,7 +79,7 @@ def login():  # type: ignore[no-untyped-def]
     if form.validate_on_submit():
         try:
             user = authenticate(
-                web_context(), form.username.data, form.password.data, request.remote_addr or ""
+                request_context(), form.username.data, form.password.data, request.remote_addr or ""
             )
         except DomainError as error:
             if error.code == "too_many_attempts":
@@ -116,7 +116,10 @@ def password():  # type: ignore[no-untyped-def]
     if form.validate_on_submit():
         try:
             change_password(
-                web_context(), current_user.id, form.current_password.data, form.new_password.data
+                request_context(),
+                current_user.id,
+                form.current_password.data,
+                form.new_password.data,
             )
         except DomainError as error:
             form.current_password.errors.append(
@@ -135,7 +138,7 @@ def password():  # type: ignore[no-untyped-def]
 def users():  # type: ignore[no-untyped-def]
     if not current_user.is_admin:
         abort(403)
-    ctx = web_context()
+    ctx = request_context()
     form = UserForm()
     form.territories.choices = options((c, t.name) for c, t in ctx.plugins.territories.items())
     if form.validate_on_submit():
@@ -172,7 +175,7 @@ def change_user(user_id: int, action: str):  # type: ignore[no-untyped-def]
     """Deactivate or reactivate an account, or grant it a role in a territory."""
     if not current_user.is_admin:
         abort(403)
-    ctx = web_context()
+    ctx = request_context()
     user = ctx.session.get(User, user_id)
     if user is None:
         abort(404)
@@ -211,7 +214,7 @@ def tokens():  # type: ignore[no-untyped-def]
     """API tokens: create (the secret is shown once), list, revoke."""
     if not current_user.is_admin:
         abort(403)
-    ctx = web_context()
+    ctx = request_context()
     form = TokenForm()
     form.territory.choices = options((c, t.name) for c, t in ctx.plugins.territories.items())
     secret = None
@@ -234,7 +237,7 @@ def revoke(token_id: int):  # type: ignore[no-untyped-def]
     if not current_user.is_admin:
         abort(403)
     try:
-        revoke_token(web_context(), token_id)
+        revoke_token(request_context(), token_id)
     except DomainError:
         abort(404)
     flash(_("Token revoked."), "success")

@@ -23,7 +23,6 @@ from amal.accounts.models import Role
 from amal.accounts.services import token_for_secret
 from amal.api.problems import PREFIX, PROBLEM
 from amal.app import service_context, state
-from amal.services import Context
 
 
 @dataclass(frozen=True)
@@ -81,10 +80,6 @@ class AmalApi(Api):
         response = {"description": "Error (problem details)", "schema": ProblemSchema}
         prepare_response(response, self.spec, PROBLEM)
         self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
-
-
-def api_context() -> Context:
-    return service_context(current_app, g.api_principal.username)
 
 
 def authenticate() -> None:

@@ -14,7 +14,7 @@ from amal.access import Permission, requires
 from amal.consent.models import PrivacyNotice
 from amal.consent.services import publish_notice
 from amal.errors import DomainError
-from amal.web.context import web_context
+from amal.web.context import request_context
 from amal.web.errors import domain_message
 from amal.web.setup import territory_blueprint
 
@@ -29,7 +29,7 @@ class NoticeForm(FlaskForm):
 @bp.route("/", methods=["GET", "POST"])
 @requires(Permission.MANAGE_PRIVACY)
 def notices():  # type: ignore[no-untyped-def]
-    ctx = web_context()
+    ctx = request_context()
     form = NoticeForm()
     if form.validate_on_submit():
         try:

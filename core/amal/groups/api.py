@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from amal import access
 from amal.access import Permission, requires
-from amal.api import api_blueprint, api_context
+from amal.api import api_blueprint
 from amal.groups.models import Group
 from amal.groups.schemas import (
     EnrolmentSchema,
@@ -23,6 +23,7 @@ from amal.groups.services import conclude_group, create_group, enrol, start_grou
 from amal.meetings.models import Meeting
 from amal.meetings.services import generate_plan, record_register
 from amal.participants.models import Participant
+from amal.web.context import request_context
 
 bp = api_blueprint("api_groups", __name__, "/groups", "Self-help groups and their meetings")
 meetings_bp = api_blueprint(
@@ -36,7 +37,7 @@ class Groups(MethodView):
     @bp.response(200, GroupSchema(many=True))
     @bp.paginate()
     def get(self, pagination_parameters):  # type: ignore[no-untyped-def]
-        session = api_context().session
+        session = request_context().session
         statement = access.groups()
         pagination_parameters.item_count = session.scalar(
             select(func.count()).select_from(statement.subquery())
@@ -53,7 +54,7 @@ class Groups(MethodView):
     def post(self, data: dict[str, Any]):  # type: ignore[no-untyped-def]
         """Create a group; size and plan come from the territory's policy."""
         return create_group(
-            api_context(),
+            request_context(),
             g.territory,
             data["name"],
             composition=data["composition"],
@@ -70,7 +71,7 @@ class GroupResource(MethodView):
     @requires(Permission.VIEW_GROUPS)
     @bp.response(200, GroupSchema)
     def get(self, group_id: int):  # type: ignore[no-untyped-def]
-        return access.get_visible(api_context().session, Group, group_id)
+        return access.get_visible(request_context().session, Group, group_id)
 
 
 @bp.route("/<id:group_id>/enrolments")
@@ -80,10 +81,10 @@ class Enrolments(MethodView):
     @bp.response(201, GroupSchema)
     def post(self, data: dict[str, Any], group_id: int):  # type: ignore[no-untyped-def]
         """Enrol an admitted participant (409 when the group is full or closed)."""
-        session = api_context().session
+        session = request_context().session
         group = access.get_visible(session, Group, group_id)
         participant = access.get_visible(session, Participant, data["participant_id"])
-        enrol(api_context(), group.id, participant.id)
+        enrol(request_context(), group.id, participant.id)
         return group
 
 
@@ -94,7 +95,7 @@ class GroupActions(MethodView):
     @bp.response(200, GroupSchema)
     def post(self, data: dict[str, Any], group_id: int, action: str):  # type: ignore[no-untyped-def]
         """start, conclude, or plan (generate the meetings around holidays)."""
-        ctx = api_context()
+        ctx = request_context()
         group = access.get_visible(ctx.session, Group, group_id)
         if action == "start":
             start_group(ctx, group.id, override_reason=data["override_reason"])
@@ -110,7 +111,7 @@ class GroupMeetings(MethodView):
     @requires(Permission.VIEW_GROUPS)
     @bp.response(200, MeetingSchema(many=True))
     def get(self, group_id: int):  # type: ignore[no-untyped-def]
-        session = api_context().session
+        session = request_context().session
         group = access.get_visible(session, Group, group_id)
         return session.scalars(
             select(Meeting)
@@ -124,7 +125,7 @@ class MeetingResource(MethodView):
     @requires(Permission.RECORD_ATTENDANCE)
     @meetings_bp.response(200, MeetingSchema)
     def get(self, meeting_id: int):  # type: ignore[no-untyped-def]
-        return access.get_visible(api_context().session, Meeting, meeting_id)
+        return access.get_visible(request_context().session, Meeting, meeting_id)
 
 
 @meetings_bp.route("/<id:meeting_id>/register")
@@ -134,7 +135,7 @@ class Register(MethodView):
     @meetings_bp.response(200, MeetingSchema)
     def put(self, data: dict[str, Any], meeting_id: int):  # type: ignore[no-untyped-def]
         """Record the whole register in one transaction; the meeting becomes held."""
-        ctx = api_context()
+        ctx = request_context()
         meeting = access.get_visible(ctx.session, Meeting, meeting_id)
         lines = {
             line["participant_id"]: (line["presence"], line["hours"]) for line in data["lines"]

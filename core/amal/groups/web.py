@@ -38,7 +38,7 @@ from amal.meetings.services import (
     schedule_meeting,
 )
 from amal.participants.models import Participant, ParticipantStatus
-from amal.web.context import web_context
+from amal.web.context import request_context
 from amal.web.errors import attach_error, domain_message
 from amal.web.labels import choices, options
 from amal.web.setup import territory_blueprint
@@ -115,7 +115,7 @@ def new():  # type: ignore[no-untyped-def]
     if form.validate_on_submit():
         try:
             group = create_group(
-                web_context(),
+                request_context(),
                 g.territory,
                 form.name.data,
                 composition=GroupComposition(form.composition.data),
@@ -137,7 +137,7 @@ def new():  # type: ignore[no-untyped-def]
 @requires(Permission.VIEW_GROUPS)
 def show(group_id: int):  # type: ignore[no-untyped-def]
     group = access.get_visible(get_session(), Group, group_id)
-    ctx = web_context()
+    ctx = request_context()
     candidates = []
     if access.can(Permission.MANAGE_GROUPS):
         candidates = ctx.session.scalars(
@@ -168,7 +168,7 @@ def show(group_id: int):  # type: ignore[no-untyped-def]
 @requires(Permission.MANAGE_GROUPS)
 def act(group_id: int, action: str):  # type: ignore[no-untyped-def]
     group = access.get_visible(get_session(), Group, group_id)
-    ctx = web_context()
+    ctx = request_context()
     actions = {
         "enrol": lambda: enrol(ctx, group.id, _visible_participant_id()),
         "plan": lambda: generate_plan(ctx, group.id, replace=bool(request.form.get("replace"))),
@@ -211,7 +211,7 @@ def _form_date(name: str) -> date:
 def change_meeting(meeting_id: int, action: str):  # type: ignore[no-untyped-def]
     """Edit the plan: move a meeting to another day, or cancel it, with the reason."""
     found = access.get_visible(get_session(), Meeting, meeting_id)
-    ctx = web_context()
+    ctx = request_context()
     reason = request.form.get("reason", "")
     try:
         if action == "reschedule":
@@ -240,7 +240,7 @@ def meeting(meeting_id: int):  # type: ignore[no-untyped-def]
     """The attendance grid: one choice per person, saved in one transaction."""
     session = get_session()
     found = access.get_visible(session, Meeting, meeting_id)
-    ctx = web_context()
+    ctx = request_context()
     people = members(ctx, found.group_id) if found.group_id else []
     existing = {a.participant_id: a for a in found.attendance}
     people_ids = {p.id for p in people} | set(existing)

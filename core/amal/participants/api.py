@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from amal import access
 from amal.access import Permission, requires
-from amal.api import api_blueprint, api_context
+from amal.api import api_blueprint
 from amal.consent.models import Consent
 from amal.consent.services import record_consents
 from amal.outcomes.models import OutcomeMoment
@@ -38,6 +38,7 @@ from amal.participants.services import (
 )
 from amal.referrals.models import Referral
 from amal.referrals.services import advance_referral, propose_referral
+from amal.web.context import request_context
 from amal.wellbeing.models import Administration
 from amal.wellbeing.services import record_administration
 
@@ -54,7 +55,7 @@ SORTS = {
 
 
 def _visible(participant_id: int) -> Participant:
-    return access.get_visible(api_context().session, Participant, participant_id)
+    return access.get_visible(request_context().session, Participant, participant_id)
 
 
 @bp.route("/")
@@ -65,7 +66,7 @@ class Participants(MethodView):
     @bp.paginate()
     def get(self, query: dict[str, Any], pagination_parameters):  # type: ignore[no-untyped-def]
         """List the participants the token may see (search, filter, sort, pages)."""
-        session = api_context().session
+        session = request_context().session
         statement = matching(
             access.participants().where(Participant.erased_at.is_(None)),
             text=query["q"],
@@ -88,7 +89,7 @@ class Participants(MethodView):
         from flask import g
 
         consents = data.pop("consents")
-        return intake(api_context(), g.territory, consents, **data)
+        return intake(request_context(), g.territory, consents, **data)
 
 
 @bp.route("/<id:participant_id>")
@@ -99,7 +100,7 @@ class ParticipantResource(MethodView):
     def get(self, participant_id: int):  # type: ignore[no-untyped-def]
         """One participant (the read is audited)."""
         _visible(participant_id)
-        return view_participant(api_context(), participant_id)
+        return view_participant(request_context(), participant_id)
 
     @requires(Permission.EDIT_PARTICIPANTS)
     @bp.etag
@@ -110,7 +111,7 @@ class ParticipantResource(MethodView):
         copy gets 412, so two clients cannot overwrite each other."""
         participant = _visible(participant_id)
         bp.check_etag(participant, ParticipantSchema)
-        return update_participant(api_context(), participant.id, **data)
+        return update_participant(request_context(), participant.id, **data)
 
 
 @bp.route("/<id:participant_id>/transitions")
@@ -121,7 +122,7 @@ class Transitions(MethodView):
     def post(self, data: dict[str, Any], participant_id: int):  # type: ignore[no-untyped-def]
         """Move the participant along the lifecycle (409 when the move is illegal)."""
         participant = _visible(participant_id)
-        return change_status(api_context(), participant.id, data["to_status"], data["reason"])
+        return change_status(request_context(), participant.id, data["to_status"], data["reason"])
 
 
 @bp.route("/<id:participant_id>/consents")
@@ -130,7 +131,7 @@ class Consents(MethodView):
     @bp.response(200, ConsentSchema(many=True))
     def get(self, participant_id: int):  # type: ignore[no-untyped-def]
         participant = _visible(participant_id)
-        return api_context().session.scalars(
+        return request_context().session.scalars(
             select(Consent).where(Consent.participant_id == participant.id).order_by(Consent.id)
         )
 
@@ -140,7 +141,7 @@ class Consents(MethodView):
     def post(self, data: dict[str, Any], participant_id: int):  # type: ignore[no-untyped-def]
         """Record consents against the territory's current privacy notice."""
         participant = _visible(participant_id)
-        return record_consents(api_context(), participant.id, data["purposes"])
+        return record_consents(request_context(), participant.id, data["purposes"])
 
 
 @bp.route("/<id:participant_id>/wellbeing")
@@ -149,7 +150,7 @@ class Wellbeing(MethodView):
     @bp.response(200, AdministrationSchema(many=True))
     def get(self, participant_id: int):  # type: ignore[no-untyped-def]
         participant = _visible(participant_id)
-        return api_context().session.scalars(
+        return request_context().session.scalars(
             select(Administration)
             .where(Administration.participant_id == participant.id)
             .order_by(Administration.id)
@@ -163,7 +164,7 @@ class Wellbeing(MethodView):
         participant = _visible(participant_id)
         answers = {int(k): v for k, v in data["answers"].items()}
         return record_administration(
-            api_context(),
+            request_context(),
             participant.id,
             data["instrument"],
             data["phase"],
@@ -178,7 +179,7 @@ class Referrals(MethodView):
     @bp.response(200, ReferralSchema(many=True))
     def get(self, participant_id: int):  # type: ignore[no-untyped-def]
         participant = _visible(participant_id)
-        return api_context().session.scalars(
+        return request_context().session.scalars(
             select(Referral).where(Referral.participant_id == participant.id).order_by(Referral.id)
         )
 
@@ -189,7 +190,7 @@ class Referrals(MethodView):
         """Propose a service of the territory's catalogue (needs consent to sharing)."""
         participant = _visible(participant_id)
         return propose_referral(
-            api_context(), participant.id, data["service_code"], notes=data["notes"]
+            request_context(), participant.id, data["service_code"], notes=data["notes"]
         )
 
 
@@ -199,12 +200,12 @@ class ReferralTransitions(MethodView):
     @bp.arguments(ReferralTransitionSchema)
     @bp.response(200, ReferralSchema)
     def post(self, data: dict[str, Any], participant_id: int, referral_id: int):  # type: ignore[no-untyped-def]
-        referral = access.get_visible(api_context().session, Referral, referral_id)
+        referral = access.get_visible(request_context().session, Referral, referral_id)
         if referral.participant_id != participant_id:
             from flask import abort
 
             abort(404)
-        return advance_referral(api_context(), referral.id, data["to_status"], on=data["on"])
+        return advance_referral(request_context(), referral.id, data["to_status"], on=data["on"])
 
 
 @bp.route("/<id:participant_id>/outcomes/<any(end, follow_up):moment>")
@@ -216,7 +217,7 @@ class Outcomes(MethodView):
         """Record or correct the employment situation at the end or at follow-up."""
         participant = _visible(participant_id)
         return record_outcome(
-            api_context(),
+            request_context(),
             participant.id,
             OutcomeMoment(moment),
             data["situation"],

@@ -46,7 +46,7 @@ from amal.participants.services import (
 )
 from amal.referrals.models import Referral, ReferralStatus
 from amal.referrals.services import REFERRAL_TRANSITIONS, advance_referral, propose_referral
-from amal.web.context import web_context
+from amal.web.context import request_context
 from amal.web.errors import attach_error, domain_message
 from amal.web.labels import choices, label, options
 from amal.web.setup import territory_blueprint
@@ -168,7 +168,7 @@ def new():  # type: ignore[no-untyped-def]
         fields = {name: getattr(form, name).data for name in EDITABLE_FIELDS}
         try:
             participant = intake(
-                web_context(),
+                request_context(),
                 g.territory,
                 form.consents.data,
                 allow_same_name=bool(request.form.get("allow_same_name")),
@@ -188,7 +188,7 @@ def new():  # type: ignore[no-untyped-def]
 @requires(Permission.VIEW_PARTICIPANTS)
 def show(participant_id: int):  # type: ignore[no-untyped-def]
     participant = _visible(participant_id)
-    ctx = web_context()
+    ctx = request_context()
     view_participant(ctx, participant.id)
     session = ctx.session
     transition = TransitionForm()
@@ -249,7 +249,7 @@ def transition(participant_id: int):  # type: ignore[no-untyped-def]
     form.to_status.choices = choices(ParticipantStatus)
     if form.validate_on_submit():
         try:
-            change_status(web_context(), participant.id, form.to_status.data, form.reason.data)
+            change_status(request_context(), participant.id, form.to_status.data, form.reason.data)
         except DomainError as error:
             flash(domain_message(error), "error")
         else:
@@ -268,7 +268,7 @@ def transition(participant_id: int):  # type: ignore[no-untyped-def]
 def refer(participant_id: int):  # type: ignore[no-untyped-def]
     participant = _visible(participant_id)
     form = ReferralForm()
-    ctx = web_context()
+    ctx = request_context()
     form.service_code.choices = options(
         (s.code, s.title) for s in ctx.plugins.service_catalogue(participant.territory_code)
     )
@@ -289,7 +289,7 @@ def advance(participant_id: int, referral_id: int):  # type: ignore[no-untyped-d
     if referral.participant_id != participant_id:
         abort(404)
     try:
-        advance_referral(web_context(), referral.id, request.form.get("to_status", ""))
+        advance_referral(request_context(), referral.id, request.form.get("to_status", ""))
     except DomainError as error:
         flash(domain_message(error), "error")
     return redirect(url_for("participants.show", participant_id=participant_id))
@@ -330,7 +330,7 @@ def wellbeing(participant_id: int, instrument: str):  # type: ignore[no-untyped-
         }
         try:
             done = record_administration(
-                web_context(),
+                request_context(),
                 participant.id,
                 scale.code,
                 form.phase.data,
@@ -358,7 +358,7 @@ def wellbeing(participant_id: int, instrument: str):  # type: ignore[no-untyped-
 @requires(Permission.MANAGE_PRIVACY)
 def export(participant_id: int):  # type: ignore[no-untyped-def]
     participant = _visible(participant_id)
-    data = export_person(web_context(), participant.id)
+    data = export_person(request_context(), participant.id)
     return Response(
         json.dumps(data, ensure_ascii=False, indent=2),
         mimetype="application/json",
@@ -373,7 +373,7 @@ def erase(participant_id: int):  # type: ignore[no-untyped-def]
     form = ErasureForm()
     if form.validate_on_submit() and form.confirm.data.strip() == str(participant.id):
         try:
-            erase_person(web_context(), participant.id, form.reason.data)
+            erase_person(request_context(), participant.id, form.reason.data)
         except DomainError as error:
             flash(domain_message(error), "error")
         else:

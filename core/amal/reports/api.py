@@ -12,12 +12,13 @@ from sqlalchemy import select
 
 from amal import access
 from amal.access import Permission, requires
-from amal.api import api_blueprint, api_context
+from amal.api import api_blueprint
 from amal.api.schemas import StrictSchema
 from amal.app import state
 from amal.reports.engine import definitions, run_report, start_run
 from amal.reports.models import ReportRun
 from amal.reports.outputs import render
+from amal.web.context import request_context
 
 bp = api_blueprint("api_reports", __name__, "/reports", "Funding reports and their runs")
 MIME = {
@@ -68,11 +69,11 @@ class Runs(MethodView):
     def post(self, data: dict[str, Any], code: str):  # type: ignore[no-untyped-def]
         """Start a run: it is computed at once and kept (status done, or failed
         with the reason, e.g. a period written in the wrong form)."""
-        return start_run(api_context(), g.territory, code, data["period"])
+        return start_run(request_context(), g.territory, code, data["period"])
 
 
 def _run(run_id: int) -> ReportRun:
-    run = api_context().session.scalar(
+    run = request_context().session.scalar(
         select(ReportRun).where(ReportRun.id == run_id, ReportRun.territory_code == g.territory)
     )
     if run is None:
@@ -102,7 +103,7 @@ class RunDownload(MethodView):
             abort(409, f"The run failed: {run.error}")
         if fmt == "pdf" and not access.can(Permission.DOWNLOAD_REGISTERS):
             abort(403, "Attendance registers carry names: not for this role")
-        ctx = api_context()
+        ctx = request_context()
         content = render(ctx, run_report(ctx, g.territory, run.report_code, run.period), fmt)
         return Response(
             content,

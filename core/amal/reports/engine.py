@@ -12,7 +12,7 @@ from amal.plugins.manager import PluginHost
 from amal.reports.indicators import INDICATORS, Scope, Table
 from amal.reports.models import ReportRun
 from amal.reports.periods import Period, parse_period
-from amal.reports.rules import RULES, Violation
+from amal.reports.rules import Violation, check_rules
 from amal.services import Context, use_case
 
 
@@ -67,9 +67,9 @@ def run_report(
         )
     today = today or date.today()
     period = parse_period(period_text, definition.period_kind, today)
-    scope = Scope(ctx.session, territory, period, definition, today)
+    scope = Scope(ctx.session, territory, period, today, definition)
     tables = [INDICATORS[name](scope) for name in definition.indicators]
-    violations = [v for check in RULES.values() for v in check(scope)]
+    violations = check_rules(scope)
     return ReportResult(
         definition, territory, territory_definition.name, period, utcnow(), tables, violations
     )

@@ -31,12 +31,20 @@ from amal.wellbeing.models import Administration, Phase
 
 
 @dataclass(frozen=True)
-class Scope:
+class Window:
+    """Where and when: what the rule checks need."""
+
     session: Session
     territory: str
     period: Period
-    definition: ReportDefinition
     today: date
+
+
+@dataclass(frozen=True)
+class Scope(Window):
+    """A window plus the report asking: what the indicators need."""
+
+    definition: ReportDefinition
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from amal.consent.models import Consent, ConsentPurpose
 from amal.groups.models import Enrolment, Group, GroupStatus
 from amal.meetings.models import Attendance, Meeting, MeetingStatus
 from amal.participants.models import Participant, ParticipantStatus
-from amal.reports.indicators import Scope
+from amal.reports.indicators import Window
 from amal.reports.vocabulary import italian
 
 
@@ -24,8 +24,13 @@ class Violation:
     entity_id: int
 
 
-Rule = Callable[[Scope], list[Violation]]
+Rule = Callable[[Window], list[Violation]]
 RULES: dict[str, Rule] = {}
+
+
+def check_rules(window: Window) -> list[Violation]:
+    """Every rule's violations in the window, rule by rule."""
+    return [violation for check in RULES.values() for violation in check(window)]
 
 
 def rule(name: str) -> Callable[[Rule], Rule]:
@@ -37,7 +42,7 @@ def rule(name: str) -> Callable[[Rule], Rule]:
 
 
 @rule("meeting_without_register")
-def meeting_without_register(scope: Scope) -> list[Violation]:
+def meeting_without_register(scope: Window) -> list[Violation]:
     """A meeting of the period that took place (date passed, not cancelled) has no
     register: it does not count as held until one is recorded."""
     rows = scope.session.execute(
@@ -64,7 +69,7 @@ def meeting_without_register(scope: Scope) -> list[Violation]:
 
 
 @rule("participant_without_consent")
-def participant_without_consent(scope: Scope) -> list[Violation]:
+def participant_without_consent(scope: Window) -> list[Violation]:
     """Someone past intake has no active consent to the processing of their data."""
     consenting = select(Consent.participant_id).where(
         Consent.purpose == ConsentPurpose.PROCESSING, Consent.withdrawn_at.is_(None)
@@ -91,7 +96,7 @@ def participant_without_consent(scope: Scope) -> list[Violation]:
 
 
 @rule("group_below_minimum")
-def group_below_minimum(scope: Scope) -> list[Violation]:
+def group_below_minimum(scope: Window) -> list[Violation]:
     """An active group has fewer members than its minimum size."""
     members = (
         select(func.count(Enrolment.id))
@@ -120,7 +125,7 @@ def group_below_minimum(scope: Scope) -> list[Violation]:
 
 
 @rule("register_hours_beyond_length")
-def register_hours_beyond_length(scope: Scope) -> list[Violation]:
+def register_hours_beyond_length(scope: Window) -> list[Violation]:
     """A register line records more hours than the meeting lasted."""
     rows = scope.session.execute(
         select(

@@ -13,7 +13,7 @@ from amal.app import state
 from amal.errors import DomainError
 from amal.reports.engine import definitions, run_report
 from amal.reports.outputs import render
-from amal.web.context import web_context
+from amal.web.context import request_context
 from amal.web.errors import domain_message
 from amal.web.setup import territory_blueprint
 
@@ -53,7 +53,7 @@ def show(code: str):  # type: ignore[no-untyped-def]
     result, error = None, None
     if period:
         try:
-            result = run_report(web_context(), g.territory, code, period)
+            result = run_report(request_context(), g.territory, code, period)
         except DomainError as exc:
             error = domain_message(exc)
     personal = access.can(Permission.DOWNLOAD_REGISTERS) and access.can(Permission.VIEW_GROUPS)
@@ -75,7 +75,7 @@ def download(code: str, fmt: str):  # type: ignore[no-untyped-def]
         abort(404)
     if fmt == "pdf" and not access.can(Permission.DOWNLOAD_REGISTERS):
         abort(403)  # registers carry names: not for aggregate-only roles
-    ctx = web_context()
+    ctx = request_context()
     try:
         result = run_report(ctx, g.territory, code, request.args.get("period", ""))
         content = render(ctx, result, fmt)

@@ -8,11 +8,12 @@ from marshmallow import fields
 from sqlalchemy import select
 
 from amal.access import Permission, requires
-from amal.api import api_blueprint, api_context
+from amal.api import api_blueprint
 from amal.api.schemas import StrictSchema
 from amal.app import state
 from amal.plugins.definitions import PartnerRole
 from amal.territories.models import Partner
+from amal.web.context import request_context
 
 bp = api_blueprint("api_territory", __name__, "", "The territory's partners and services")
 
@@ -39,7 +40,7 @@ class Partners(MethodView):
     @requires(Permission.RUN_REPORTS)
     @bp.response(200, PartnerSchema(many=True))
     def get(self):  # type: ignore[no-untyped-def]
-        return api_context().session.scalars(
+        return request_context().session.scalars(
             select(Partner).where(Partner.territory_code == g.territory).order_by(Partner.id)
         )
 

@@ -5,7 +5,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Flask, abort, current_app, g, render_template, request, session
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import Babel, get_locale
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
@@ -142,8 +153,6 @@ def init_web(app: Flask) -> None:
 
     @app.post("/lang/<code>")
     def set_language(code: str):  # type: ignore[no-untyped-def]
-        from flask import redirect, url_for
-
         if code in LANGUAGES:
             session["lang"] = code
         target = request.referrer or ""
