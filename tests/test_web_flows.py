@@ -129,3 +129,31 @@ def test_funder_viewer_downloads_figures_but_not_registers(client, login) -> Non
     assert client.get(f"{base}/download.pdf?period=2026-Q1").status_code == 403
     bad = client.get(f"{base}?period=Q1").get_data(as_text=True)
     assert "Scrivi il periodo come" in bad and "2026-S1 (semestre)" in bad
+
+
+def test_facilitator_notes_are_saved_and_shown(client, login, ctx, person) -> None:
+    login("coordinator", "lecco")
+    _, _, plan = group_with_plan(ctx, person)
+    page = f"/t/lecco/groups/meetings/{plan[0].id}"
+    client.post(
+        page,
+        data={
+            "form": "notes",
+            "notes-notes": "Clima sereno, Anna ha parlato",
+            "csrf_token": csrf_token(client, page),
+        },
+    )
+    ctx.session.expire_all()
+    assert plan[0].facilitator_notes == "Clima sereno, Anna ha parlato"
+    assert "Clima sereno" in client.get(page).get_data(as_text=True)
+
+
+def test_admins_cannot_deactivate_themselves(client, login, ctx) -> None:
+    from amal.accounts.models import User
+
+    admin = login(None, "lecco", is_admin=True)
+    client.post(
+        f"/admin/users/{admin.id}/toggle", data={"csrf_token": csrf_token(client, "/admin/users")}
+    )
+    assert ctx.session.get(User, admin.id).is_active is True
+    assert client.get("/admin/users").status_code == 200

@@ -74,6 +74,7 @@ def authenticate(ctx: Context, username: str, password: str, remote_addr: str = 
     ctx.session.add(
         LoginAttempt(username=username[:80], remote_addr=remote_addr[:64], succeeded=ok)
     )
+    # Not a use_case: a failed attempt must be kept although the call then raises.
     ctx.session.commit()
     if not ok:
         raise DomainError("invalid_credentials", "Wrong username or password")
@@ -168,4 +169,16 @@ def set_password(ctx: Context, username: str, password: str) -> User:
             "weak_password", f"The password needs at least {MIN_PASSWORD_LENGTH} characters"
         )
     user.set_password(password)
+    return user
+
+
+@use_case
+def set_active(ctx: Context, user_id: int, active: bool, *, by_user_id: int) -> User:
+    """Deactivate (or reactivate) an account; nobody deactivates their own."""
+    user = ctx.session.get(User, user_id)
+    if user is None:
+        raise DomainError("not_found", f"User {user_id} not found")
+    if user.id == by_user_id and not active:
+        raise DomainError("own_account", "You cannot deactivate your own account")
+    user.is_active = active
     return user

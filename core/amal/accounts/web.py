@@ -28,6 +28,7 @@ from amal.accounts.services import (
     create_user,
     grant_role,
     revoke_token,
+    set_active,
 )
 from amal.errors import DomainError
 from amal.web.context import request_context
@@ -180,11 +181,10 @@ def change_user(user_id: int, action: str):  # type: ignore[no-untyped-def]
     if user is None:
         abort(404)
     if action == "toggle":
-        if user.id == current_user.id:
+        try:
+            set_active(ctx, user.id, not user.is_active, by_user_id=current_user.id)
+        except DomainError:
             flash(_("You cannot deactivate your own account."), "error")
-        else:
-            user.is_active = not user.is_active
-            ctx.session.commit()
     elif action == "grant":
         try:
             grant_role(

@@ -35,6 +35,7 @@ from amal.meetings.services import (
     generate_plan,
     record_register,
     reschedule,
+    save_notes,
     schedule_meeting,
 )
 from amal.participants.models import Participant, ParticipantStatus
@@ -269,8 +270,7 @@ def meeting(meeting_id: int):  # type: ignore[no-untyped-def]
         if not access.can(Permission.FACILITATOR_NOTES):
             abort(403)
         if notes.validate_on_submit():
-            found.facilitator_notes = notes.notes.data or ""
-            session.commit()
+            save_notes(ctx, found.id, notes.notes.data or "")
             flash(_("Notes saved."), "success")
             return redirect(url_for("groups.meeting", meeting_id=found.id))
     return render_template(

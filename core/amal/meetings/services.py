@@ -209,6 +209,14 @@ def _planned(ctx: Context, meeting_id: int) -> Meeting:
     return meeting
 
 
+@use_case
+def save_notes(ctx: Context, meeting_id: int, notes: str) -> Meeting:
+    """The facilitators' notes of a meeting (seen by facilitators and coordinators only)."""
+    meeting = fetch(ctx, Meeting, meeting_id, for_update=True)
+    meeting.facilitator_notes = notes
+    return meeting
+
+
 def info_meeting_invitees(ctx: Context, meeting_id: int) -> list[Participant]:
     """Everyone an info meeting is for: the territory's candidates not yet in a group."""
     meeting = fetch(ctx, Meeting, meeting_id)

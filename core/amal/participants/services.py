@@ -224,6 +224,7 @@ def update_participant(
     return participant
 
 
+@use_case
 def view_participant(ctx: Context, participant_id: int) -> Participant:
     """Load a participant record for display, leaving a trace in the audit log."""
     participant = fetch(ctx, Participant, participant_id)
@@ -235,7 +236,6 @@ def view_participant(ctx: Context, participant_id: int) -> Participant:
         participant_id=participant_id,
         territory_code=participant.territory_code,
     )
-    ctx.session.commit()
     return participant
 
 
