@@ -17,6 +17,7 @@ class AuditAction(enum.StrEnum):
     EXPORT = "export"
     ERASE = "erase"
     TRANSFER = "transfer"
+    BACKDATE = "backdate"
 
 
 class AuditEntry(Base):

@@ -19,6 +19,8 @@ MESSAGES = {
     ),
     "invalid_fiscal_code": _l("The fiscal code is not valid."),
     "required_field": _l("This field is required."),
+    "event_in_future": _l("The date cannot be in the future."),
+    "event_before_record": _l("The date is before the record it depends on."),
     "illegal_transition": _l("This change is not allowed from the current status."),
     "reason_required": _l("Give a reason for this change."),
     "use_group_action": _l("This change happens through the group (enrol, start, conclude)."),
