@@ -25,8 +25,10 @@ def person(ctx: Context) -> Callable[..., Participant]:
         territory: str = "monza-brianza",
         status: ParticipantStatus = ParticipantStatus.ADMITTED,
         consents: tuple[ConsentPurpose, ...] = tuple(ConsentPurpose),
+        on: date | None = None,
         **fields: object,
     ) -> Participant:
+        """Every step dated ``on`` (default today)."""
         n = next(numbers)
         if current_notice(ctx.session, territory) is None:
             publish_notice(ctx, territory, "1.0", "Informativa privacy")
@@ -36,14 +38,14 @@ def person(ctx: Context) -> Callable[..., Participant]:
             "birth_date": date(1970, 1, 1 + n % 28),
             **fields,
         }
-        participant = register_candidate(ctx, territory, **fields)
+        participant = register_candidate(ctx, territory, registered_on=on, **fields)
         if consents:
-            record_consents(ctx, participant.id, consents)
+            record_consents(ctx, participant.id, consents, granted_on=on)
         if status == ParticipantStatus.CANDIDATE:
             return participant
-        change_status(ctx, participant.id, ParticipantStatus.SCREENED)
+        change_status(ctx, participant.id, ParticipantStatus.SCREENED, occurred_on=on)
         if status == ParticipantStatus.ADMITTED:
-            change_status(ctx, participant.id, ParticipantStatus.ADMITTED)
+            change_status(ctx, participant.id, ParticipantStatus.ADMITTED, occurred_on=on)
         elif status != ParticipantStatus.SCREENED:
             raise ValueError(f"person() makes candidates, screened or admitted, not {status}")
         return participant

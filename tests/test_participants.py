@@ -16,7 +16,6 @@ from amal.participants.services import (
     change_status,
     matching,
     register_candidate,
-    transfer,
     update_participant,
     view_participant,
 )
@@ -202,18 +201,6 @@ def test_matching_by_name_or_fiscal_code(ctx: Context) -> None:
     assert count(ctx, matching(lecco, text=code[:6])) == 1
     assert count(ctx, matching(lecco, text="giuseppe rossi")) == 0  # every word must match
     assert count(ctx, matching(lecco, status=S.ADMITTED)) == 0
-
-
-def test_transfer_is_explicit_and_audited(ctx: Context, person) -> None:
-    participant = person("monza-brianza")
-    with pytest.raises(DomainError, match="needs a reason"):
-        transfer(ctx, participant.id, "lecco", "")
-    transfer(ctx, participant.id, "lecco", "Trasferimento di residenza")
-    assert participant.territory_code == "lecco"
-    entry = ctx.session.scalars(
-        select(AuditEntry).where(AuditEntry.action == AuditAction.TRANSFER)
-    ).one()
-    assert entry.details == {"from_territory": "monza-brianza"}
 
 
 def test_viewing_a_record_is_audited(ctx: Context, person) -> None:

@@ -57,7 +57,7 @@ def test_referral_needs_consent_to_sharing(ctx: Context, person) -> None:
 
 
 def test_referral_lifecycle_and_catalogue(ctx: Context, person) -> None:
-    participant = person("monza-brianza")
+    participant = person("monza-brianza", on=date(2026, 1, 15))
     with pytest.raises(DomainError) as error:
         propose_referral(ctx, participant.id, "no-such-service")
     assert error.value.code == "unknown_service"
@@ -65,8 +65,9 @@ def test_referral_lifecycle_and_catalogue(ctx: Context, person) -> None:
     with pytest.raises(DomainError) as error:
         advance_referral(ctx, referral.id, "started")
     assert error.value.code == "illegal_transition"
-    with pytest.raises(DomainError, match="before the referral was proposed"):
-        advance_referral(ctx, referral.id, "sent", on=date(2026, 1, 1))
+    with pytest.raises(DomainError, match="before the referral's previous step") as error:
+        advance_referral(ctx, referral.id, "sent", on=date(2026, 1, 31))
+    assert error.value.code == "event_before_record"
     for status, day in (("sent", 2), ("accepted", 9), ("started", 16), ("completed", 28)):
         advance_referral(ctx, referral.id, status, on=date(2026, 2, day))
     assert (referral.sent_on, referral.completed_on) == (date(2026, 2, 2), date(2026, 2, 28))

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from amal.db import Base, enum_type, utcnow
@@ -38,8 +38,11 @@ class Consent(Base):
     )
     notice_id: Mapped[int] = mapped_column(ForeignKey("privacy_notice.id"))
     purpose: Mapped[ConsentPurpose] = mapped_column(enum_type(ConsentPurpose))
+    # The day the person signed / withdrew, and when each was typed in.
+    granted_on: Mapped[date] = mapped_column(Date, default=date.today)
     granted_at: Mapped[datetime] = mapped_column(default=utcnow)
     recorded_by: Mapped[str] = mapped_column(String(80))
+    withdrawn_on: Mapped[date | None] = mapped_column(Date)
     withdrawn_at: Mapped[datetime | None]
 
     notice: Mapped[PrivacyNotice] = relationship()

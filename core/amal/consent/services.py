@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select
@@ -13,10 +14,12 @@ from amal.audit.services import record
 from amal.consent.models import Consent, ConsentPurpose, PrivacyNotice
 from amal.db import utcnow
 from amal.errors import DomainError
+from amal.events import event_date
 from amal.groups.models import Enrolment
 from amal.meetings.models import Attendance
 from amal.outcomes.models import Outcome
 from amal.participants.models import Participant, StatusChange
+from amal.participants.services import registered_on
 from amal.referrals.models import Referral
 from amal.services import Context, fetch, use_case
 from amal.wellbeing.models import Administration
@@ -74,9 +77,14 @@ def require_consent(session: Session, participant_id: int, purpose: ConsentPurpo
 
 @use_case
 def record_consents(
-    ctx: Context, participant_id: int, purposes: Iterable[ConsentPurpose]
+    ctx: Context,
+    participant_id: int,
+    purposes: Iterable[ConsentPurpose],
+    *,
+    granted_on: date | None = None,
 ) -> list[Consent]:
-    """Record consent to each purpose against the territory's current notice.
+    """Record consent to each purpose against the territory's current notice,
+    given on ``granted_on`` (default today; not before the person's registration).
     A purpose already consented to is left as it is."""
     participant = fetch(ctx, Participant, participant_id)
     notice = current_notice(ctx.session, participant.territory_code)
@@ -90,13 +98,24 @@ def record_consents(
         wanted = [ConsentPurpose(p) for p in purposes]
     except ValueError as exc:
         raise DomainError("invalid_value", str(exc), field="purposes") from None
+    wanted = [p for p in dict.fromkeys(wanted) if not has_consent(ctx.session, participant_id, p)]
+    if wanted:
+        granted_on = event_date(
+            ctx,
+            granted_on,
+            event="consent_given",
+            entity="consent",
+            not_before=registered_on(ctx, participant_id),
+            not_before_what="the person's registration",
+            participant_id=participant_id,
+            territory_code=participant.territory_code,
+        )
     for purpose in wanted:
-        if has_consent(ctx.session, participant_id, purpose):
-            continue
         consent = Consent(
             participant_id=participant_id,
             notice_id=notice.id,
             purpose=purpose,
+            granted_on=granted_on,
             recorded_by=ctx.actor,
         )
         ctx.session.add(consent)
@@ -117,7 +136,15 @@ def record_consents(
 
 
 @use_case
-def withdraw_consent(ctx: Context, participant_id: int, purpose: ConsentPurpose) -> None:
+def withdraw_consent(
+    ctx: Context,
+    participant_id: int,
+    purpose: ConsentPurpose,
+    *,
+    withdrawn_on: date | None = None,
+) -> None:
+    """Withdraw consent to ``purpose`` on ``withdrawn_on`` (default today; not
+    before it was given)."""
     participant = fetch(ctx, Participant, participant_id)
     active = ctx.session.scalars(
         select(Consent).where(
@@ -128,8 +155,19 @@ def withdraw_consent(ctx: Context, participant_id: int, purpose: ConsentPurpose)
     ).all()
     if not active:
         raise DomainError("no_active_consent", f"No active consent to {purpose.value}")
+    day = event_date(
+        ctx,
+        withdrawn_on,
+        event="consent_withdrawn",
+        entity="consent",
+        not_before=max(c.granted_on for c in active),
+        not_before_what="the day the consent was given",
+        participant_id=participant_id,
+        territory_code=participant.territory_code,
+    )
     for consent in active:
         consent.withdrawn_at = utcnow()
+        consent.withdrawn_on = day
     record(
         ctx,
         AuditAction.UPDATE,

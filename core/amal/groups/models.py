@@ -55,7 +55,10 @@ class Group(Base):
     planned_meetings: Mapped[int]
     cadence_days: Mapped[int]
     meeting_minutes: Mapped[int]
-    start_date: Mapped[date | None] = mapped_column(Date)
+    start_date: Mapped[date | None] = mapped_column(Date)  # the first meeting, as planned
+    # The days the group actually started and concluded (set by those transitions).
+    started_on: Mapped[date | None] = mapped_column(Date)
+    concluded_on: Mapped[date | None] = mapped_column(Date)
     location: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     version: Mapped[int] = mapped_column(default=1)
@@ -87,13 +90,16 @@ class GroupStatusChange(Base):
     )
     from_status: Mapped[GroupStatus | None] = mapped_column(enum_type(GroupStatus))
     to_status: Mapped[GroupStatus] = mapped_column(enum_type(GroupStatus))
+    occurred_on: Mapped[date] = mapped_column(Date, default=date.today, index=True)
     changed_at: Mapped[datetime] = mapped_column(default=utcnow)
     changed_by: Mapped[str] = mapped_column(String(80))
     reason: Mapped[str] = mapped_column(Text, default="")
 
 
 class Enrolment(Base):
-    """A participant's membership of a group; ``ended_at`` set when they leave."""
+    """A participant's membership of a group, from ``enrolled_on`` to ``ended_on``
+    (the days it happened); ``enrolled_at``/``ended_at`` are when they were typed in,
+    and ``ended_at`` set means the membership is over."""
 
     __tablename__ = "enrolment"
 
@@ -104,6 +110,8 @@ class Enrolment(Base):
     participant_id: Mapped[int] = mapped_column(
         ForeignKey("participant.id", ondelete="CASCADE"), index=True
     )
+    enrolled_on: Mapped[date] = mapped_column(Date, default=date.today)
+    ended_on: Mapped[date | None] = mapped_column(Date)
     enrolled_at: Mapped[datetime] = mapped_column(default=utcnow)
     ended_at: Mapped[datetime | None]
     end_reason: Mapped[str] = mapped_column(Text, default="")

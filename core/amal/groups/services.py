@@ -13,6 +13,7 @@ from amal.audit.models import AuditAction
 from amal.audit.services import record
 from amal.db import utcnow
 from amal.errors import DomainError
+from amal.events import event_date
 from amal.groups.models import (
     Enrolment,
     Group,
@@ -104,9 +105,12 @@ def member_count(ctx: Context, group_id: int) -> int:
 
 
 @use_case
-def enrol(ctx: Context, group_id: int, participant_id: int) -> Enrolment:
-    """Enrol an admitted participant. The group row is locked first, so that
-    concurrent enrolments are serialised and capacity can never be exceeded."""
+def enrol(
+    ctx: Context, group_id: int, participant_id: int, *, enrolled_on: date | None = None
+) -> Enrolment:
+    """Enrol an admitted participant on ``enrolled_on`` (default today; not before
+    their admission). The group row is locked first, so that concurrent
+    enrolments are serialised and capacity can never be exceeded."""
     group = fetch(ctx, Group, group_id, for_update=True)
     if group.status not in ENROLLING:
         raise DomainError(
@@ -126,17 +130,24 @@ def enrol(ctx: Context, group_id: int, participant_id: int) -> Enrolment:
             f"Group {group.name!r} is full ({group.max_size} people)",
             capacity=group.max_size,
         )
-    enrolment = Enrolment(group_id=group.id, participant_id=participant.id)
+    change = apply_transition(
+        ctx, participant, ParticipantStatus.ENROLLED, f"Gruppo {group.name}", enrolled_on
+    )
+    enrolment = Enrolment(
+        group_id=group.id, participant_id=participant.id, enrolled_on=change.occurred_on
+    )
     ctx.session.add(enrolment)
-    apply_transition(ctx, participant, ParticipantStatus.ENROLLED, f"Gruppo {group.name}")
     if group.status == G.PLANNED:
-        _move(ctx, group, G.FORMING, "Prima iscrizione")
+        _move(ctx, group, G.FORMING, "Prima iscrizione", change.occurred_on, audit_backdate=False)
     return enrolment
 
 
 @use_case
-def remove_member(ctx: Context, group_id: int, participant_id: int, reason: str) -> None:
-    """Take someone out of a group that has not started; they go back to admitted."""
+def remove_member(
+    ctx: Context, group_id: int, participant_id: int, reason: str, *, ended_on: date | None = None
+) -> None:
+    """Take someone out of a group that has not started (on ``ended_on``, default
+    today); they go back to admitted."""
     group = fetch(ctx, Group, group_id, for_update=True)
     if group.status not in ENROLLING:
         raise DomainError(
@@ -154,15 +165,21 @@ def remove_member(ctx: Context, group_id: int, participant_id: int, reason: str)
         raise DomainError("not_member", f"Participant {participant_id} is not in this group")
     if not reason.strip():
         raise DomainError("reason_required", "Removing a member needs a reason", field="reason")
+    change = apply_transition(
+        ctx, enrolment.participant, ParticipantStatus.ADMITTED, reason, ended_on
+    )
     enrolment.ended_at = utcnow()
+    enrolment.ended_on = change.occurred_on
     enrolment.end_reason = reason.strip()
-    apply_transition(ctx, enrolment.participant, ParticipantStatus.ADMITTED, reason)
 
 
 @use_case
-def start_group(ctx: Context, group_id: int, *, override_reason: str = "") -> Group:
-    """forming → active; every member becomes active. Below the minimum size only
-    with the coordinator's ``override_reason``."""
+def start_group(
+    ctx: Context, group_id: int, *, override_reason: str = "", started_on: date | None = None
+) -> Group:
+    """forming → active on ``started_on`` (default today); every member becomes
+    active that day. Below the minimum size only with the coordinator's
+    ``override_reason``."""
     group = fetch(ctx, Group, group_id, for_update=True)
     _refuse_illegal(group, G.ACTIVE)
     current = members(ctx, group.id)
@@ -175,44 +192,56 @@ def start_group(ctx: Context, group_id: int, *, override_reason: str = "") -> Gr
             minimum=group.min_size,
         )
     reason = override_reason.strip()
-    _move(ctx, group, G.ACTIVE, reason)
+    group.started_on = _move(ctx, group, G.ACTIVE, reason, started_on)
     for participant in current:
         if participant.status == ParticipantStatus.ENROLLED:
-            apply_transition(ctx, participant, ParticipantStatus.ACTIVE, f"Avvio {group.name}")
-    return group
-
-
-@use_case
-def conclude_group(ctx: Context, group_id: int) -> Group:
-    """active → concluded; members still active complete the path."""
-    group = fetch(ctx, Group, group_id, for_update=True)
-    _move(ctx, group, G.CONCLUDED, "")
-    for participant in members(ctx, group.id):
-        if participant.status == ParticipantStatus.ACTIVE:
             apply_transition(
-                ctx, participant, ParticipantStatus.COMPLETED, f"Conclusione {group.name}"
+                ctx, participant, ParticipantStatus.ACTIVE, f"Avvio {group.name}", group.started_on
             )
     return group
 
 
 @use_case
-def cancel_group(ctx: Context, group_id: int, reason: str) -> Group:
-    """Cancel a group; members not yet started go back to admitted."""
+def conclude_group(ctx: Context, group_id: int, *, concluded_on: date | None = None) -> Group:
+    """active → concluded on ``concluded_on`` (default today; not before the start);
+    members still active complete the path that day."""
+    group = fetch(ctx, Group, group_id, for_update=True)
+    group.concluded_on = _move(ctx, group, G.CONCLUDED, "", concluded_on)
+    for participant in members(ctx, group.id):
+        if participant.status == ParticipantStatus.ACTIVE:
+            apply_transition(
+                ctx,
+                participant,
+                ParticipantStatus.COMPLETED,
+                f"Conclusione {group.name}",
+                group.concluded_on,
+            )
+    return group
+
+
+@use_case
+def cancel_group(
+    ctx: Context, group_id: int, reason: str, *, cancelled_on: date | None = None
+) -> Group:
+    """Cancel a group on ``cancelled_on`` (default today); members not yet started
+    go back to admitted, active ones withdraw."""
     if not reason.strip():
         raise DomainError("reason_required", "Cancelling a group needs a reason", field="reason")
     group = fetch(ctx, Group, group_id, for_update=True)
-    _move(ctx, group, G.CANCELLED, reason)
+    day = _move(ctx, group, G.CANCELLED, reason, cancelled_on)
     for enrolment in [e for e in group.enrolments if e.ended_at is None]:
         enrolment.ended_at = utcnow()
+        enrolment.ended_on = day
         enrolment.end_reason = reason
         if enrolment.participant.status == ParticipantStatus.ENROLLED:
-            apply_transition(ctx, enrolment.participant, ParticipantStatus.ADMITTED, reason)
+            apply_transition(ctx, enrolment.participant, ParticipantStatus.ADMITTED, reason, day)
         elif enrolment.participant.status == ParticipantStatus.ACTIVE:
             apply_transition(
                 ctx,
                 enrolment.participant,
                 ParticipantStatus.WITHDRAWN,
                 f"Gruppo annullato: {reason}",
+                day,
             )
     return group
 
@@ -257,10 +286,44 @@ def _refuse_illegal(group: Group, to_status: GroupStatus) -> None:
         )
 
 
-def _move(ctx: Context, group: Group, to_status: GroupStatus, reason: str) -> None:
+def _move(
+    ctx: Context,
+    group: Group,
+    to_status: GroupStatus,
+    reason: str,
+    occurred_on: date | None = None,
+    *,
+    audit_backdate: bool = True,
+) -> date:
+    """Move the group on ``occurred_on`` (not before its previous move); the day used.
+    ``audit_backdate=False`` when the move follows from a person's step already
+    checked and audited (the first enrolment makes the group forming)."""
     _refuse_illegal(group, to_status)
+    # Creation (no from_status) is a recording, not an event: back-dated
+    # enrolments into a group typed in today are the usual case.
+    previous = max(
+        (c.occurred_on for c in group.history if c.from_status is not None), default=None
+    )
+    day = (
+        event_date(
+            ctx,
+            occurred_on,
+            event=f"group_{to_status.value}",
+            entity="group",
+            entity_id=group.id,
+            not_before=previous,
+            not_before_what="the group's previous step",
+            territory_code=group.territory_code,
+        )
+        if audit_backdate or occurred_on is None
+        else occurred_on
+    )
     change = GroupStatusChange(
-        from_status=group.status, to_status=to_status, changed_by=ctx.actor, reason=reason
+        from_status=group.status,
+        to_status=to_status,
+        occurred_on=day,
+        changed_by=ctx.actor,
+        reason=reason,
     )
     group.status = to_status
     group.history.append(change)
@@ -275,3 +338,4 @@ def _move(ctx: Context, group: Group, to_status: GroupStatus, reason: str) -> No
         to_status=to_status.value,
     )
     ctx.plugins.group_status_changed(group, change)
+    return day

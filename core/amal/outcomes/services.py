@@ -9,8 +9,10 @@ from sqlalchemy import select
 from amal.audit.models import AuditAction
 from amal.audit.services import record
 from amal.errors import DomainError
+from amal.events import event_date
 from amal.outcomes.models import ContractType, Outcome, OutcomeMoment, Situation
 from amal.participants.models import Participant
+from amal.participants.services import registered_on
 from amal.services import Context, fetch, use_case
 
 WITH_CONTRACT = frozenset({Situation.EMPLOYED})
@@ -27,8 +29,10 @@ def record_outcome(
     recorded_on: date | None = None,
     notes: str = "",
 ) -> Outcome:
-    """Record (or correct) the situation at the end of the path or at follow-up.
+    """Record (or correct) the situation at the end of the path or at follow-up,
+    as of ``recorded_on`` (default today; not before the person's registration).
     An employed person needs a contract type; others must not have one."""
+
     participant = fetch(ctx, Participant, participant_id)
     try:
         moment, situation = OutcomeMoment(moment), Situation(situation)
@@ -47,6 +51,16 @@ def record_outcome(
             f"A contract type does not apply to {situation.value}",
             field="contract_type",
         )
+    day = event_date(
+        ctx,
+        recorded_on,
+        event=f"outcome_{moment.value}",
+        entity="outcome",
+        not_before=registered_on(ctx, participant_id),
+        not_before_what="the person's registration",
+        participant_id=participant_id,
+        territory_code=participant.territory_code,
+    )
     outcome = ctx.session.scalar(
         select(Outcome).where(Outcome.participant_id == participant_id, Outcome.moment == moment)
     )
@@ -54,7 +68,7 @@ def record_outcome(
         outcome = Outcome(participant_id=participant_id, moment=moment)
         ctx.session.add(outcome)
     outcome.situation, outcome.contract_type = situation, contract
-    outcome.recorded_on = recorded_on or date.today()
+    outcome.recorded_on = day
     outcome.notes, outcome.recorded_by = notes, ctx.actor
     ctx.session.flush()
     record(

@@ -92,6 +92,8 @@ class StatusChange(Base):
     )
     from_status: Mapped[ParticipantStatus | None] = mapped_column(enum_type(ParticipantStatus))
     to_status: Mapped[ParticipantStatus] = mapped_column(enum_type(ParticipantStatus))
+    # The day it happened (figures count by it) and the moment it was typed in.
+    occurred_on: Mapped[date] = mapped_column(Date, default=date.today, index=True)
     changed_at: Mapped[datetime] = mapped_column(default=utcnow)
     changed_by: Mapped[str] = mapped_column(String(80))
     reason: Mapped[str] = mapped_column(Text, default="")
@@ -99,8 +101,18 @@ class StatusChange(Base):
     participant: Mapped[Participant] = relationship(back_populates="history")
 
 
+class TransferStatus(enum.StrEnum):
+    PROPOSED = "proposed"  # by the origin territory's coordinator
+    ACCEPTED = "accepted"  # by the destination's: the person has moved
+    REFUSED = "refused"  # by the destination's
+    CANCELLED = "cancelled"  # withdrawn by the origin before a decision
+
+
 class TerritoryTransfer(Base):
-    """A participant moved between territories: explicit and audited."""
+    """A participant moving between territories: proposed by the origin, accepted
+    or refused by the destination, audited. An accepted transfer's
+    ``transferred_on`` splits the person's history: events before it count in
+    the origin's figures, events from it on in the destination's."""
 
     __tablename__ = "participant_transfer"
 
@@ -108,8 +120,19 @@ class TerritoryTransfer(Base):
     participant_id: Mapped[int] = mapped_column(
         ForeignKey("participant.id", ondelete="CASCADE"), index=True
     )
-    from_territory: Mapped[str] = mapped_column(ForeignKey("territory.code"))
-    to_territory: Mapped[str] = mapped_column(ForeignKey("territory.code"))
+    from_territory: Mapped[str] = mapped_column(ForeignKey("territory.code"), index=True)
+    to_territory: Mapped[str] = mapped_column(ForeignKey("territory.code"), index=True)
+    status: Mapped[TransferStatus] = mapped_column(
+        enum_type(TransferStatus), default=TransferStatus.PROPOSED, index=True
+    )
+    # The day the person moves (proposed by the origin, confirmed on acceptance).
+    transferred_on: Mapped[date] = mapped_column(Date)
+    # When and by whom the proposal was typed in.
     transferred_at: Mapped[datetime] = mapped_column(default=utcnow)
     transferred_by: Mapped[str] = mapped_column(String(80))
     reason: Mapped[str] = mapped_column(Text)
+    decided_at: Mapped[datetime | None]
+    decided_by: Mapped[str] = mapped_column(String(80), default="")
+    decision_note: Mapped[str] = mapped_column(Text, default="")
+
+    participant: Mapped[Participant] = relationship()

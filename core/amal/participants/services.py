@@ -1,4 +1,4 @@
-"""Participant use cases: intake, updates, the lifecycle state machine, transfer."""
+"""Participant use cases: intake, updates, the lifecycle state machine."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from amal.audit.models import AuditAction
 from amal.audit.services import record
 from amal.db import utcnow
 from amal.errors import DomainError
+from amal.events import event_date
 from amal.groups.models import Enrolment
 from amal.participants.models import (
     EmploymentStatus,
@@ -21,6 +22,7 @@ from amal.participants.models import (
     ParticipantStatus,
     StatusChange,
     TerritoryTransfer,
+    TransferStatus,
 )
 from amal.services import Context, fetch, use_case
 
@@ -162,10 +164,16 @@ def _clean(fields: dict[str, Any]) -> dict[str, Any]:
 
 @use_case
 def register_candidate(
-    ctx: Context, territory_code: str, *, allow_same_name: bool = False, **fields: Any
+    ctx: Context,
+    territory_code: str,
+    *,
+    allow_same_name: bool = False,
+    registered_on: date | None = None,
+    **fields: Any,
 ) -> Participant:
-    """Register a new candidate. Refuses a fiscal code already registered, and
-    a same name and birth date unless ``allow_same_name`` (homonyms exist)."""
+    """Register a new candidate (on ``registered_on``, default today). Refuses a
+    fiscal code already registered, and a same name and birth date unless
+    ``allow_same_name`` (homonyms exist)."""
     ctx.plugins.territory(territory_code)
     cleaned = _clean(fields)
     for name in ("first_name", "last_name"):
@@ -175,9 +183,22 @@ def register_candidate(
     participant = Participant(territory_code=territory_code, status=S.CANDIDATE, **cleaned)
     ctx.session.add(participant)
     ctx.session.flush()
+    day = event_date(
+        ctx,
+        registered_on,
+        event="registration",
+        entity="participant",
+        entity_id=participant.id,
+        participant_id=participant.id,
+        territory_code=territory_code,
+    )
     participant.history.append(
         StatusChange(
-            from_status=None, to_status=S.CANDIDATE, changed_by=ctx.actor, reason="Registrazione"
+            from_status=None,
+            to_status=S.CANDIDATE,
+            occurred_on=day,
+            changed_by=ctx.actor,
+            reason="Registrazione",
         )
     )
     record(
@@ -281,10 +302,43 @@ def _open_record(ctx: Context, participant_id: int, *, for_update: bool = False)
     return participant
 
 
+def registered_on(ctx: Context, participant_id: int) -> date | None:
+    """The day the person was registered: what their consents, referrals and
+    outcomes may not precede."""
+    return ctx.session.scalar(
+        select(func.min(StatusChange.occurred_on)).where(
+            StatusChange.participant_id == participant_id
+        )
+    )
+
+
+def last_event_on(ctx: Context, participant_id: int) -> date | None:
+    """The day of the person's latest status change or accepted transfer: a new
+    step of their path cannot be dated before it."""
+    change = ctx.session.scalar(
+        select(func.max(StatusChange.occurred_on)).where(
+            StatusChange.participant_id == participant_id
+        )
+    )
+    moved = ctx.session.scalar(
+        select(func.max(TerritoryTransfer.transferred_on)).where(
+            TerritoryTransfer.participant_id == participant_id,
+            TerritoryTransfer.status == TransferStatus.ACCEPTED,
+        )
+    )
+    days = [d for d in (change, moved) if d is not None]
+    return max(days) if days else None
+
+
 def apply_transition(
-    ctx: Context, participant: Participant, to_status: ParticipantStatus, reason: str = ""
+    ctx: Context,
+    participant: Participant,
+    to_status: ParticipantStatus,
+    reason: str = "",
+    occurred_on: date | None = None,
 ) -> StatusChange:
-    """Move ``participant`` to ``to_status`` inside the caller's transaction.
+    """Move ``participant`` to ``to_status`` inside the caller's transaction, on
+    ``occurred_on`` (default today; checked by :func:`amal.events.event_date`).
 
     Used by :func:`change_status` and by the group services; checks the
     lifecycle, the reason, and eligibility on admission.
@@ -312,6 +366,17 @@ def apply_transition(
                 "The participant cannot be admitted: " + "; ".join(problems),
                 problems=problems,
             )
+    day = event_date(
+        ctx,
+        occurred_on,
+        event=f"status_change:{to_status.value}",
+        entity="participant",
+        entity_id=participant.id,
+        not_before=last_event_on(ctx, participant.id),
+        not_before_what="the previous step of this person's path",
+        participant_id=participant.id,
+        territory_code=participant.territory_code,
+    )
     if to_status in (S.WITHDRAWN, S.DROPPED_OUT):
         for enrolment in ctx.session.scalars(
             select(Enrolment).where(
@@ -319,10 +384,15 @@ def apply_transition(
             )
         ):
             enrolment.ended_at = utcnow()
+            enrolment.ended_on = day
             enrolment.end_reason = reason
     participant.status = to_status
     change = StatusChange(
-        from_status=from_status, to_status=to_status, changed_by=ctx.actor, reason=reason
+        from_status=from_status,
+        to_status=to_status,
+        occurred_on=day,
+        changed_by=ctx.actor,
+        reason=reason,
     )
     participant.history.append(change)
     ctx.session.flush()
@@ -342,9 +412,14 @@ def apply_transition(
 
 @use_case
 def change_status(
-    ctx: Context, participant_id: int, to_status: ParticipantStatus | str, reason: str = ""
+    ctx: Context,
+    participant_id: int,
+    to_status: ParticipantStatus | str,
+    reason: str = "",
+    occurred_on: date | None = None,
 ) -> Participant:
-    """A coordinator's transition (screen, admit, waitlist, withdraw, ...).
+    """A coordinator's transition (screen, admit, waitlist, withdraw, ...) on
+    ``occurred_on`` (default today).
 
     Enrolment, activation and completion go through the group services, which
     keep membership and status together.
@@ -361,51 +436,22 @@ def change_status(
             "use_group_action",
             f"Moving to {to_status.value} happens through the group (enrol, start, conclude)",
         )
-    apply_transition(ctx, participant, to_status, reason)
-    return participant
-
-
-@use_case
-def transfer(ctx: Context, participant_id: int, to_territory: str, reason: str) -> Participant:
-    """Move a person to another territory hosted by this instance (explicit, audited).
-    Someone in a group must leave it first."""
-    target = ctx.plugins.territory(to_territory).code
-    participant = _open_record(ctx, participant_id, for_update=True)
-    if not reason.strip():
-        raise DomainError("reason_required", "A transfer needs a reason", field="reason")
-    if participant.territory_code == target:
-        raise DomainError("same_territory", f"Participant is already in {target}")
-    if participant.status in (S.ENROLLED, S.ACTIVE):
-        raise DomainError("in_group", "Remove the participant from their group before transfer")
-    source = participant.territory_code
-    ctx.session.add(
-        TerritoryTransfer(
-            participant_id=participant.id,
-            from_territory=source,
-            to_territory=target,
-            transferred_by=ctx.actor,
-            reason=reason.strip(),
-        )
-    )
-    participant.territory_code = target
-    record(
-        ctx,
-        AuditAction.TRANSFER,
-        "participant",
-        participant.id,
-        participant_id=participant.id,
-        territory_code=target,
-        from_territory=source,
-    )
+    apply_transition(ctx, participant, to_status, reason, occurred_on)
     return participant
 
 
 @use_case
 def intake(
-    ctx: Context, territory_code: str, consents: Sequence[Any], **fields: Any
+    ctx: Context,
+    territory_code: str,
+    consents: Sequence[Any],
+    *,
+    registered_on: date | None = None,
+    **fields: Any,
 ) -> Participant:
-    """Register a candidate and the consents they gave, in one transaction.
-    Consent to processing is required: nothing is recorded without it."""
+    """Register a candidate and the consents they gave (both on ``registered_on``,
+    default today), in one transaction. Consent to processing is required:
+    nothing is recorded without it."""
     from amal.consent.models import ConsentPurpose
     from amal.consent.services import record_consents
 
@@ -416,6 +462,6 @@ def intake(
             "Consent to the processing of personal data is required",
             field="consents",
         )
-    participant = register_candidate(ctx, territory_code, **fields)
-    record_consents(ctx, participant.id, purposes)
+    participant = register_candidate(ctx, territory_code, registered_on=registered_on, **fields)
+    record_consents(ctx, participant.id, purposes, granted_on=registered_on)
     return participant

@@ -9,7 +9,9 @@ from amal.audit.services import record
 from amal.consent.models import ConsentPurpose
 from amal.consent.services import require_consent
 from amal.errors import DomainError
+from amal.events import event_date
 from amal.participants.models import Participant
+from amal.participants.services import registered_on
 from amal.referrals.models import Referral, ReferralStatus
 from amal.services import Context, fetch, use_case
 
@@ -35,8 +37,10 @@ DATE_FIELD = {
 def propose_referral(
     ctx: Context, participant_id: int, service_code: str, *, notes: str = "", on: date | None = None
 ) -> Referral:
-    """Propose a service from the territory's catalogue. Sharing the person's data
-    with employment operators needs their consent."""
+    """Propose a service from the territory's catalogue, on ``on`` (default today;
+    not before the person's registration). Sharing the person's data with
+    employment operators needs their consent."""
+
     participant = fetch(ctx, Participant, participant_id)
     if participant.erased_at is not None:
         raise DomainError("participant_erased", "This participant was erased")
@@ -49,6 +53,16 @@ def propose_referral(
             f"Service {service_code!r} is not in this territory's catalogue",
             field="service_code",
         )
+    day = event_date(
+        ctx,
+        on,
+        event="referral_proposed",
+        entity="referral",
+        not_before=registered_on(ctx, participant_id),
+        not_before_what="the person's registration",
+        participant_id=participant_id,
+        territory_code=participant.territory_code,
+    )
     referral = Referral(
         participant_id=participant_id,
         territory_code=participant.territory_code,
@@ -57,7 +71,7 @@ def propose_referral(
         service_url=service.url,
         operator=service.operator,
         status=R.PROPOSED,
-        proposed_on=on or date.today(),
+        proposed_on=day,
         notes=notes,
         updated_by=ctx.actor,
     )
@@ -96,9 +110,22 @@ def advance_referral(
             from_status=referral.status.value,
             to_status=to_status.value,
         )
-    day = on or date.today()
-    if day < referral.proposed_on:
-        raise DomainError("invalid_date", "The date is before the referral was proposed")
+    previous = max(
+        d
+        for d in (referral.proposed_on, *(getattr(referral, f) for f in DATE_FIELD.values()))
+        if d is not None
+    )
+    day = event_date(
+        ctx,
+        on,
+        event=f"referral_{to_status.value}",
+        entity="referral",
+        entity_id=referral.id,
+        not_before=previous,
+        not_before_what="the referral's previous step",
+        participant_id=referral.participant_id,
+        territory_code=referral.territory_code,
+    )
     setattr(referral, DATE_FIELD[to_status], day)
     referral.status = to_status
     referral.updated_by = ctx.actor

@@ -3,6 +3,13 @@
 Each indicator is a function of a :class:`Scope` returning a :class:`Table` of
 aggregates (never names). Each costs a fixed number of queries whatever the
 data size. Labels are Italian: the tables go to Italian funders as they are.
+
+One attribution rule for all of them: a figure for a period counts what
+happened in that period, by the day it happened (the ``*_on`` dates), never by
+when it was typed in; a person's events count for the territory they belonged
+to on that day (:func:`amal.participants.history.territory_on`), so a transfer
+leaves every closed period as it was. The plugin manual states the rule per
+indicator.
 """
 
 from __future__ import annotations
@@ -15,15 +22,16 @@ from decimal import Decimal
 from statistics import mean
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, case, exists, func, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from amal.groups.models import Enrolment, Group, GroupStatus, GroupStatusChange
 from amal.meetings.models import Attendance, Meeting, MeetingKind, MeetingStatus, Presence
 from amal.outcomes.models import Outcome
-from amal.participants.models import Participant, StatusChange
+from amal.participants.history import ever_in, territory_on
+from amal.participants.models import StatusChange
 from amal.plugins.definitions import ReportDefinition
-from amal.referrals.models import Referral
+from amal.referrals.models import Referral, ReferralStatus
 from amal.reports.periods import Period
 from amal.reports.vocabulary import italian
 from amal.wellbeing.instruments import INSTRUMENTS
@@ -73,10 +81,6 @@ def indicator(name: str, title: str, *columns: str) -> Callable[[Callable[..., l
     return register
 
 
-def _territory_people(scope: Scope):  # type: ignore[no-untyped-def]
-    return select(Participant.id).where(Participant.territory_code == scope.territory)
-
-
 def _counted_meetings(scope: Scope, kinds: tuple[str, ...] | None = None):  # type: ignore[no-untyped-def]
     """Held meetings of the period of the kinds the report counts."""
     return select(Meeting.id).where(
@@ -103,17 +107,23 @@ def _share(part: int, whole: int) -> str:
 
 @indicator("participants_by_status", "Partecipanti per stato a fine periodo", "Stato", "Persone")
 def participants_by_status(scope: Scope) -> list[tuple[Any, ...]]:
-    """Each person's status on the last day of the period, from the status history."""
-    last_change = (
-        select(func.max(StatusChange.id))
-        .where(StatusChange.changed_at < scope.period.ends_before)
-        .group_by(StatusChange.participant_id)
+    """Each person's status on the last day of the period (their latest step dated
+    by then), for the territory they belonged to that day."""
+    later = aliased(StatusChange)
+    superseded = exists().where(
+        later.participant_id == StatusChange.participant_id,
+        later.occurred_on <= scope.period.end,
+        or_(
+            later.occurred_on > StatusChange.occurred_on,
+            and_(later.occurred_on == StatusChange.occurred_on, later.id > StatusChange.id),
+        ),
     )
     rows = scope.session.execute(
         select(StatusChange.to_status, func.count())
         .where(
-            StatusChange.id.in_(last_change),
-            StatusChange.participant_id.in_(_territory_people(scope)),
+            StatusChange.occurred_on <= scope.period.end,
+            ~superseded,
+            territory_on(StatusChange.participant_id, scope.period.end) == scope.territory,
         )
         .group_by(StatusChange.to_status)
         .order_by(StatusChange.to_status)
@@ -125,14 +135,16 @@ def participants_by_status(scope: Scope) -> list[tuple[Any, ...]]:
     "participants_by_group", "Partecipanti per gruppo nel periodo", "Gruppo", "Stato", "Persone"
 )
 def participants_by_group(scope: Scope) -> list[tuple[Any, ...]]:
-    """Members whose membership overlaps the period, per group."""
+    """Members whose membership (enrolment day to the day they left or the group
+    concluded) overlaps the period, per group."""
+    until = func.coalesce(Enrolment.ended_on, Group.concluded_on)
     rows = scope.session.execute(
         select(Group.name, Group.status, func.count(Enrolment.id))
         .join(Enrolment, Enrolment.group_id == Group.id)
         .where(
             Group.territory_code == scope.territory,
-            Enrolment.enrolled_at < scope.period.ends_before,
-            (Enrolment.ended_at.is_(None)) | (Enrolment.ended_at >= scope.period.starts_at),
+            Enrolment.enrolled_on <= scope.period.end,
+            until.is_(None) | (until >= scope.period.start),
         )
         .group_by(Group.id, Group.name, Group.status)
         .order_by(Group.name)
@@ -142,13 +154,13 @@ def participants_by_group(scope: Scope) -> list[tuple[Any, ...]]:
 
 @indicator("new_enrolments", "Nuove iscrizioni ai gruppi", "Indicatore", "Valore")
 def new_enrolments(scope: Scope) -> list[tuple[Any, ...]]:
+    """Enrolments dated in the period."""
     n = scope.session.scalar(
         select(func.count(Enrolment.id))
         .join(Group, Group.id == Enrolment.group_id)
         .where(
             Group.territory_code == scope.territory,
-            Enrolment.enrolled_at >= scope.period.starts_at,
-            Enrolment.enrolled_at < scope.period.ends_before,
+            Enrolment.enrolled_on.between(scope.period.start, scope.period.end),
         )
     )
     return [("Iscrizioni nel periodo", n or 0)]
@@ -163,8 +175,7 @@ def groups(scope: Scope) -> list[tuple[Any, ...]]:
             .join(Group, Group.id == GroupStatusChange.group_id)
             .where(
                 Group.territory_code == scope.territory,
-                GroupStatusChange.changed_at >= scope.period.starts_at,
-                GroupStatusChange.changed_at < scope.period.ends_before,
+                GroupStatusChange.occurred_on.between(scope.period.start, scope.period.end),
             )
             .group_by(GroupStatusChange.to_status)
         ).all()
@@ -276,27 +287,34 @@ def min_presence(scope: Scope) -> list[tuple[Any, ...]]:
 )
 def wellbeing_change(scope: Scope) -> list[tuple[Any, ...]]:
     """Per instrument: people with an entry and a later score by the period's end;
-    improved = a rise of at least the instrument's meaningful change (10 for WHO-5)."""
-    scores: dict[tuple[str, int], dict[Phase, int]] = defaultdict(dict)
-    for instrument, participant_id, phase, score in scope.session.execute(
+    improved = a rise of at least the instrument's meaningful change (10 for WHO-5).
+    A person counts for the territory they belonged to on the day of the later score."""
+    scores: dict[tuple[str, int], dict[Phase, tuple[int, str]]] = defaultdict(dict)
+    for instrument, participant_id, phase, score, territory in scope.session.execute(
         select(
             Administration.instrument,
             Administration.participant_id,
             Administration.phase,
             Administration.score,
+            territory_on(Administration.participant_id, Administration.administered_on),
         ).where(
-            Administration.participant_id.in_(_territory_people(scope)),
+            Administration.participant_id.in_(ever_in(scope.territory)),
             Administration.administered_on <= scope.period.end,
         )
     ):
-        scores[(instrument, participant_id)][phase] = score
+        scores[(instrument, participant_id)][phase] = (score, territory)
     rows = []
     for code, scale in INSTRUMENTS.items():
         pairs = []
         for (instrument, _), phases in scores.items():
             later = phases.get(Phase.END, phases.get(Phase.MIDWAY))
-            if instrument == code and Phase.ENTRY in phases and later is not None:
-                pairs.append((phases[Phase.ENTRY], later))
+            if (
+                instrument == code
+                and Phase.ENTRY in phases
+                and later is not None
+                and later[1] == scope.territory
+            ):
+                pairs.append((phases[Phase.ENTRY][0], later[0]))
         improved = sum(1 for entry, later in pairs if later - entry >= scale.meaningful_change)
         rows.append(
             (
@@ -322,16 +340,28 @@ def wellbeing_change(scope: Scope) -> list[tuple[Any, ...]]:
     "Invii",
 )
 def referrals(scope: Scope) -> list[tuple[Any, ...]]:
+    """Referrals the territory proposed in the period (they stay its own after a
+    transfer), with the step each had reached on the period's last day."""
+    end = scope.period.end
+    # Later steps first: the furthest step dated by the period's end.
+    status_then = case(
+        (Referral.completed_on <= end, ReferralStatus.COMPLETED.value),
+        (Referral.declined_on <= end, ReferralStatus.DECLINED.value),
+        (Referral.started_on <= end, ReferralStatus.STARTED.value),
+        (Referral.accepted_on <= end, ReferralStatus.ACCEPTED.value),
+        (Referral.sent_on <= end, ReferralStatus.SENT.value),
+        else_=ReferralStatus.PROPOSED.value,
+    )
     rows = scope.session.execute(
-        select(Referral.service_title, Referral.status, func.count())
+        select(Referral.service_title, status_then, func.count())
         .where(
             Referral.territory_code == scope.territory,
-            Referral.proposed_on.between(scope.period.start, scope.period.end),
+            Referral.proposed_on.between(scope.period.start, end),
         )
-        .group_by(Referral.service_title, Referral.status)
-        .order_by(Referral.service_title, Referral.status)
+        .group_by(Referral.service_title, status_then)
+        .order_by(Referral.service_title, status_then)
     ).all()
-    return [(title, italian(status), n) for title, status, n in rows]
+    return [(title, italian(ReferralStatus(status)), n) for title, status, n in rows]
 
 
 @indicator(
@@ -343,11 +373,13 @@ def referrals(scope: Scope) -> list[tuple[Any, ...]]:
     "Persone",
 )
 def outcomes(scope: Scope) -> list[tuple[Any, ...]]:
+    """Outcomes dated in the period, for the territory the person belonged to that day."""
     rows = scope.session.execute(
         select(Outcome.moment, Outcome.situation, Outcome.contract_type, func.count())
         .where(
-            Outcome.participant_id.in_(_territory_people(scope)),
+            Outcome.participant_id.in_(ever_in(scope.territory)),
             Outcome.recorded_on.between(scope.period.start, scope.period.end),
+            territory_on(Outcome.participant_id, Outcome.recorded_on) == scope.territory,
         )
         .group_by(Outcome.moment, Outcome.situation, Outcome.contract_type)
         .order_by(Outcome.moment, Outcome.situation, Outcome.contract_type)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 from collections import defaultdict
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from fpdf import FPDF
 from openpyxl import Workbook
@@ -119,7 +119,7 @@ def registers_pdf(ctx: Context, result: ReportResult) -> bytes:
         lines[meeting_id][participant_id] = presence.value
     enrolments = ctx.session.execute(
         select(
-            Enrolment.group_id, Enrolment.participant_id, Enrolment.enrolled_at, Enrolment.ended_at
+            Enrolment.group_id, Enrolment.participant_id, Enrolment.enrolled_on, Enrolment.ended_on
         ).where(Enrolment.group_id.in_({m.group_id for m in meetings if m.group_id}))
     ).all()
     people_ids = {pid for per in lines.values() for pid in per} | {e[1] for e in enrolments}
@@ -150,9 +150,8 @@ def registers_pdf(ctx: Context, result: ReportResult) -> bytes:
     return bytes(pdf.output())
 
 
-def _member_on(meeting: Meeting, start: datetime, end: datetime | None) -> bool:
-    day_start = datetime.combine(meeting.scheduled_on, time.min, ITALY)
-    return start < day_start + timedelta(days=1) and (end is None or end >= day_start)
+def _member_on(meeting: Meeting, start: date, end: date | None) -> bool:
+    return start <= meeting.scheduled_on and (end is None or end >= meeting.scheduled_on)
 
 
 def _register_page(
