@@ -35,6 +35,8 @@ class Permission(enum.StrEnum):
     VIEW_DASHBOARD = "view_dashboard"
     VIEW_PARTICIPANTS = "view_participants"
     EDIT_PARTICIPANTS = "edit_participants"  # intake, consent, transitions
+    # Propose a transfer (origin) and accept or refuse one (destination).
+    TRANSFER_PARTICIPANTS = "transfer_participants"
     VIEW_GROUPS = "view_groups"
     MANAGE_GROUPS = "manage_groups"  # create, enrol, plan, start, conclude
     RECORD_ATTENDANCE = "record_attendance"

@@ -162,10 +162,13 @@ class _Territory:
             roles=[(self.code, Role.FACILITATOR)],
         )
 
-    def _people(self, n: int, status: ParticipantStatus) -> list[Participant]:
-        return [self._person(status) for _ in range(n)]
+    def _people(
+        self, n: int, status: ParticipantStatus, on: date | None = None
+    ) -> list[Participant]:
+        return [self._person(status, on) for _ in range(n)]
 
-    def _person(self, status: ParticipantStatus) -> Participant:
+    def _person(self, status: ParticipantStatus, on: date | None = None) -> Participant:
+        """A person whose every step so far happened ``on`` (default today)."""
         ctx, fake, rnd = self.ctx, self.fake, self.random
         female = rnd.random() < 0.45
         first = fake.first_name_female() if female else fake.first_name_male()
@@ -174,6 +177,7 @@ class _Territory:
             ctx,
             self.code,
             allow_same_name=True,
+            registered_on=on,
             first_name=first,
             last_name=fake.last_name(),
             birth_date=birth,
@@ -190,8 +194,10 @@ class _Territory:
         self.count += 1
         if status == ParticipantStatus.CANDIDATE:
             return participant
-        record_consents(ctx, participant.id, list(ConsentPurpose))
-        change_status(ctx, participant.id, ParticipantStatus.SCREENED, "Colloquio di accoglienza")
+        record_consents(ctx, participant.id, list(ConsentPurpose), granted_on=on)
+        change_status(
+            ctx, participant.id, ParticipantStatus.SCREENED, "Colloquio di accoglienza", on
+        )
         steps = {
             ParticipantStatus.ADMITTED: [ParticipantStatus.ADMITTED],
             ParticipantStatus.WAITLISTED: [ParticipantStatus.WAITLISTED],
@@ -204,7 +210,7 @@ class _Territory:
                 ParticipantStatus.WITHDRAWN: "Trasferito in un'altra regione",
                 ParticipantStatus.WAITLISTED: "Nessun gruppo con posti liberi",
             }.get(step, "")
-            change_status(ctx, participant.id, step, reason)
+            change_status(ctx, participant.id, step, reason, on)
         return participant
 
     def _group(
@@ -230,10 +236,11 @@ class _Territory:
             company_of_origin="Agile (ex Eutelia)" if homogeneous else "",
             location="Sala riunioni del Comune",
         )
-        members = self._people(size, ParticipantStatus.ADMITTED)
+        # Registered three weeks before the first meeting, enrolled the week before.
+        members = self._people(size, ParticipantStatus.ADMITTED, start - timedelta(days=21))
         for participant in members:
-            enrol(ctx, group.id, participant.id)
-        start_group(ctx, group.id)
+            enrol(ctx, group.id, participant.id, enrolled_on=start - timedelta(days=7))
+        start_group(ctx, group.id, started_on=start)
         for participant in members:
             record_administration(
                 ctx,
@@ -271,7 +278,13 @@ class _Territory:
                 ctx, meeting.id, {p.id: self._presence() for p in members}, today=self.today
             )
         dropout = members[-1]
-        change_status(ctx, dropout.id, ParticipantStatus.DROPPED_OUT, "Nuovo lavoro a turni")
+        change_status(
+            ctx,
+            dropout.id,
+            ParticipantStatus.DROPPED_OUT,
+            "Nuovo lavoro a turni",
+            held[len(held) // 2].scheduled_on if held else None,
+        )
         if not conclude:
             return
         for participant in members[:-1]:
@@ -291,7 +304,7 @@ class _Territory:
                 self._answers(ROSENBERG, 1, 3),
                 administered_on=held[-1].scheduled_on,
             )
-        conclude_group(ctx, group.id)
+        conclude_group(ctx, group.id, concluded_on=held[-1].scheduled_on)
         for participant in members[:-1]:
             self._referral_and_outcome(participant, start)
 

@@ -32,6 +32,8 @@ UNPROCESSABLE = {
     "not_in_register",
     "empty_register",
     "format_not_offered",
+    "event_in_future",
+    "event_before_record",
 }
 
 

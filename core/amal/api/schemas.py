@@ -34,3 +34,10 @@ class StrictSchema(Schema):
 
 class ReasonSchema(StrictSchema):
     reason = fields.Str(load_default="", metadata={"description": "Why (required for some moves)"})
+
+
+# The optional date of every field recording an event (amal.events.event_date).
+EVENT_DAY = {
+    "description": "The day it happened (default today; never in the future; "
+    "back-dating is audited)"
+}

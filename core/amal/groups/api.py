@@ -84,7 +84,7 @@ class Enrolments(MethodView):
         session = request_context().session
         group = access.get_visible(session, Group, group_id)
         participant = access.get_visible(session, Participant, data["participant_id"])
-        enrol(request_context(), group.id, participant.id)
+        enrol(request_context(), group.id, participant.id, enrolled_on=data["enrolled_on"])
         return group
 
 
@@ -98,9 +98,14 @@ class GroupActions(MethodView):
         ctx = request_context()
         group = access.get_visible(ctx.session, Group, group_id)
         if action == "start":
-            start_group(ctx, group.id, override_reason=data["override_reason"])
+            start_group(
+                ctx,
+                group.id,
+                override_reason=data["override_reason"],
+                started_on=data["occurred_on"],
+            )
         elif action == "conclude":
-            conclude_group(ctx, group.id)
+            conclude_group(ctx, group.id, concluded_on=data["occurred_on"])
         else:
             generate_plan(ctx, group.id, replace=data["replace"])
         return group

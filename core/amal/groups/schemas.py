@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from amal.api.schemas import StrictSchema
+from amal.api.schemas import EVENT_DAY, StrictSchema
 from amal.groups.models import GroupComposition, GroupStatus
 from amal.meetings.models import MeetingKind, MeetingStatus, Presence
 
@@ -17,7 +17,11 @@ class GroupSchema(StrictSchema):
         GroupComposition, by_value=True, load_default=GroupComposition.HETEROGENEOUS
     )
     company_of_origin = fields.Str(load_default="", validate=validate.Length(max=200))
-    start_date = fields.Date(allow_none=True, load_default=None)
+    start_date = fields.Date(
+        allow_none=True, load_default=None, metadata={"description": "First meeting, as planned"}
+    )
+    started_on = fields.Date(dump_only=True, allow_none=True)
+    concluded_on = fields.Date(dump_only=True, allow_none=True)
     location = fields.Str(load_default="", validate=validate.Length(max=200))
     min_size = fields.Int(dump_only=True)
     max_size = fields.Int(dump_only=True)
@@ -30,6 +34,7 @@ class GroupSchema(StrictSchema):
 
 class EnrolmentSchema(StrictSchema):
     participant_id = fields.Int(required=True)
+    enrolled_on = fields.Date(load_default=None, metadata=EVENT_DAY)
 
 
 class GroupActionSchema(StrictSchema):
@@ -37,6 +42,9 @@ class GroupActionSchema(StrictSchema):
         load_default="", metadata={"description": "start: reason to start below minimum"}
     )
     replace = fields.Bool(load_default=False, metadata={"description": "plan: replace the plan"})
+    occurred_on = fields.Date(
+        load_default=None, metadata={"description": "start, conclude: " + EVENT_DAY["description"]}
+    )
 
 
 class MeetingSchema(StrictSchema):

@@ -40,7 +40,7 @@ from amal.meetings.services import (
 )
 from amal.participants.models import Participant, ParticipantStatus
 from amal.web.context import request_context
-from amal.web.errors import attach_error, domain_message
+from amal.web.errors import attach_error, domain_message, optional_form_date
 from amal.web.labels import choices, options
 from amal.web.setup import territory_blueprint
 from amal.wellbeing.services import group_change
@@ -171,12 +171,19 @@ def act(group_id: int, action: str):  # type: ignore[no-untyped-def]
     group = access.get_visible(get_session(), Group, group_id)
     ctx = request_context()
     actions = {
-        "enrol": lambda: enrol(ctx, group.id, _visible_participant_id()),
+        "enrol": lambda: enrol(
+            ctx, group.id, _visible_participant_id(), enrolled_on=optional_form_date("occurred_on")
+        ),
         "plan": lambda: generate_plan(ctx, group.id, replace=bool(request.form.get("replace"))),
         "start": lambda: start_group(
-            ctx, group.id, override_reason=request.form.get("override_reason", "")
+            ctx,
+            group.id,
+            override_reason=request.form.get("override_reason", ""),
+            started_on=optional_form_date("occurred_on"),
         ),
-        "conclude": lambda: conclude_group(ctx, group.id),
+        "conclude": lambda: conclude_group(
+            ctx, group.id, concluded_on=optional_form_date("occurred_on")
+        ),
         "need": lambda: add_need(ctx, group.id, request.form.get("topic", "")),
         "training": lambda: schedule_meeting(
             ctx,

@@ -20,6 +20,7 @@ from amal.participants.schemas import (
     AdministrationSchema,
     ConsentRequestSchema,
     ConsentSchema,
+    IncomingTransferSchema,
     OutcomeSchema,
     ParticipantCreateSchema,
     ParticipantQuerySchema,
@@ -27,6 +28,9 @@ from amal.participants.schemas import (
     ParticipantUpdateSchema,
     ReferralSchema,
     ReferralTransitionSchema,
+    StatusChangeSchema,
+    TransferDecisionSchema,
+    TransferSchema,
     TransitionSchema,
 )
 from amal.participants.services import (
@@ -35,6 +39,14 @@ from amal.participants.services import (
     matching,
     update_participant,
     view_participant,
+)
+from amal.participants.transfers import (
+    accept_transfer,
+    cancel_transfer,
+    incoming_transfers,
+    propose_transfer,
+    refuse_transfer,
+    transfers_of,
 )
 from amal.referrals.models import Referral
 from amal.referrals.services import advance_referral, propose_referral
@@ -89,7 +101,13 @@ class Participants(MethodView):
         from flask import g
 
         consents = data.pop("consents")
-        return intake(request_context(), g.territory, consents, **data)
+        return intake(
+            request_context(),
+            g.territory,
+            consents,
+            registered_on=data.pop("registered_on"),
+            **data,
+        )
 
 
 @bp.route("/<id:participant_id>")
@@ -122,7 +140,13 @@ class Transitions(MethodView):
     def post(self, data: dict[str, Any], participant_id: int):  # type: ignore[no-untyped-def]
         """Move the participant along the lifecycle (409 when the move is illegal)."""
         participant = _visible(participant_id)
-        return change_status(request_context(), participant.id, data["to_status"], data["reason"])
+        return change_status(
+            request_context(),
+            participant.id,
+            data["to_status"],
+            data["reason"],
+            data["occurred_on"],
+        )
 
 
 @bp.route("/<id:participant_id>/consents")
@@ -141,7 +165,9 @@ class Consents(MethodView):
     def post(self, data: dict[str, Any], participant_id: int):  # type: ignore[no-untyped-def]
         """Record consents against the territory's current privacy notice."""
         participant = _visible(participant_id)
-        return record_consents(request_context(), participant.id, data["purposes"])
+        return record_consents(
+            request_context(), participant.id, data["purposes"], granted_on=data["granted_on"]
+        )
 
 
 @bp.route("/<id:participant_id>/wellbeing")
@@ -190,7 +216,11 @@ class Referrals(MethodView):
         """Propose a service of the territory's catalogue (needs consent to sharing)."""
         participant = _visible(participant_id)
         return propose_referral(
-            request_context(), participant.id, data["service_code"], notes=data["notes"]
+            request_context(),
+            participant.id,
+            data["service_code"],
+            notes=data["notes"],
+            on=data["proposed_on"],
         )
 
 
@@ -224,4 +254,71 @@ class Outcomes(MethodView):
             contract_type=data["contract_type"],
             recorded_on=data["recorded_on"],
             notes=data["notes"],
+        )
+
+
+@bp.route("/<id:participant_id>/history")
+class History(MethodView):
+    @requires(Permission.VIEW_PARTICIPANTS)
+    @bp.response(200, StatusChangeSchema(many=True))
+    def get(self, participant_id: int):  # type: ignore[no-untyped-def]
+        """The person's path: each status change with the day it happened and
+        when it was recorded (the read is audited)."""
+        _visible(participant_id)
+        return view_participant(request_context(), participant_id).history
+
+
+@bp.route("/<id:participant_id>/transfers")
+class Transfers(MethodView):
+    @requires(Permission.TRANSFER_PARTICIPANTS)
+    @bp.response(200, TransferSchema(many=True))
+    def get(self, participant_id: int):  # type: ignore[no-untyped-def]
+        """Transfers proposed for this person, with their decisions."""
+        participant = _visible(participant_id)
+        ctx = request_context()
+        view_participant(ctx, participant.id)
+        return transfers_of(ctx, participant.id)
+
+    @requires(Permission.TRANSFER_PARTICIPANTS)
+    @bp.arguments(TransferSchema)
+    @bp.response(201, TransferSchema)
+    def post(self, data: dict[str, Any], participant_id: int):  # type: ignore[no-untyped-def]
+        """The origin proposes moving the person to another territory of this
+        instance; the destination's coordinator accepts or refuses."""
+        participant = _visible(participant_id)
+        return propose_transfer(
+            request_context(),
+            participant.id,
+            data["to_territory"],
+            data["reason"],
+            transferred_on=data["transferred_on"],
+        )
+
+
+@bp.route("/transfers/incoming")
+class IncomingTransfers(MethodView):
+    @requires(Permission.TRANSFER_PARTICIPANTS)
+    @bp.response(200, IncomingTransferSchema(many=True))
+    def get(self):  # type: ignore[no-untyped-def]
+        """Transfers waiting for this territory's decision (each read is audited)."""
+        from flask import g
+
+        return incoming_transfers(request_context(), g.territory)
+
+
+DECISIONS = {"accept": accept_transfer, "refuse": refuse_transfer, "cancel": cancel_transfer}
+
+
+@bp.route("/transfers/<id:transfer_id>/<any(accept, refuse, cancel):decision>")
+class TransferDecision(MethodView):
+    @requires(Permission.TRANSFER_PARTICIPANTS)
+    @bp.arguments(TransferDecisionSchema)
+    @bp.response(200, TransferSchema)
+    def post(self, data: dict[str, Any], transfer_id: int, decision: str):  # type: ignore[no-untyped-def]
+        """accept or refuse (the destination; refusing needs a note), cancel (the
+        origin, before a decision). A transfer of another territory is 404."""
+        from flask import g
+
+        return DECISIONS[decision](
+            request_context(), transfer_id, territory_code=g.territory, note=data["note"]
         )

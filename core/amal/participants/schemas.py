@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from amal.api.schemas import ReasonSchema, StrictSchema
+from amal.api.schemas import EVENT_DAY, ReasonSchema, StrictSchema
 from amal.consent.models import ConsentPurpose
 from amal.outcomes.models import ContractType, OutcomeMoment, Situation
-from amal.participants.models import EmploymentStatus, ParticipantStatus
+from amal.participants.models import EmploymentStatus, ParticipantStatus, TransferStatus
 from amal.referrals.models import ReferralStatus
 from amal.wellbeing.models import Phase
 
@@ -42,6 +42,11 @@ class ParticipantCreateSchema(ParticipantSchema):
         metadata={"description": "Must include processing"},
     )
     allow_same_name = fields.Bool(load_default=False, load_only=True)
+    registered_on = fields.Date(
+        load_default=None,
+        load_only=True,
+        metadata={"description": "Day of registration and consents. " + EVENT_DAY["description"]},
+    )
 
 
 class ParticipantUpdateSchema(ParticipantSchema):
@@ -56,13 +61,62 @@ class ParticipantQuerySchema(StrictSchema):
 
 class TransitionSchema(ReasonSchema):
     to_status = fields.Enum(ParticipantStatus, by_value=True, required=True)
+    occurred_on = fields.Date(load_default=None, metadata=EVENT_DAY)
+
+
+class StatusChangeSchema(StrictSchema):
+    from_status = fields.Enum(ParticipantStatus, by_value=True, allow_none=True)
+    to_status = fields.Enum(ParticipantStatus, by_value=True)
+    occurred_on = fields.Date(metadata={"description": "The day it happened"})
+    changed_at = fields.DateTime(metadata={"description": "When it was recorded"})
+    changed_by = fields.Str()
+    reason = fields.Str()
+
+
+class TransferSchema(StrictSchema):
+    id = fields.Int(dump_only=True)
+    participant_id = fields.Int(dump_only=True)
+    from_territory = fields.Str(dump_only=True)
+    to_territory = fields.Str(required=True, validate=validate.Length(1, 40))
+    status = fields.Enum(TransferStatus, by_value=True, dump_only=True)
+    transferred_on = fields.Date(
+        load_default=None,
+        metadata={"description": "The day the person moves. " + EVENT_DAY["description"]},
+    )
+    reason = fields.Str(required=True, validate=validate.Length(1, 500))
+    transferred_at = fields.DateTime(dump_only=True)
+    transferred_by = fields.Str(dump_only=True)
+    decided_at = fields.DateTime(dump_only=True, allow_none=True)
+    decided_by = fields.Str(dump_only=True)
+    decision_note = fields.Str(dump_only=True)
+
+
+class IncomingTransferSchema(TransferSchema):
+    """What the destination sees before accepting: enough to decide, no more."""
+
+    first_name = fields.Str(attribute="participant.first_name", dump_only=True)
+    last_name = fields.Str(attribute="participant.last_name", dump_only=True)
+    birth_date = fields.Date(attribute="participant.birth_date", dump_only=True, allow_none=True)
+    participant_status = fields.Enum(
+        ParticipantStatus, by_value=True, attribute="participant.status", dump_only=True
+    )
+
+
+class TransferDecisionSchema(StrictSchema):
+    note = fields.Str(
+        load_default="",
+        validate=validate.Length(max=500),
+        metadata={"description": "Required to refuse"},
+    )
 
 
 class ConsentSchema(StrictSchema):
     id = fields.Int(dump_only=True)
     purpose = fields.Enum(ConsentPurpose, by_value=True, dump_only=True)
     notice_version = fields.Str(attribute="notice.version", dump_only=True)
+    granted_on = fields.Date(dump_only=True)
     granted_at = fields.DateTime(dump_only=True)
+    withdrawn_on = fields.Date(dump_only=True, allow_none=True)
     withdrawn_at = fields.DateTime(dump_only=True, allow_none=True)
 
 
@@ -70,6 +124,7 @@ class ConsentRequestSchema(StrictSchema):
     purposes = fields.List(
         fields.Enum(ConsentPurpose, by_value=True), required=True, validate=validate.Length(min=1)
     )
+    granted_on = fields.Date(load_default=None, metadata=EVENT_DAY)
 
 
 class AdministrationSchema(StrictSchema):
@@ -94,18 +149,26 @@ class ReferralSchema(StrictSchema):
     service_url = fields.Str(dump_only=True)
     operator = fields.Str(dump_only=True)
     status = fields.Enum(ReferralStatus, by_value=True, dump_only=True)
-    proposed_on = fields.Date(dump_only=True)
+    proposed_on = fields.Date(load_default=None, metadata=EVENT_DAY)
+    sent_on = fields.Date(dump_only=True, allow_none=True)
+    accepted_on = fields.Date(dump_only=True, allow_none=True)
+    started_on = fields.Date(dump_only=True, allow_none=True)
+    completed_on = fields.Date(dump_only=True, allow_none=True)
+    declined_on = fields.Date(dump_only=True, allow_none=True)
     notes = fields.Str(load_default="", validate=validate.Length(max=2000))
 
 
 class ReferralTransitionSchema(StrictSchema):
     to_status = fields.Enum(ReferralStatus, by_value=True, required=True)
-    on = fields.Date(load_default=None)
+    on = fields.Date(
+        load_default=None,
+        metadata={"description": EVENT_DAY["description"] + "; not before the previous step"},
+    )
 
 
 class OutcomeSchema(StrictSchema):
     moment = fields.Enum(OutcomeMoment, by_value=True, dump_only=True)
     situation = fields.Enum(Situation, by_value=True, required=True)
     contract_type = fields.Enum(ContractType, by_value=True, allow_none=True, load_default=None)
-    recorded_on = fields.Date(load_default=None)
+    recorded_on = fields.Date(load_default=None, metadata=EVENT_DAY)
     notes = fields.Str(load_default="", validate=validate.Length(max=2000))

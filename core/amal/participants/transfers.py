@@ -58,7 +58,13 @@ def propose_transfer(
 ) -> TerritoryTransfer:
     """The origin proposes moving the person to ``to_territory`` on ``transferred_on``
     (default today; not before the last step of their path)."""
-    target = ctx.plugins.territory(to_territory).code
+    if to_territory not in ctx.plugins.territories:
+        raise DomainError(
+            "unknown_territory",
+            f"Territory {to_territory!r} is not hosted by this instance",
+            field="to_territory",
+        )
+    target = to_territory
     participant = _open_record(ctx, participant_id, for_update=True)
     if not reason.strip():
         raise DomainError("reason_required", "A transfer needs a reason", field="reason")
@@ -182,15 +188,39 @@ def cancel_transfer(
     return transfer
 
 
+@use_case
 def incoming_transfers(ctx: Context, territory_code: str) -> list[TerritoryTransfer]:
-    """Proposals waiting for ``territory_code``'s decision, oldest first."""
-    return list(
+    """Proposals waiting for ``territory_code``'s decision, oldest first. The
+    destination reads a few personal details of people not yet its own: each
+    read is audited."""
+    transfers = list(
         ctx.session.scalars(
             select(TerritoryTransfer)
             .where(
                 TerritoryTransfer.to_territory == territory_code,
                 TerritoryTransfer.status == TransferStatus.PROPOSED,
             )
+            .order_by(TerritoryTransfer.transferred_at, TerritoryTransfer.id)
+        )
+    )
+    for transfer in transfers:
+        record(
+            ctx,
+            AuditAction.VIEW,
+            "transfer",
+            transfer.id,
+            participant_id=transfer.participant_id,
+            territory_code=territory_code,
+        )
+    return transfers
+
+
+def transfers_of(ctx: Context, participant_id: int) -> list[TerritoryTransfer]:
+    """Every transfer proposed for one person, oldest first (for their record)."""
+    return list(
+        ctx.session.scalars(
+            select(TerritoryTransfer)
+            .where(TerritoryTransfer.participant_id == participant_id)
             .order_by(TerritoryTransfer.transferred_at, TerritoryTransfer.id)
         )
     )

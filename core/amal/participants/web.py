@@ -44,10 +44,19 @@ from amal.participants.services import (
     matching,
     view_participant,
 )
+from amal.participants.transfers import (
+    accept_transfer,
+    cancel_transfer,
+    incoming_transfers,
+    pending_transfer,
+    propose_transfer,
+    refuse_transfer,
+    transfers_of,
+)
 from amal.referrals.models import Referral, ReferralStatus
 from amal.referrals.services import REFERRAL_TRANSITIONS, advance_referral, propose_referral
 from amal.web.context import request_context
-from amal.web.errors import attach_error, domain_message
+from amal.web.errors import attach_error, domain_message, optional_form_date
 from amal.web.labels import choices, label, options
 from amal.web.setup import territory_blueprint
 from amal.wellbeing.instruments import get_instrument
@@ -89,16 +98,30 @@ class IntakeForm(FlaskForm):
     heard_from = StringField(_l("How they heard of the service"), validators=[Length(max=200)])
     needs = TextAreaField(_l("Needs expressed"))
     consents = CheckboxesField(_l("Consents given (privacy notice read and signed)"))
+    registered_on = DateField(
+        _l("Day of the first interview (empty: today)"), validators=[Optional()]
+    )
+
+
+EVENT_DAY = _l("Day it happened (empty: today)")
 
 
 class TransitionForm(FlaskForm):
     to_status = SelectField(_l("New status"))
     reason = StringField(_l("Reason"), validators=[Length(max=500)])
+    occurred_on = DateField(EVENT_DAY, validators=[Optional()])
 
 
 class ReferralForm(FlaskForm):
     service_code = SelectField(_l("Service"))
     notes = StringField(_l("Notes"), validators=[Length(max=500)])
+    proposed_on = DateField(EVENT_DAY, validators=[Optional()])
+
+
+class TransferForm(FlaskForm):
+    to_territory = SelectField(_l("Destination territory"))
+    transferred_on = DateField(_l("Day the person moves (empty: today)"), validators=[Optional()])
+    reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=500)])
 
 
 class ErasureForm(FlaskForm):
@@ -172,10 +195,12 @@ def new():  # type: ignore[no-untyped-def]
                 g.territory,
                 form.consents.data,
                 allow_same_name=bool(request.form.get("allow_same_name")),
+                registered_on=form.registered_on.data,
                 **fields,
             )
         except DomainError as error:
-            attach_error(form, error, form.first_name)
+            dated = error.code.startswith("event_")
+            attach_error(form, error, form.registered_on if dated else form.first_name)
             if error.code == "duplicate_participant":
                 form.allow_same_name_offered = True  # type: ignore[attr-defined]
         else:
@@ -228,7 +253,21 @@ def show(participant_id: int):  # type: ignore[no-untyped-def]
         if access.can(Permission.VIEW_AUDIT)
         else [],
         erasure=ErasureForm(),
+        transfer_form=_transfer_form(participant),
+        transfers=transfers_of(ctx, participant.id),
+        pending=pending_transfer(ctx, participant.id),
+        territory_names={c: t.name for c, t in ctx.plugins.territories.items()},
     )
+
+
+def _transfer_form(participant: Participant) -> TransferForm:
+    form = TransferForm()
+    form.to_territory.choices = options(
+        (code, territory.name)
+        for code, territory in sorted(request_context().plugins.territories.items())
+        if code != participant.territory_code
+    )
+    return form
 
 
 def _manual_transitions(participant: Participant) -> list[ParticipantStatus]:
@@ -249,7 +288,13 @@ def transition(participant_id: int):  # type: ignore[no-untyped-def]
     form.to_status.choices = choices(ParticipantStatus)
     if form.validate_on_submit():
         try:
-            change_status(request_context(), participant.id, form.to_status.data, form.reason.data)
+            change_status(
+                request_context(),
+                participant.id,
+                form.to_status.data,
+                form.reason.data,
+                form.occurred_on.data,
+            )
         except DomainError as error:
             flash(domain_message(error), "error")
         else:
@@ -274,7 +319,13 @@ def refer(participant_id: int):  # type: ignore[no-untyped-def]
     )
     if form.validate_on_submit():
         try:
-            propose_referral(ctx, participant.id, form.service_code.data, notes=form.notes.data)
+            propose_referral(
+                ctx,
+                participant.id,
+                form.service_code.data,
+                notes=form.notes.data,
+                on=form.proposed_on.data,
+            )
         except DomainError as error:
             flash(domain_message(error), "error")
         else:
@@ -289,7 +340,12 @@ def advance(participant_id: int, referral_id: int):  # type: ignore[no-untyped-d
     if referral.participant_id != participant_id:
         abort(404)
     try:
-        advance_referral(request_context(), referral.id, request.form.get("to_status", ""))
+        advance_referral(
+            request_context(),
+            referral.id,
+            request.form.get("to_status", ""),
+            on=optional_form_date("on"),
+        )
     except DomainError as error:
         flash(domain_message(error), "error")
     return redirect(url_for("participants.show", participant_id=participant_id))
@@ -385,3 +441,70 @@ def erase(participant_id: int):  # type: ignore[no-untyped-def]
             "error",
         )
     return redirect(url_for("participants.show", participant_id=participant.id))
+
+
+# --- Transfers between territories ------------------------------------------------
+
+
+@bp.post("/<id:participant_id>/transfer")
+@requires(Permission.TRANSFER_PARTICIPANTS)
+def transfer(participant_id: int):  # type: ignore[no-untyped-def]
+    """The origin's coordinator proposes moving the person to another territory."""
+    participant = _visible(participant_id)
+    form = _transfer_form(participant)
+    if form.validate_on_submit():
+        try:
+            propose_transfer(
+                request_context(),
+                participant.id,
+                form.to_territory.data,
+                form.reason.data,
+                transferred_on=form.transferred_on.data,
+            )
+        except DomainError as error:
+            flash(domain_message(error), "error")
+        else:
+            flash(_("Transfer proposed: the destination's coordinator decides."), "success")
+    else:
+        flash(_("Choose the destination and give the reason for the transfer."), "error")
+    return redirect(url_for("participants.show", participant_id=participant.id))
+
+
+@bp.get("/transfers")
+@requires(Permission.TRANSFER_PARTICIPANTS)
+def transfers():  # type: ignore[no-untyped-def]
+    """Transfers waiting for this territory's decision (incoming)."""
+    ctx = request_context()
+    return render_template(
+        "participants/transfers.html",
+        incoming=incoming_transfers(ctx, g.territory),
+        territory_names={c: t.name for c, t in ctx.plugins.territories.items()},
+    )
+
+
+@bp.post("/transfers/<id:transfer_id>/<any(accept, refuse, cancel):decision>")
+@requires(Permission.TRANSFER_PARTICIPANTS)
+def decide_transfer(transfer_id: int, decision: str):  # type: ignore[no-untyped-def]
+    """Accept or refuse an incoming transfer; cancel one this territory proposed."""
+    ctx = request_context()
+    note = request.form.get("note", "")
+    decide = {"accept": accept_transfer, "refuse": refuse_transfer, "cancel": cancel_transfer}
+    try:
+        done = decide[decision](ctx, transfer_id, territory_code=g.territory, note=note)
+    except DomainError as error:
+        flash(domain_message(error), "error")
+        done = None
+    else:
+        flash(
+            {
+                "accept": _("Transfer accepted: the person is now in this territory."),
+                "refuse": _("Transfer refused."),
+                "cancel": _("Transfer proposal withdrawn."),
+            }[decision],
+            "success",
+        )
+    if done is not None and decision == "accept":
+        return redirect(url_for("participants.show", participant_id=done.participant_id))
+    if done is not None and decision == "cancel":
+        return redirect(url_for("participants.show", participant_id=done.participant_id))
+    return redirect(url_for("participants.transfers"))

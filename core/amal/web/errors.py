@@ -4,8 +4,10 @@ code, falling back to the service's message for codes not listed here."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
+from flask import request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -51,6 +53,10 @@ MESSAGES = {
     "needs_required": _l("A training meeting answers at least one need of the group."),
     "meeting_not_planned": _l("Only planned meetings can be moved or cancelled."),
     "notice_version_exists": _l("A notice with this version already exists."),
+    "transfer_pending": _l("A transfer of this person is already waiting for a decision."),
+    "transfer_decided": _l("This transfer was already decided."),
+    "same_territory": _l("The person is already in that territory."),
+    "in_group": _l("Take the person out of their group before the transfer."),
 }
 ELIGIBILITY = {
     "No active consent to the processing of personal data": _l(
@@ -65,6 +71,9 @@ def domain_message(error: DomainError) -> str:
     if error.code == "not_eligible":
         reasons = [str(ELIGIBILITY.get(p, p)) for p in error.details.get("problems", [])]
         return _("The participant cannot be admitted: %(reasons)s", reasons="; ".join(reasons))
+    if error.code == "event_before_record" and "not_before" in error.details:
+        day = date.fromisoformat(error.details["not_before"])
+        return _("The date is before the record it depends on (%(day)s).", day=f"{day:%d/%m/%Y}")
     message = MESSAGES.get(error.code)
     return str(message) if message is not None else error.message
 
@@ -73,3 +82,14 @@ def attach_error(form: Any, error: DomainError, default_field: Any) -> None:
     """Show a domain error next to the field it names, else next to ``default_field``."""
     target = getattr(form, str(error.details.get("field", "")), None) or default_field
     target.errors.append(domain_message(error))
+
+
+def optional_form_date(name: str) -> date | None:
+    """A date typed in a plain form field (``<input type=date>``); empty means today."""
+    text = request.form.get(name, "").strip()
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise DomainError("invalid_date", f"Invalid date {text!r}", field=name) from None

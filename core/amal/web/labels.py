@@ -13,7 +13,7 @@ from amal.consent.models import ConsentPurpose
 from amal.groups.models import GroupComposition, GroupStatus
 from amal.meetings.models import MeetingKind, MeetingStatus, Presence
 from amal.outcomes.models import ContractType, OutcomeMoment, Situation
-from amal.participants.models import EmploymentStatus, ParticipantStatus
+from amal.participants.models import EmploymentStatus, ParticipantStatus, TransferStatus
 from amal.referrals.models import ReferralStatus
 from amal.wellbeing.models import Phase
 
@@ -61,6 +61,10 @@ _PAIRS: list[tuple[enum.Enum, object]] = [
     (ReferralStatus.STARTED, _l("started")),
     (ReferralStatus.COMPLETED, _l("completed")),
     (ReferralStatus.DECLINED, _l("declined")),
+    (TransferStatus.PROPOSED, _l("proposed")),
+    (TransferStatus.ACCEPTED, _l("accepted")),
+    (TransferStatus.REFUSED, _l("refused")),
+    (TransferStatus.CANCELLED, _l("withdrawn by the origin")),
     (Phase.ENTRY, _l("entry")),
     (Phase.MIDWAY, _l("midway")),
     (Phase.END, _l("end")),
