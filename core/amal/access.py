@@ -90,13 +90,18 @@ def territories_of(user: User) -> list[str]:
     return sorted({r.territory_code for r in user.roles})
 
 
+def holds(user: User, permission: Permission, territory: str) -> bool:
+    """Whether ``user``'s roles in ``territory`` grant ``permission`` (also for the CLI)."""
+    return any(permission in ROLE_PERMISSIONS[role] for role in roles_in(user, territory))
+
+
 def can(permission: Permission, territory: str | None = None) -> bool:
     """Whether the current user holds ``permission`` in ``territory`` (default: the page's)."""
     territory = territory or g.get("territory")
     who = principal()
     if not who.is_authenticated or territory is None:
         return False
-    return any(permission in ROLE_PERMISSIONS[role] for role in roles_in(who, territory))
+    return holds(who, permission, territory)
 
 
 F = TypeVar("F", bound=Callable[..., Any])

@@ -10,6 +10,7 @@ import json
 import secrets
 import sys
 from dataclasses import asdict
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -20,6 +21,7 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.serving import run_simple
 
 from amal import migrate
+from amal.access import Permission, holds
 from amal.accounts.models import ApiToken, Role, User
 from amal.accounts.services import create_token, create_user, revoke_token, set_password
 from amal.app import create_app, service_context, state
@@ -27,6 +29,14 @@ from amal.config import load_config, write_secret_key
 from amal.db import get_session
 from amal.demo import DEMO_PASSWORD, is_empty, load_demo
 from amal.errors import AmalError
+from amal.participants.models import Participant, TerritoryTransfer
+from amal.participants.transfers import (
+    accept_transfer,
+    cancel_transfer,
+    incoming_transfers,
+    propose_transfer,
+    refuse_transfer,
+)
 from amal.reports.engine import definitions as report_definitions
 from amal.reports.engine import run_report
 from amal.reports.outputs import render
@@ -444,6 +454,101 @@ def report_run(territory: str, report: str, period: str, fmt: str, out: Path) ->
     click.echo(f"Rule violations: {len(result.violations)}")
     for violation in result.violations:
         click.echo(f"  [{violation.rule}] {violation.message}")
+
+
+@cli.group("participant")
+def participant_group() -> None:
+    """Participants: transfers between the territories of this instance."""
+
+
+@participant_group.group("transfer")
+def transfer_group() -> None:
+    """Transfer a person: the origin's coordinator proposes, the destination's accepts.
+
+    Each command acts as a named coordinator (--as), who must hold that role in
+    the territory concerned; the steps are audited under that name."""
+
+
+def _coordinator(username: str, territory: str):  # type: ignore[no-untyped-def]
+    """A service context acting as ``username``, a coordinator of ``territory``."""
+    user = get_session().scalar(select(User).where(User.username == username))
+    if user is None or not user.is_active:
+        raise click.ClickException(f"No active user {username!r}")
+    if not holds(user, Permission.TRANSFER_PARTICIPANTS, territory):
+        raise click.ClickException(f"{username} is not a coordinator of {territory}")
+    return service_context(current_app, username)
+
+
+def _transfer(transfer_id: int) -> TerritoryTransfer:
+    transfer = get_session().get(TerritoryTransfer, transfer_id)
+    if transfer is None:
+        raise click.ClickException(f"No transfer {transfer_id}")
+    return transfer
+
+
+def _show_transfer(transfer: TerritoryTransfer) -> str:
+    return (
+        f"Transfer {transfer.id}: participant {transfer.participant_id} "
+        f"{transfer.from_territory} -> {transfer.to_territory} from "
+        f"{transfer.transferred_on:%d/%m/%Y}, {transfer.status.value}"
+    )
+
+
+DATE = click.DateTime(formats=["%Y-%m-%d"])
+
+
+@transfer_group.command("propose")
+@click.argument("participant_id", type=int)
+@click.option("--to", "to_territory", required=True, help="Destination territory code.")
+@click.option("--reason", required=True)
+@click.option("--on", "on", type=DATE, help="Day the person moves, YYYY-MM-DD (default today).")
+@click.option("--as", "username", required=True, help="A coordinator of the origin territory.")
+def transfer_propose(
+    participant_id: int, to_territory: str, reason: str, on: datetime | None, username: str
+) -> None:
+    """Propose moving PARTICIPANT_ID to another territory."""
+    participant = get_session().get(Participant, participant_id)
+    if participant is None:
+        raise click.ClickException(f"No participant {participant_id}")
+    ctx = _coordinator(username, participant.territory_code)
+    transfer = propose_transfer(
+        ctx, participant.id, to_territory, reason, transferred_on=on.date() if on else None
+    )
+    click.echo(_show_transfer(transfer))
+
+
+@transfer_group.command("list")
+@click.argument("territory")
+@click.option("--as", "username", required=True, help="A coordinator of TERRITORY.")
+def transfer_list(territory: str, username: str) -> None:
+    """Transfers waiting for TERRITORY's decision (the read is audited)."""
+    transfers = incoming_transfers(_coordinator(username, territory), territory)
+    for transfer in transfers:
+        person = transfer.participant
+        click.echo(f"{_show_transfer(transfer)}: {person.full_name}, {transfer.reason}")
+    if not transfers:
+        click.echo(f"No transfer is waiting for {territory}.")
+
+
+@transfer_group.command("decide")
+@click.argument("transfer_id", type=int)
+@click.argument("decision", type=click.Choice(["accept", "refuse", "cancel"]))
+@click.option("--note", default="", help="Why (required to refuse).")
+@click.option(
+    "--as",
+    "username",
+    required=True,
+    help="A coordinator of the destination (accept, refuse) or of the origin (cancel).",
+)
+def transfer_decide(transfer_id: int, decision: str, note: str, username: str) -> None:
+    """Accept or refuse TRANSFER_ID (destination), or cancel it (origin)."""
+    transfer = _transfer(transfer_id)
+    territory = transfer.from_territory if decision == "cancel" else transfer.to_territory
+    decide = {"accept": accept_transfer, "refuse": refuse_transfer, "cancel": cancel_transfer}
+    done = decide[decision](
+        _coordinator(username, territory), transfer.id, territory_code=territory, note=note
+    )
+    click.echo(_show_transfer(done))
 
 
 def main() -> None:
