@@ -121,6 +121,8 @@ def url_for_rule(rule, territory: str, world) -> str:  # type: ignore[no-untyped
     values = dict(
         world[territory],
         run_id=1,
+        transfer_id=999,
+        decision="refuse",
         moment="end",
         territory=territory,
         fmt="csv",
