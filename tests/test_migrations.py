@@ -1,3 +1,5 @@
+from datetime import UTC, date, datetime
+
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
@@ -76,3 +78,84 @@ def test_a_plugin_brings_its_own_migration_branch(tmp_path, amal_database_url) -
     assert "notes_note" not in inspect(state(app).engine).get_table_names()
     assert "participant" in inspect(state(app).engine).get_table_names()
     state(app).engine.dispose()
+
+
+def test_event_dates_are_carried_over_from_the_recording_timestamps(empty_app) -> None:
+    """Old rows get the Italian calendar day of their recording timestamp; old
+    transfers (immediate then) become accepted ones."""
+    import sqlalchemy as sa
+
+    migrate.upgrade(empty_app, "ab689753482f")  # the revision before event dates
+    engine = state(empty_app).engine
+    late_evening = datetime(2026, 3, 31, 22, 30, tzinfo=UTC)  # 1 April in Italy
+    morning = datetime(2026, 2, 10, 9, 0, tzinfo=UTC)
+    with engine.begin() as connection:
+        metadata = sa.MetaData()
+
+        def insert(table_name: str, **values: object) -> None:
+            table = sa.Table(table_name, metadata, autoload_with=connection)
+            for column in table.columns:
+                if column.name in values or column.nullable or column.primary_key:
+                    continue
+                values[column.name] = _filler(column.type, morning)
+            connection.execute(table.insert().values(**values))
+
+        for code in ("monza-brianza", "lecco"):
+            insert("territory", code=code)
+        insert("participant", id=1, territory_code="lecco")
+        insert("participant_status_change", id=1, participant_id=1, changed_at=late_evening)
+        insert("self_help_group", id=1, territory_code="lecco")
+        insert("group_status_change", id=1, group_id=1, to_status="active", changed_at=morning)
+        insert("enrolment", id=1, group_id=1, participant_id=1, enrolled_at=morning)
+        insert("privacy_notice", id=1, territory_code="lecco")
+        insert(
+            "consent",
+            id=1,
+            participant_id=1,
+            notice_id=1,
+            granted_at=morning,
+            withdrawn_at=late_evening,
+        )
+        insert(
+            "participant_transfer",
+            id=1,
+            participant_id=1,
+            from_territory="monza-brianza",
+            to_territory="lecco",
+            transferred_at=late_evening,
+            transferred_by="coordinatore",
+        )
+    migrate.upgrade(empty_app)
+    with engine.connect() as connection:
+
+        def one(sql: str) -> tuple:  # type: ignore[type-arg]
+            return tuple(connection.execute(sa.text(sql)).one())
+
+        def day(value: object) -> date:
+            return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+        assert day(one("SELECT occurred_on FROM participant_status_change")[0]) == date(2026, 4, 1)
+        assert day(one("SELECT occurred_on FROM group_status_change")[0]) == date(2026, 2, 10)
+        assert day(one("SELECT started_on FROM self_help_group")[0]) == date(2026, 2, 10)
+        enrolled, ended = one("SELECT enrolled_on, ended_on FROM enrolment")
+        assert (day(enrolled), ended) == (date(2026, 2, 10), None)
+        granted, withdrawn = one("SELECT granted_on, withdrawn_on FROM consent")
+        assert (day(granted), day(withdrawn)) == (date(2026, 2, 10), date(2026, 4, 1))
+        status, moved, decided_by = one(
+            "SELECT status, transferred_on, decided_by FROM participant_transfer"
+        )
+        assert (status, day(moved), decided_by) == ("accepted", date(2026, 4, 1), "coordinatore")
+
+
+def _filler(column_type, moment: datetime) -> object:  # type: ignore[no-untyped-def]
+    """A value of the column's type for the required columns the test does not care about."""
+    python_type = column_type.python_type
+    if python_type is datetime:
+        return moment
+    if python_type is date:
+        return moment.date()
+    if python_type is bool:
+        return False
+    if python_type is int:
+        return 1
+    return "x"
