@@ -190,3 +190,55 @@ def test_coordinator_flow_in_chromium(ctx: Context, person, live_server: str, br
     workbook = load_workbook(io.BytesIO(content))
     rates = {row[0]: row[1] for row in workbook["7. attendance_rate"].iter_rows(values_only=True)}
     assert rates["Presenze"] == 1 and rates["Assenze"] == 1
+
+
+@pytest.mark.parametrize("amal_database_url", ["sqlite"], indirect=True)
+def test_transfer_proposed_and_accepted_in_chromium(
+    ctx: Context, person, live_server: str, browser_page
+) -> None:
+    """Monza's coordinator proposes moving a person to Lecco from a past day;
+    Lecco's coordinator sees only what the decision needs, accepts, and the
+    record is Lecco's from that day on."""
+    from datetime import date
+
+    for code, username, name in (
+        ("monza-brianza", "coord-monza", "Giulia Monza"),
+        ("lecco", "coord-lecco", "Paolo Lecco"),
+    ):
+        create_user(
+            ctx, username, TEST_PASSWORD, display_name=name, roles=[(code, Role.COORDINATOR)]
+        )
+    moving = person("monza-brianza", first_name="Ada", last_name="Viaggi", on=date(2026, 1, 12))
+    page = browser_page
+
+    def log_in(username: str, territory_heading: str) -> None:
+        page.goto(f"{live_server}/login")
+        page.get_by_label("Nome utente").fill(username)
+        page.get_by_label("Password").fill(TEST_PASSWORD)
+        page.get_by_role("button", name="Accedi").click()
+        page.get_by_role("heading", name=territory_heading).wait_for()
+
+    log_in("coord-monza", "Provincia di Monza e Brianza")
+    page.goto(f"{live_server}/t/monza-brianza/participants/{moving.id}")
+    page.get_by_label("Territorio di destinazione").select_option("lecco")
+    page.get_by_label("Giorno del trasferimento (vuoto: oggi)").fill("2026-02-02")
+    page.locator("#transfer-reason").fill("Cambio di residenza a Valmadrera")
+    page.get_by_role("button", name="Proponi il trasferimento").click()
+    see(page, "Trasferimento proposto: decide il coordinatore del territorio di destinazione.")
+    see(page, "In attesa della decisione di Lecco - Sportello di Valmadrera.")
+    shot(page, "09-transfer-proposed")
+    page.get_by_role("button", name="Esci").click()
+
+    log_in("coord-lecco", "Lecco - Sportello di Valmadrera")
+    page.get_by_role("link", name="Trasferimenti in arrivo").click()
+    row = page.locator("table tbody tr", has_text="Ada Viaggi")
+    row.get_by_text("02/02/2026").wait_for()
+    row.get_by_text("Cambio di residenza a Valmadrera").wait_for()
+    shot(page, "10-transfer-incoming")
+    row.get_by_role("button", name="Accetta").click()
+    see(page, "Trasferimento accettato: la persona ora è in questo territorio.")
+    page.get_by_role("heading", name="Ada Viaggi").wait_for()
+    see(page, "dal 02/02/2026: accettato")
+    shot(page, "11-transfer-accepted")
+    ctx.session.expire_all()
+    assert ctx.session.get(type(moving), moving.id).territory_code == "lecco"

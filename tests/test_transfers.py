@@ -199,9 +199,9 @@ def test_web_transfer_proposed_by_origin_and_accepted_by_destination(
         f"{record}/transfer",
         data={
             "csrf_token": csrf_token(client, record),
-            "to_territory": LECCO,
-            "transferred_on": "2026-02-01",
-            "reason": "Cambio di residenza",
+            "transfer-to_territory": LECCO,
+            "transfer-transferred_on": "2026-02-01",
+            "transfer-reason": "Cambio di residenza",
         },
     )
     assert response.status_code == 302

@@ -261,7 +261,7 @@ def show(participant_id: int):  # type: ignore[no-untyped-def]
 
 
 def _transfer_form(participant: Participant) -> TransferForm:
-    form = TransferForm()
+    form = TransferForm(prefix="transfer")  # its field ids differ from the status form's
     form.to_territory.choices = options(
         (code, territory.name)
         for code, territory in sorted(request_context().plugins.territories.items())
