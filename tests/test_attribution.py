@@ -103,6 +103,8 @@ def test_participants_by_status(ctx: Context, q1_typed_late) -> None:
 
 def test_participants_by_group(ctx: Context, q1_typed_late) -> None:
     assert rows(ctx, "participants_by_group", "2026-Q1") == [("Gruppo Q1", "concluso", 1)]
+    february = Period(date(2026, 2, 1), date(2026, 2, 28), "febbraio")
+    assert rows(ctx, "participants_by_group", february) == [("Gruppo Q1", "in corso", 1)]
     assert rows(ctx, "participants_by_group", late_quarter()) == []  # concluded in March
 
 

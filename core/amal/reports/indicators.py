@@ -136,10 +136,23 @@ def participants_by_status(scope: Scope) -> list[tuple[Any, ...]]:
 )
 def participants_by_group(scope: Scope) -> list[tuple[Any, ...]]:
     """Members whose membership (enrolment day to the day they left or the group
-    concluded) overlaps the period, per group."""
+    concluded) overlaps the period, per group, with the group's status on the
+    period's last day."""
     until = func.coalesce(Enrolment.ended_on, Group.concluded_on)
+    # The group's status on the period's last day, not today's.
+    status_then = (
+        select(GroupStatusChange.to_status)
+        .where(
+            GroupStatusChange.group_id == Group.id,
+            GroupStatusChange.occurred_on <= scope.period.end,
+        )
+        .order_by(GroupStatusChange.occurred_on.desc(), GroupStatusChange.id.desc())
+        .limit(1)
+        .correlate(Group)
+        .scalar_subquery()
+    )
     rows = scope.session.execute(
-        select(Group.name, Group.status, func.count(Enrolment.id))
+        select(Group.name, func.coalesce(status_then, Group.status), func.count(Enrolment.id))
         .join(Enrolment, Enrolment.group_id == Group.id)
         .where(
             Group.territory_code == scope.territory,
@@ -149,7 +162,7 @@ def participants_by_group(scope: Scope) -> list[tuple[Any, ...]]:
         .group_by(Group.id, Group.name, Group.status)
         .order_by(Group.name)
     ).all()
-    return [(name, italian(status), n) for name, status, n in rows]
+    return [(name, italian(GroupStatus(status)), n) for name, status, n in rows]
 
 
 @indicator("new_enrolments", "Nuove iscrizioni ai gruppi", "Indicatore", "Valore")
