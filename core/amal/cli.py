@@ -130,7 +130,7 @@ def init_command(
     config = load_config(instance)
     secret = write_secret_key(config.instance_path)
     click.echo(f"Secret key: {secret}")
-    app = create_app(instance)
+    app = create_app(instance, create_database=True)
     with app.app_context():
         migrate.upgrade(app)
         created = sync_territories(get_session(), state(app).plugins)

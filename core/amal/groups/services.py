@@ -103,7 +103,7 @@ def member_count(ctx: Context, group_id: int) -> int:
     )
 
 
-@use_case
+@use_case(retries=3)
 def enrol(ctx: Context, group_id: int, participant_id: int) -> Enrolment:
     """Enrol an admitted participant. The group row is locked first, so that
     concurrent enrolments are serialised and capacity can never be exceeded."""
