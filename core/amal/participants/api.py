@@ -111,7 +111,11 @@ class ParticipantResource(MethodView):
         copy gets 412, so two clients cannot overwrite each other."""
         participant = _visible(participant_id)
         bp.check_etag(participant, ParticipantSchema)
-        return update_participant(request_context(), participant.id, **data)
+        # The ETag matched this copy; the service refuses if it is stale by the
+        # time the row is locked (a simultaneous PATCH won): 412 as well.
+        return update_participant(
+            request_context(), participant.id, expected_version=participant.version, **data
+        )
 
 
 @bp.route("/<id:participant_id>/transitions")

@@ -51,6 +51,9 @@ MESSAGES = {
     "needs_required": _l("A training meeting answers at least one need of the group."),
     "meeting_not_planned": _l("Only planned meetings can be moved or cancelled."),
     "notice_version_exists": _l("A notice with this version already exists."),
+    "concurrent_change": _l(
+        "Someone else changed this record at the same time: reload the page and try again."
+    ),
 }
 ELIGIBILITY = {
     "No active consent to the processing of personal data": _l(
