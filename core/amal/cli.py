@@ -16,7 +16,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, NoAppException, ScriptInfo
 from sqlalchemy import select
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError
 from werkzeug.serving import run_simple
 
 from amal import migrate
@@ -24,7 +24,7 @@ from amal.accounts.models import ApiToken, Role, User
 from amal.accounts.services import create_token, create_user, revoke_token, set_password
 from amal.app import create_app, service_context, state
 from amal.config import load_config, write_secret_key
-from amal.db import get_session
+from amal.db import get_session, is_unavailable
 from amal.demo import DEMO_PASSWORD, is_empty, load_demo
 from amal.errors import AmalError
 from amal.reports.engine import definitions as report_definitions
@@ -69,8 +69,15 @@ class AmalGroup(FlaskGroup):
             return super().invoke(ctx)
         except AmalError as exc:
             raise click.ClickException(str(exc)) from exc
-        except OperationalError as exc:
-            raise click.ClickException(f"Database unreachable or broken: {exc.orig}") from exc
+        except DBAPIError as exc:
+            if not is_unavailable(exc):
+                raise
+            # One line: the driver's message may span several.
+            reason = " ".join(str(exc.orig).split())
+            raise click.ClickException(
+                f"Database unavailable or too slow ({reason}); check the database and "
+                "AMAL_DATABASE_URL, then try again."
+            ) from exc
 
 
 @click.group(

@@ -18,6 +18,7 @@ from sqlalchemy import (
     create_engine,
     event,
 )
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from amal.errors import ConfigError
@@ -149,6 +150,20 @@ def make_engine(
         dbapi_connection.commit()
 
     return engine
+
+
+# PostgreSQL: the transaction is read-only (a replica, default_transaction_read_only).
+READ_ONLY_SQLSTATE = "25006"
+
+
+def is_unavailable(error: DBAPIError) -> bool:
+    """Whether ``error`` means the database cannot serve the request now (down,
+    timed out, locked, read-only) rather than a bug: an answer of 503."""
+    orig = error.orig
+    return (
+        isinstance(error, OperationalError)
+        or getattr(orig, "sqlstate", None) == READ_ONLY_SQLSTATE
+    )
 
 
 def begin_write(session: Session) -> None:
