@@ -173,7 +173,7 @@ def test_8_patches_with_one_etag_1_succeeds_7_get_412(server, headers, ctx, pers
         ]
         statuses = simultaneously(
             [
-                lambda n=n: requests.patch(
+                lambda n=n, etag=etag: requests.patch(
                     f"{server}/participants/{pid}",
                     json={"municipality": f"Comune {n}"},
                     headers={**headers, "If-Match": etag},

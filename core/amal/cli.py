@@ -25,7 +25,7 @@ from amal.accounts.services import create_token, create_user, revoke_token, set_
 from amal.app import create_app, service_context, state
 from amal.config import load_config, write_secret_key
 from amal.db import get_session, is_unavailable
-from amal.demo import DEMO_PASSWORD, is_empty, load_demo
+from amal.demo import DEMO_PASSWORD, demo_state, load_demo
 from amal.errors import AmalError
 from amal.reports.engine import definitions as report_definitions
 from amal.reports.engine import run_report
@@ -315,19 +315,32 @@ def territory_sync() -> None:
 
 
 @cli.command("demo")
-@click.option("--if-empty", is_flag=True, help="Do nothing when there are participants already.")
+@click.option(
+    "--if-empty", is_flag=True, help="Do nothing (and succeed) when there is nothing to fill."
+)
 @click.option("--seed", default=7, show_default=True, type=int)
 def demo_command(if_empty: bool, seed: int) -> None:
-    """Fill every hosted territory with realistic demo data (then shows the counts)."""
+    """Fill every territory without participants with realistic demo data (then
+    shows the counts). One transaction per territory: an interrupted run is
+    finished by running it again. Never touches an instance with real data."""
     ctx = _ctx()
-    if not is_empty(ctx):
-        if if_empty:
-            click.echo("Demo data not loaded: the instance already has participants.")
-            return
-        raise click.ClickException(
-            "The instance already has participants; demo data goes into an empty instance only."
-        )
     sync_territories(ctx.session, ctx.plugins)
+    pending = demo_state(ctx)
+    refusal = None
+    if pending.real:
+        refusal = (
+            f"Territories {', '.join(pending.real)} hold real participants; "
+            "demo data goes into an empty instance only."
+        )
+    elif not pending.to_fill:
+        refusal = "Demo data is loaded in every territory already."
+    if refusal:
+        if if_empty:
+            click.echo(f"Demo data not loaded: {refusal}")
+            return
+        raise click.ClickException(refusal)
+    if pending.demo:
+        click.echo(f"Finishing an interrupted demo load (done: {', '.join(pending.demo)}).")
     created = load_demo(ctx, seed=seed)
     for code, n in created.items():
         click.echo(f"{code}: {n} demo participants")
