@@ -24,6 +24,7 @@ from amal.accounts.models import ApiToken, Role, User
 from amal.accounts.services import create_token, create_user, revoke_token, set_password
 from amal.app import create_app, service_context, state
 from amal.config import load_config, write_secret_key
+from amal.consent.services import erase_person, export_person
 from amal.db import get_session, is_unavailable
 from amal.demo import DEMO_PASSWORD, demo_state, load_demo
 from amal.errors import AmalError
@@ -346,6 +347,36 @@ def demo_command(if_empty: bool, seed: int) -> None:
         click.echo(f"{code}: {n} demo participants")
     click.echo(f"Demo staff accounts (facilitators) use the password {DEMO_PASSWORD!r}.")
     click.get_current_context().invoke(stats_command)
+
+
+@cli.group("participant")
+def participant_group() -> None:
+    """The rights of access and erasure (GDPR), as in the web."""
+
+
+@participant_group.command("export")
+@click.argument("participant_id", type=int)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Default: stdout.")
+def participant_export(participant_id: int, out: Path | None) -> None:
+    """Everything held about one person, as JSON (the read is audited)."""
+    data = json.dumps(export_person(_ctx(), participant_id), ensure_ascii=False, indent=2)
+    if out is None:
+        click.echo(data)
+    else:
+        out.write_text(data + "\n", encoding="utf-8")
+        click.echo(f"Written {out}")
+
+
+@participant_group.command("erase")
+@click.argument("participant_id", type=int)
+@click.option("--reason", required=True, help="The request's reference (audited).")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def participant_erase(participant_id: int, reason: str, yes: bool) -> None:
+    """Erase a person's identity, contacts and free text; counts are kept."""
+    if not yes:
+        click.confirm(f"Erase the personal data of participant {participant_id}?", abort=True)
+    erase_person(_ctx(), participant_id, reason)
+    click.echo(f"Participant {participant_id}: personal data erased; counts kept.")
 
 
 @territory_group.command("new", with_appcontext=False)

@@ -161,8 +161,7 @@ def is_unavailable(error: DBAPIError) -> bool:
     timed out, locked, read-only) rather than a bug: an answer of 503."""
     orig = error.orig
     return (
-        isinstance(error, OperationalError)
-        or getattr(orig, "sqlstate", None) == READ_ONLY_SQLSTATE
+        isinstance(error, OperationalError) or getattr(orig, "sqlstate", None) == READ_ONLY_SQLSTATE
     )
 
 
