@@ -21,8 +21,9 @@ from amal.accounts.models import Role
 from amal.accounts.services import create_token
 from amal.consent.services import current_notice, publish_notice
 from amal.groups.models import Enrolment, Group
-from amal.groups.services import create_group
-from amal.meetings.models import Meeting
+from amal.groups.services import create_group, enrol
+from amal.meetings.models import Attendance, Meeting, MeetingKind
+from amal.meetings.services import schedule_meeting
 from amal.participants.models import Participant
 from amal.services import Context
 from amal.testing import valid_fiscal_code
@@ -205,3 +206,31 @@ def test_plan_generation_raced_makes_one_plan(server, headers, ctx) -> None:
     )
     policy = ctx.plugins.group_policy(TERRITORY)
     assert meetings == planned + (1 if policy.opening_info_meeting else 0)
+
+
+def test_one_register_recorded_6_times_at_once_has_one_line_each(
+    server, headers, ctx, person
+) -> None:
+    group_id = _group(ctx, 12)
+    members = [person().id for _ in range(4)]
+    for pid in members:
+        enrol(ctx, group_id, pid)
+    meeting = schedule_meeting(ctx, TERRITORY, MeetingKind.GROUP, date.today(), group_id=group_id)
+    ctx.session.commit()
+    lines = [{"participant_id": pid, "presence": "present"} for pid in members]
+    statuses = simultaneously(
+        [
+            lambda: requests.put(
+                f"{server}/meetings/{meeting.id}/register",
+                json={"lines": lines},
+                headers=headers,
+                timeout=60,
+            )
+            for _ in range(6)
+        ]
+    )
+    assert statuses == Counter({200: 6}), statuses
+    ctx.session.expire_all()
+    assert ctx.session.scalar(
+        select(func.count(Attendance.id)).where(Attendance.meeting_id == meeting.id)
+    ) == len(members)

@@ -74,9 +74,14 @@ def conflict_error(error: BaseException) -> DomainError | None:
             "Possible duplicate: a participant with the same fiscal code is already "
             "registered in this territory",
         )
-    if is_retryable(error):
+    if is_retryable(error) or (isinstance(error, IntegrityError) and _is_unique_clash(error)):
+        # A row someone else wrote meanwhile (the check ran before it existed).
         return ConflictError()
     return None
+
+
+def _is_unique_clash(error: IntegrityError) -> bool:
+    return _sqlstate(error) == "23505" or "UNIQUE constraint failed" in str(error.orig)
 
 
 def _is_fiscal_code_clash(error: IntegrityError) -> bool:
