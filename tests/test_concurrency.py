@@ -234,3 +234,34 @@ def test_one_register_recorded_6_times_at_once_has_one_line_each(
     assert ctx.session.scalar(
         select(func.count(Attendance.id)).where(Attendance.meeting_id == meeting.id)
     ) == len(members)
+
+
+def test_the_web_asks_to_reload_when_a_conflict_persists(
+    app, client, login, ctx, person, monkeypatch
+) -> None:
+    """An enrolment is retried on a concurrent change; when the conflict persists
+    the coordinator reads a message to reload, never an error page."""
+    from sqlalchemy.orm.exc import StaleDataError
+
+    from amal.groups import services as group_services
+    from amal.testing import csrf_token
+
+    login("coordinator", TERRITORY)
+    group_id = _group(ctx, 12)
+    pid = person().id
+    attempts = []
+
+    def always_stale(*_args):  # type: ignore[no-untyped-def]
+        attempts.append(1)
+        raise StaleDataError("simulated concurrent change")
+
+    monkeypatch.setattr(group_services, "member_count", always_stale)
+    page = f"/t/{TERRITORY}/groups/{group_id}"
+    response = client.post(
+        f"{page}/enrol",
+        data={"participant_id": pid, "csrf_token": csrf_token(client, page)},
+        follow_redirects=True,
+    )
+    assert response.status_code == 200
+    assert "ricarica la pagina e riprova" in response.get_data(as_text=True)
+    assert len(attempts) == 4  # the first try and 3 retries
