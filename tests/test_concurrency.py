@@ -15,18 +15,20 @@ import pytest
 import requests
 from flask import Flask
 from sqlalchemy import func, select
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.serving import make_server
 
 from amal.accounts.models import Role
 from amal.accounts.services import create_token
 from amal.consent.services import current_notice, publish_notice
+from amal.groups import services as group_services
 from amal.groups.models import Enrolment, Group
 from amal.groups.services import create_group, enrol
 from amal.meetings.models import Attendance, Meeting, MeetingKind
 from amal.meetings.services import schedule_meeting
 from amal.participants.models import Participant
 from amal.services import Context
-from amal.testing import valid_fiscal_code
+from amal.testing import csrf_token, valid_fiscal_code
 
 TERRITORY = "monza-brianza"
 
@@ -241,11 +243,6 @@ def test_the_web_asks_to_reload_when_a_conflict_persists(
 ) -> None:
     """An enrolment is retried on a concurrent change; when the conflict persists
     the coordinator reads a message to reload, never an error page."""
-    from sqlalchemy.orm.exc import StaleDataError
-
-    from amal.groups import services as group_services
-    from amal.testing import csrf_token
-
     login("coordinator", TERRITORY)
     group_id = _group(ctx, 12)
     pid = person().id

@@ -18,7 +18,7 @@ from amal.cli import cli
 from amal.consent import personal_data
 from amal.db import Base
 from amal.groups.services import add_need, create_group, enrol, remove_member
-from amal.meetings.models import MeetingKind
+from amal.meetings.models import Meeting, MeetingKind
 from amal.meetings.services import save_notes, schedule_meeting
 from amal.participants.services import transfer
 from amal.referrals.services import propose_referral
@@ -121,8 +121,6 @@ def test_api_export_and_erasure_cover_every_free_text(app: Flask, ctx: Context, 
     )
     assert erased.status_code == 200, erased.get_data(as_text=True)
     assert _text_naming_her(ctx) == {}
-    from amal.meetings.models import Meeting
-
     note = ctx.session.scalar(
         select(Meeting.facilitator_notes).where(Meeting.facilitator_notes != "")
     )
