@@ -170,15 +170,17 @@ def test_6_intakes_of_one_fiscal_code_register_1(server, headers, ctx) -> None:
 
 def test_8_patches_with_one_etag_1_succeeds_7_get_412(server, headers, ctx, person) -> None:
     pid = person().id
-    for _round in range(2):
+    # Every PATCH is a real change (a value never used before): two identical
+    # changes would rightly both succeed, as the second changes nothing.
+    for round_ in range(3):
         etag = requests.get(f"{server}/participants/{pid}", headers=headers, timeout=60).headers[
             "ETag"
         ]
         statuses = simultaneously(
             [
-                lambda n=n, etag=etag: requests.patch(
+                lambda n=n, etag=etag, round_=round_: requests.patch(
                     f"{server}/participants/{pid}",
-                    json={"municipality": f"Comune {n}"},
+                    json={"municipality": f"Comune {round_}-{n}"},
                     headers={**headers, "If-Match": etag},
                     timeout=60,
                 )
