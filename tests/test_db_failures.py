@@ -8,6 +8,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,7 @@ from flask import Flask
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from amal.accounts.models import Role
+from amal.accounts.models import ApiToken, Role
 from amal.accounts.services import create_token, create_user
 from amal.app import create_app, state
 from amal.cli import cli
@@ -223,3 +224,25 @@ def test_a_missing_sqlite_file_is_refused_not_created(tmp_path: Path) -> None:
     )
     assert init.exit_code == 0, init.output
     assert database.exists()
+
+
+def test_a_token_use_is_written_at_most_once_a_minute(app: Flask, ctx: Context) -> None:
+    token, secret = create_token(ctx, "t", "monza-brianza", Role.COORDINATOR)
+    ctx.session.commit()
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {secret}"}
+
+    def last_used():  # type: ignore[no-untyped-def]
+        ctx.session.expire_all()
+        return ctx.session.get(ApiToken, token.id).last_used_at
+
+    assert client.get(f"{API}/groups/", headers=headers).status_code == 200
+    first = last_used()
+    assert first is not None
+    for _ in range(3):
+        assert client.get(f"{API}/groups/", headers=headers).status_code == 200
+    assert last_used() == first  # no write per request
+    ctx.session.get(ApiToken, token.id).last_used_at = first - timedelta(minutes=2)
+    ctx.session.commit()
+    assert client.get(f"{API}/groups/", headers=headers).status_code == 200
+    assert last_used() > first - timedelta(minutes=2)
