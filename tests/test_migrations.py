@@ -70,6 +70,7 @@ def test_a_plugin_brings_its_own_migration_branch(tmp_path, amal_database_url) -
             "plugins": ["lecco"],
         },
         extra_plugins=[("notes", NotesPlugin())],
+        create_database=True,
     )
     migrate.upgrade(app)
     assert "notes_note" in inspect(state(app).engine).get_table_names()

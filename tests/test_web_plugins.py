@@ -50,6 +50,7 @@ def app(empty_app):  # type: ignore[no-untyped-def]
             "secret_key": "x",
         },
         extra_plugins=[("sportello", SportelloPlugin())],
+        create_database=True,
     )
     app.config["PROPAGATE_EXCEPTIONS"] = False
     Base.metadata.create_all(state(app).engine)

@@ -35,11 +35,13 @@ def create_app(
     *,
     config_overrides: dict[str, Any] | None = None,
     extra_plugins: Iterable[tuple[str, object]] = (),
+    create_database: bool = False,
 ) -> Flask:
     """Build a Flask app for the instance folder ``instance_path``.
 
     Raises :class:`~amal.errors.ConfigError` or :class:`~amal.errors.PluginError`
     with a message for the operator when the instance cannot start.
+    ``create_database`` lets a missing SQLite file be created (``amal init``).
     """
     config = load_config(instance_path, config_overrides)
     secret_key = config.secret_key
@@ -63,7 +65,12 @@ def create_app(
         SESSION_COOKIE_SECURE=config.is_production,
         AMAL_INSTANCE_NAME=config.name,
     )
-    engine = db.make_engine(config.database_url)
+    engine = db.make_engine(
+        config.database_url,
+        connect_timeout=config.connect_timeout,
+        statement_timeout=config.statement_timeout,
+        create_missing=create_database,
+    )
     app.extensions["amal"] = AmalState(
         config=config,
         plugins=plugins,

@@ -17,7 +17,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, NoAppException, ScriptInfo
 from sqlalchemy import select
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError
 from werkzeug.serving import run_simple
 
 from amal import migrate
@@ -26,8 +26,9 @@ from amal.accounts.models import ApiToken, Role, User
 from amal.accounts.services import create_token, create_user, revoke_token, set_password
 from amal.app import create_app, service_context, state
 from amal.config import load_config, write_secret_key
-from amal.db import get_session
-from amal.demo import DEMO_PASSWORD, is_empty, load_demo
+from amal.consent.services import erase_person, export_person
+from amal.db import get_session, is_unavailable
+from amal.demo import DEMO_PASSWORD, demo_state, load_demo
 from amal.errors import AmalError
 from amal.participants.models import Participant, TerritoryTransfer
 from amal.participants.transfers import (
@@ -79,8 +80,15 @@ class AmalGroup(FlaskGroup):
             return super().invoke(ctx)
         except AmalError as exc:
             raise click.ClickException(str(exc)) from exc
-        except OperationalError as exc:
-            raise click.ClickException(f"Database unreachable or broken: {exc.orig}") from exc
+        except DBAPIError as exc:
+            if not is_unavailable(exc):
+                raise
+            # One line: the driver's message may span several.
+            reason = " ".join(str(exc.orig).split())
+            raise click.ClickException(
+                f"Database unavailable or too slow ({reason}); check the database and "
+                "AMAL_DATABASE_URL, then try again."
+            ) from exc
 
 
 @click.group(
@@ -140,7 +148,7 @@ def init_command(
     config = load_config(instance)
     secret = write_secret_key(config.instance_path)
     click.echo(f"Secret key: {secret}")
-    app = create_app(instance)
+    app = create_app(instance, create_database=True)
     with app.app_context():
         migrate.upgrade(app)
         created = sync_territories(get_session(), state(app).plugins)
@@ -318,24 +326,68 @@ def territory_sync() -> None:
 
 
 @cli.command("demo")
-@click.option("--if-empty", is_flag=True, help="Do nothing when there are participants already.")
+@click.option(
+    "--if-empty", is_flag=True, help="Do nothing (and succeed) when there is nothing to fill."
+)
 @click.option("--seed", default=7, show_default=True, type=int)
 def demo_command(if_empty: bool, seed: int) -> None:
-    """Fill every hosted territory with realistic demo data (then shows the counts)."""
+    """Fill every territory without participants with realistic demo data (then
+    shows the counts). One transaction per territory: an interrupted run is
+    finished by running it again. Never touches an instance with real data."""
     ctx = _ctx()
-    if not is_empty(ctx):
-        if if_empty:
-            click.echo("Demo data not loaded: the instance already has participants.")
-            return
-        raise click.ClickException(
-            "The instance already has participants; demo data goes into an empty instance only."
-        )
     sync_territories(ctx.session, ctx.plugins)
+    pending = demo_state(ctx)
+    refusal = None
+    if pending.real:
+        refusal = (
+            f"Territories {', '.join(pending.real)} hold real participants; "
+            "demo data goes into an empty instance only."
+        )
+    elif not pending.to_fill:
+        refusal = "Demo data is loaded in every territory already."
+    if refusal:
+        if if_empty:
+            click.echo(f"Demo data not loaded: {refusal}")
+            return
+        raise click.ClickException(refusal)
+    if pending.demo:
+        click.echo(f"Finishing an interrupted demo load (done: {', '.join(pending.demo)}).")
     created = load_demo(ctx, seed=seed)
     for code, n in created.items():
         click.echo(f"{code}: {n} demo participants")
     click.echo(f"Demo staff accounts (facilitators) use the password {DEMO_PASSWORD!r}.")
     click.get_current_context().invoke(stats_command)
+
+
+@cli.group("participant")
+def participant_group() -> None:
+    """Participants: the rights of access and erasure (GDPR) as in the web, and
+    transfers between the territories of this instance."""
+
+
+@participant_group.command("export")
+@click.argument("participant_id", type=int)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Default: stdout.")
+def participant_export(participant_id: int, out: Path | None) -> None:
+    """Everything held about one person, as JSON (the read is audited)."""
+    data = json.dumps(export_person(_ctx(), participant_id), ensure_ascii=False, indent=2)
+    if out is None:
+        click.echo(data)
+    else:
+        out.write_text(data + "\n", encoding="utf-8")
+        click.echo(f"Written {out}")
+
+
+@participant_group.command("erase")
+@click.argument("participant_id", type=int)
+@click.option("--reason", required=True, help="The request's reference (audited).")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def participant_erase(participant_id: int, reason: str, yes: bool) -> None:
+    """Erase a person's identity, contacts and free text; counts are kept."""
+    if not yes:
+        click.confirm(f"Erase the personal data of participant {participant_id}?", abort=True)
+    erase_person(_ctx(), participant_id, reason)
+    click.echo(f"Participant {participant_id}: personal data erased; counts kept.")
 
 
 @territory_group.command("new", with_appcontext=False)
@@ -454,11 +506,6 @@ def report_run(territory: str, report: str, period: str, fmt: str, out: Path) ->
     click.echo(f"Rule violations: {len(result.violations)}")
     for violation in result.violations:
         click.echo(f"  [{violation.rule}] {violation.message}")
-
-
-@cli.group("participant")
-def participant_group() -> None:
-    """Participants: transfers between the territories of this instance."""
 
 
 @participant_group.group("transfer")

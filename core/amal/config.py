@@ -13,6 +13,8 @@ Environment variables win over the file:
 ``AMAL_SECRET_KEY``     the session-signing secret
 ``AMAL_ENV``            ``production`` (default), ``development`` or ``testing``
 ``AMAL_PLUGINS``        comma-separated allow-list replacing the file's ``plugins``
+``AMAL_DB_CONNECT_TIMEOUT``    seconds to wait for a database connection (default 10)
+``AMAL_DB_STATEMENT_TIMEOUT``  seconds a statement (or SQLite's write lock) may take (default 30)
 """
 
 from __future__ import annotations
@@ -44,6 +46,8 @@ class InstanceConfig:
     environment: str = "production"
     locale: str = "it"
     branding: dict[str, Any] = field(default_factory=dict)
+    connect_timeout: float = 10
+    statement_timeout: float = 30
 
     @property
     def is_production(self) -> bool:
@@ -96,6 +100,15 @@ def load_config(
     if not secret_key and (folder / SECRET_FILE).is_file():
         secret_key = (folder / SECRET_FILE).read_text(encoding="utf-8").strip() or None
 
+    timeouts = {
+        key: _seconds(
+            overrides.pop(key, None) or env.get(f"AMAL_DB_{key.upper()}") or section.get(key),
+            default,
+            key,
+        )
+        for key, default in (("connect_timeout", 10.0), ("statement_timeout", 30.0))
+    }
+
     config = InstanceConfig(
         instance_path=folder,
         name=overrides.pop("name", section.get("name", "AMAL")),
@@ -106,10 +119,23 @@ def load_config(
         environment=environment,
         locale=overrides.pop("locale", section.get("locale", "it")),
         branding=overrides.pop("branding", data.get("branding", {})),
+        **timeouts,
     )
     if overrides:
         raise ConfigError(f"unknown configuration keys: {', '.join(sorted(overrides))}")
     return config
+
+
+def _seconds(value: Any, default: float, name: str) -> float:
+    if value is None or value == "":
+        return default
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        seconds = 0
+    if not 0 < seconds <= 3600:
+        raise ConfigError(f"{name} must be a number of seconds between 0 and 3600, not {value!r}")
+    return seconds
 
 
 def write_secret_key(instance_path: Path) -> Path:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import enum
 from datetime import UTC, datetime
+from pathlib import Path
 
 from flask import current_app, g
 from sqlalchemy import (
@@ -17,7 +18,10 @@ from sqlalchemy import (
     create_engine,
     event,
 )
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+from amal.errors import ConfigError
 
 # Stable constraint names keep Alembic migrations identical on SQLite and PostgreSQL.
 NAMING_CONVENTION = {
@@ -55,6 +59,10 @@ class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime()}
 
 
+class DatabaseMissing(ConfigError):
+    """The configured database does not exist (and is not to be created)."""
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -72,18 +80,103 @@ def enum_type(enum_class: type[enum.Enum]) -> Enum:
     )
 
 
-def make_engine(url: str) -> Engine:
+# Execution option of a connection whose transaction will write: on SQLite its
+# BEGIN takes the write lock at once (BEGIN IMMEDIATE), see begin_write().
+WRITE_TRANSACTION = "amal_write"
+
+
+def make_engine(
+    url: str,
+    *,
+    connect_timeout: float = 10,
+    statement_timeout: float = 30,
+    create_missing: bool = False,
+) -> Engine:
+    """An engine for ``url`` that gives up instead of hanging: ``connect_timeout``
+    seconds to connect, ``statement_timeout`` seconds per statement (on SQLite:
+    how long to wait for the write lock). A SQLite file is created only with
+    ``create_missing`` (``amal init``); otherwise a missing file is refused."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30})
+        engine = create_engine(url, connect_args={"timeout": statement_timeout})
+        database = engine.url.database or ""
+
+        @event.listens_for(engine, "do_connect")
+        def _refuse_missing_file(_dialect, _record, _cargs, _cparams) -> None:  # type: ignore[no-untyped-def]
+            if (
+                not create_missing
+                and database not in ("", ":memory:")
+                and not database.startswith("file:")
+                and not Path(database).exists()
+            ):
+                raise DatabaseMissing(
+                    f"The configured database {engine.url.render_as_string()} does not exist: "
+                    "run 'amal init' for this instance (or set its database_url / "
+                    "AMAL_DATABASE_URL to the database it should use)."
+                )
 
         @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+        def _sqlite_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.close()
 
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn) -> None:  # type: ignore[no-untyped-def]
+            # pysqlite begins a transaction only at the first INSERT/UPDATE/DELETE,
+            # after the reads a rule checks. A writer's transaction follows
+            # SQLAlchemy's pysqlite recipe instead: the driver's own BEGIN is
+            # disabled and we emit BEGIN IMMEDIATE, which takes the write lock
+            # first, so read-then-write transactions are serialised. Others keep
+            # the driver's deferred BEGIN (reads hold no lock that stalls writers).
+            dbapi_connection = conn.connection.dbapi_connection
+            if conn.get_execution_options().get(WRITE_TRANSACTION):
+                dbapi_connection.isolation_level = None
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            else:
+                dbapi_connection.isolation_level = ""
+
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    engine = create_engine(
+        url,
+        pool_pre_ping=True,
+        connect_args={"connect_timeout": max(1, round(connect_timeout))},
+    )
+
+    @event.listens_for(engine, "connect")
+    def _postgres_timeouts(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"SET statement_timeout = {int(statement_timeout * 1000)}")
+        cursor.close()
+        dbapi_connection.commit()
+
+    return engine
+
+
+# PostgreSQL: the transaction is read-only (a replica, default_transaction_read_only).
+READ_ONLY_SQLSTATE = "25006"
+
+
+def is_unavailable(error: DBAPIError) -> bool:
+    """Whether ``error`` means the database cannot serve the request now (down,
+    timed out, locked, read-only) rather than a bug: an answer of 503."""
+    orig = error.orig
+    return (
+        isinstance(error, OperationalError) or getattr(orig, "sqlstate", None) == READ_ONLY_SQLSTATE
+    )
+
+
+def begin_write(session: Session) -> None:
+    """Open ``session``'s transaction as a writer (a use case's start).
+
+    PostgreSQL needs nothing: rules lock the rows they check (SELECT ... FOR
+    UPDATE). SQLite has no row locks and pysqlite would begin only at the first
+    write, after the checks: there the transaction starts with BEGIN IMMEDIATE,
+    ending first the read-only transaction the request may have opened."""
+    if session.get_bind().dialect.name != "sqlite":
+        return
+    if session.in_transaction():
+        session.commit()
+    session.connection(execution_options={WRITE_TRANSACTION: True})
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -10,6 +10,7 @@ outcomes.
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from faker import Faker
@@ -35,7 +36,7 @@ from amal.participants.models import EmploymentStatus, Participant, ParticipantS
 from amal.participants.services import change_status, register_candidate
 from amal.referrals.models import ReferralStatus
 from amal.referrals.services import advance_referral, propose_referral
-from amal.services import Context
+from amal.services import Context, use_case
 from amal.wellbeing.instruments import ROSENBERG, WHO5
 from amal.wellbeing.models import Phase
 from amal.wellbeing.services import record_administration
@@ -72,13 +73,57 @@ def is_empty(ctx: Context) -> bool:
     return not ctx.session.scalar(select(func.count(Participant.id)))
 
 
+@dataclass(frozen=True)
+class DemoState:
+    """Which territories a demo load would fill, and which hold real data."""
+
+    to_fill: list[str]  # no participants yet
+    demo: list[str]  # loaded by a demo already
+    real: list[str]  # participants that no demo made: the demo stays away
+
+
+def demo_state(ctx: Context) -> DemoState:
+    counts = dict(
+        ctx.session.execute(
+            select(Participant.territory_code, func.count(Participant.id)).group_by(
+                Participant.territory_code
+            )
+        ).all()
+    )
+    demo_users = set(
+        ctx.session.scalars(select(User.username).where(User.username.like("facilitatore-%")))
+    )
+    state = DemoState([], [], [])
+    for code in ctx.plugins.territories:
+        if not counts.get(code):
+            state.to_fill.append(code)
+        elif _facilitator_name(code) in demo_users:
+            state.demo.append(code)
+        else:
+            state.real.append(code)
+    return state
+
+
 def load_demo(ctx: Context, *, today: date | None = None, seed: int = 7) -> dict[str, int]:
-    """Fill every hosted territory; returns how many participants each got."""
+    """Fill every hosted territory that has no participants yet; returns how
+    many participants each got. Each territory is one transaction, so an
+    interrupted load leaves whole territories, and running it again finishes it."""
     today = today or date.today()
     created = {}
+    pending = set(demo_state(ctx).to_fill)
     for index, code in enumerate(ctx.plugins.territories):
-        created[code] = _Territory(ctx, code, today, seed + index).build()
+        if code in pending:
+            created[code] = _load_territory(ctx, code, today, seed + index)
     return created
+
+
+@use_case
+def _load_territory(ctx: Context, code: str, today: date, seed: int) -> int:
+    return _Territory(ctx, code, today, seed).build()
+
+
+def _facilitator_name(code: str) -> str:
+    return f"facilitatore-{code}"
 
 
 class _Territory:
@@ -152,7 +197,7 @@ class _Territory:
         return self.count
 
     def _facilitator(self) -> User:
-        username = f"facilitatore-{self.code}"
+        username = _facilitator_name(self.code)
         existing = self.ctx.session.scalar(select(User).where(User.username == username))
         return existing or create_user(
             self.ctx,

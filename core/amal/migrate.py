@@ -29,6 +29,9 @@ def alembic_config(app: Flask) -> Config:
 def _run(app: Flask, action, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
     config = alembic_config(app)
     with state(app).engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            # A schema change may rightly take longer than a request's statement.
+            connection.exec_driver_sql("SET LOCAL statement_timeout = 0")
         config.attributes["connection"] = connection
         action(config, *args, **kwargs)
 

@@ -116,6 +116,7 @@ def empty_app(
             "territories": amal_territories,
             "secret_key": "test-secret",
         },
+        create_database=True,
     )
     yield app
     state(app).engine.dispose()

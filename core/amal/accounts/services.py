@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.exc import DBAPIError
 
 from amal.accounts.models import ApiToken, LoginAttempt, Role, TerritoryRole, User
 from amal.db import utcnow
 from amal.errors import DomainError
 from amal.services import Context, use_case
+
+log = logging.getLogger(__name__)
 
 MIN_PASSWORD_LENGTH = 10
 # After this many failures for one username within the window, logins wait.
@@ -71,14 +75,27 @@ def authenticate(ctx: Context, username: str, password: str, remote_addr: str = 
         raise DomainError("too_many_attempts", "Too many failed logins: try again later")
     user = ctx.session.scalar(select(User).where(User.username == username))
     ok = user is not None and user.is_active and user.check_password(password)
-    ctx.session.add(
-        LoginAttempt(username=username[:80], remote_addr=remote_addr[:64], succeeded=ok)
-    )
-    # Not a use_case: a failed attempt must be kept although the call then raises.
-    ctx.session.commit()
+    _record_attempt(ctx, username, remote_addr, ok)
     if not ok:
         raise DomainError("invalid_credentials", "Wrong username or password")
     return user
+
+
+def _record_attempt(ctx: Context, username: str, remote_addr: str, ok: bool) -> None:
+    """Keep the attempt (for throttling and audit) in its own transaction: a
+    failed attempt is kept although the login then fails. On a read-only
+    database (a replica, maintenance) it cannot be kept: logins still work."""
+    try:
+        _store_attempt(ctx, username, remote_addr, ok)
+    except DBAPIError as exc:
+        log.warning("login attempt of %r not recorded: %s", username, exc.orig)
+
+
+@use_case
+def _store_attempt(ctx: Context, username: str, remote_addr: str, ok: bool) -> None:
+    ctx.session.add(
+        LoginAttempt(username=username[:80], remote_addr=remote_addr[:64], succeeded=ok)
+    )
 
 
 @use_case
@@ -147,15 +164,37 @@ def revoke_token(ctx: Context, token_id: int) -> ApiToken:
     return token
 
 
+# A token's last use is recorded at most this often: no write per API request
+# (requests sharing a token would queue on its row; a read-only database works).
+USAGE_RESOLUTION = timedelta(minutes=1)
+
+
 def token_for_secret(ctx: Context, secret: str) -> ApiToken | None:
-    """The valid (not expired, not revoked) token with this secret, marked as used."""
+    """The valid (not expired, not revoked) token with this secret. Its
+    ``last_used_at`` is updated when older than :data:`USAGE_RESOLUTION`."""
     token = ctx.session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash_token(secret)))
     now = utcnow()
     if token is None or token.revoked_at is not None or token.expires_at <= now:
         return None
-    token.last_used_at = now
-    ctx.session.commit()
+    if token.last_used_at is None or token.last_used_at <= now - USAGE_RESOLUTION:
+        try:
+            _mark_used(ctx, token.id, now)
+        except DBAPIError as exc:  # read-only database: usage is not essential
+            log.warning("last use of token %s not recorded: %s", token.id, exc.orig)
     return token
+
+
+@use_case
+def _mark_used(ctx: Context, token_id: int, now: datetime) -> None:
+    # Conditional: of concurrent requests in the same minute only one writes.
+    ctx.session.execute(
+        update(ApiToken)
+        .where(
+            ApiToken.id == token_id,
+            or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at <= now - USAGE_RESOLUTION),
+        )
+        .values(last_used_at=now)
+    )
 
 
 @use_case

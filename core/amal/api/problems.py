@@ -48,6 +48,12 @@ def problem(status: int, detail: str = "", **extra: Any):  # type: ignore[no-unt
     return response
 
 
+def unavailable_problem(detail: str):  # type: ignore[no-untyped-def]
+    response = problem(503, detail, code="database_unavailable")
+    response.headers["Retry-After"] = "30"
+    return response
+
+
 def is_api_request() -> bool:
     return request.path.startswith(PREFIX + "/")
 
@@ -69,6 +75,9 @@ def http_problem(error: HTTPException):  # type: ignore[no-untyped-def]
 def domain_problem(error: DomainError):  # type: ignore[no-untyped-def]
     if error.code == "not_found":
         return problem(404, error.message, code=error.code)
+    if error.code == "concurrent_change" and request.headers.get("If-Match"):
+        # The client's copy (its ETag) was current when checked, stale when written.
+        return problem(412, error.message, code=error.code)
     status = 422 if error.code in UNPROCESSABLE or error.code.startswith("invalid_") else 409
     details = {k: v for k, v in error.details.items() if isinstance(v, str | int | list)}
     return problem(status, error.message, code=error.code, **details)

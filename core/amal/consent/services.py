@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from amal.audit.models import AuditAction
 from amal.audit.services import record
+from amal.consent import personal_data
 from amal.consent.models import Consent, ConsentPurpose, PrivacyNotice
 from amal.db import utcnow
 from amal.errors import DomainError
@@ -18,7 +19,7 @@ from amal.events import event_date
 from amal.groups.models import Enrolment
 from amal.meetings.models import Attendance
 from amal.outcomes.models import Outcome
-from amal.participants.models import Participant, StatusChange
+from amal.participants.models import Participant, StatusChange, TerritoryTransfer
 from amal.participants.services import registered_on
 from amal.referrals.models import Referral
 from amal.services import Context, fetch, use_case
@@ -202,7 +203,8 @@ def _row(obj: Any, *exclude: str) -> dict[str, Any]:
 
 @use_case
 def export_person(ctx: Context, participant_id: int) -> dict[str, Any]:
-    """Everything AMAL holds about one person, as JSON-ready data (GDPR art. 15)."""
+    """Everything AMAL holds about one person, as JSON-ready data (GDPR art. 15):
+    their rows, and the shared notes that mention them (:mod:`amal.consent.personal_data`)."""
     participant = fetch(ctx, Participant, participant_id)
     session = ctx.session
 
@@ -217,12 +219,14 @@ def export_person(ctx: Context, participant_id: int) -> dict[str, Any]:
     export = {
         "participant": _row(participant),
         "status_history": rows(StatusChange),
+        "transfers": rows(TerritoryTransfer),
         "consents": rows(Consent),
         "enrolments": rows(Enrolment),
         "attendance": rows(Attendance),
         "wellbeing": rows(Administration),
         "referrals": rows(Referral),
         "outcomes": rows(Outcome),
+        "mentions": personal_data.mentions(session, participant),
     }
     record(
         ctx,
@@ -242,43 +246,31 @@ def export_person(ctx: Context, participant_id: int) -> dict[str, Any]:
 def erase_person(ctx: Context, participant_id: int, reason: str) -> Participant:
     """Pseudonymise a person (GDPR art. 17) while keeping funder counts exact.
 
-    Identity, contacts, free text and questionnaire answers are removed; the
-    row, its status, memberships, attendance, scores and outcome categories stay
-    so that every indicator for past periods is unchanged.
+    Identity, contacts, every free text listed in :mod:`amal.consent.personal_data`
+    (their own rows, and mentions of them in shared notes) and questionnaire
+    answers are removed; the row, its status, memberships, attendance, scores
+    and outcome categories stay so that every indicator for past periods is unchanged.
     """
     if not reason.strip():
         raise DomainError("reason_required", "Erasure needs a reason (the request's reference)")
-    participant = fetch(ctx, Participant, participant_id)
+    participant = fetch(ctx, Participant, participant_id, for_update=True)
     if participant.erased_at is not None:
         raise DomainError("participant_erased", f"Participant {participant_id} is already erased")
-    participant.first_name = "—"
+    redacted = personal_data.redact_mentions(ctx.session, participant)
+    for field, value in personal_data.OWNED["participant"].items():
+        setattr(participant, field, value)
     participant.last_name = f"Cancellato #{participant.id}"
-    for field in (
-        "gender",
-        "email",
-        "phone",
-        "municipality",
-        "last_employer",
-        "sector",
-        "heard_from",
-        "needs",
-    ):
-        setattr(participant, field, "")
-    participant.fiscal_code = None
     participant.birth_date = None
     participant.months_out_of_work = None
     participant.erased_at = utcnow()
-    for change in participant.history:
-        change.reason = ""
-    for model, fields in (
-        (Administration, {"answers": None}),
-        (Referral, {"notes": ""}),
-        (Outcome, {"notes": ""}),
-        (Enrolment, {"end_reason": ""}),
-    ):
+    for table, model in personal_data.OWNED_MODELS.items():
         for obj in ctx.session.scalars(select(model).where(model.participant_id == participant_id)):
-            for field, value in fields.items():
+            for field, value in personal_data.OWNED[table].items():
                 setattr(obj, field, value)
+    for administration in ctx.session.scalars(
+        select(Administration).where(Administration.participant_id == participant_id)
+    ):
+        administration.answers = None
     record(
         ctx,
         AuditAction.ERASE,
@@ -287,5 +279,6 @@ def erase_person(ctx: Context, participant_id: int, reason: str) -> Participant:
         participant_id=participant_id,
         territory_code=participant.territory_code,
         reason=reason,
+        shared_texts_redacted=redacted,
     )
     return participant

@@ -104,13 +104,14 @@ def member_count(ctx: Context, group_id: int) -> int:
     )
 
 
-@use_case
+@use_case(retries=3)
 def enrol(
     ctx: Context, group_id: int, participant_id: int, *, enrolled_on: date | None = None
 ) -> Enrolment:
     """Enrol an admitted participant on ``enrolled_on`` (default today; not before
     their admission). The group row is locked first, so that concurrent
-    enrolments are serialised and capacity can never be exceeded."""
+    enrolments are serialised and capacity can never be exceeded; a conflict is
+    retried while places may still be free."""
     group = fetch(ctx, Group, group_id, for_update=True)
     if group.status not in ENROLLING:
         raise DomainError(

@@ -6,13 +6,15 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
+from marshmallow import Schema, fields, validate
 from sqlalchemy import func, select
 
 from amal import access
 from amal.access import Permission, requires
 from amal.api import api_blueprint
+from amal.api.schemas import StrictSchema
 from amal.consent.models import Consent
-from amal.consent.services import record_consents
+from amal.consent.services import erase_person, export_person, record_consents
 from amal.outcomes.models import OutcomeMoment
 from amal.outcomes.services import record_outcome
 from amal.participants.models import Participant
@@ -129,7 +131,58 @@ class ParticipantResource(MethodView):
         copy gets 412, so two clients cannot overwrite each other."""
         participant = _visible(participant_id)
         bp.check_etag(participant, ParticipantSchema)
-        return update_participant(request_context(), participant.id, **data)
+        # The ETag matched this copy; the service refuses if it is stale by the
+        # time the row is locked (a simultaneous PATCH won): 412 as well.
+        return update_participant(
+            request_context(), participant.id, expected_version=participant.version, **data
+        )
+
+
+class ErasureSchema(StrictSchema):
+    reason = fields.Str(
+        required=True,
+        validate=validate.Length(1, 500),
+        metadata={"description": "The request's reference (kept in the audit log)"},
+    )
+
+
+class PersonalDataSchema(Schema):
+    """Everything held about the person (see amal.consent.personal_data):
+    their record, their rows by kind, and ``mentions`` of them in shared notes."""
+
+    participant = fields.Dict()
+    status_history = fields.List(fields.Dict())
+    transfers = fields.List(fields.Dict())
+    consents = fields.List(fields.Dict())
+    enrolments = fields.List(fields.Dict())
+    attendance = fields.List(fields.Dict())
+    wellbeing = fields.List(fields.Dict())
+    referrals = fields.List(fields.Dict())
+    outcomes = fields.List(fields.Dict())
+    mentions = fields.List(fields.Dict())
+
+
+@bp.route("/<id:participant_id>/export")
+class Export(MethodView):
+    @requires(Permission.MANAGE_PRIVACY)
+    @bp.response(200, PersonalDataSchema)
+    def get(self, participant_id: int):  # type: ignore[no-untyped-def]
+        """Right of access (GDPR art. 15): the person's rows and the shared notes
+        that mention them, as the web's export (audited)."""
+        participant = _visible(participant_id)
+        return export_person(request_context(), participant.id)
+
+
+@bp.route("/<id:participant_id>/erasure")
+class Erasure(MethodView):
+    @requires(Permission.MANAGE_PRIVACY)
+    @bp.arguments(ErasureSchema)
+    @bp.response(200, ParticipantSchema)
+    def post(self, data: dict[str, Any], participant_id: int):  # type: ignore[no-untyped-def]
+        """Right to erasure (GDPR art. 17): identity, contacts and free text are
+        removed, counts for funders kept (409 when already erased)."""
+        participant = _visible(participant_id)
+        return erase_person(request_context(), participant.id, data["reason"])
 
 
 @bp.route("/<id:participant_id>/transitions")

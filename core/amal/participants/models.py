@@ -3,7 +3,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, String, Text
+from sqlalchemy import Date, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from amal.db import Base, enum_type, utcnow
@@ -36,7 +36,19 @@ class Participant(Base):
     the related rows; erasure pseudonymises this row and keeps the counts."""
 
     __tablename__ = "participant"
-    __table_args__ = (Index("ix_participant_name_birth", "last_name", "first_name", "birth_date"),)
+    __table_args__ = (
+        Index("ix_participant_name_birth", "last_name", "first_name", "birth_date"),
+        # One record per fiscal code and territory, enforced by the database so
+        # that simultaneous intakes cannot both pass the duplicate check.
+        Index(
+            "uq_participant_territory_fiscal_code",
+            "territory_code",
+            "fiscal_code",
+            unique=True,
+            sqlite_where=text("fiscal_code IS NOT NULL"),
+            postgresql_where=text("fiscal_code IS NOT NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     territory_code: Mapped[str] = mapped_column(ForeignKey("territory.code"), index=True)

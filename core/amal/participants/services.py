@@ -24,7 +24,7 @@ from amal.participants.models import (
     TerritoryTransfer,
     TransferStatus,
 )
-from amal.services import Context, fetch, use_case
+from amal.services import ConflictError, Context, fetch, use_case
 
 S = ParticipantStatus
 
@@ -214,9 +214,19 @@ def register_candidate(
 
 @use_case
 def update_participant(
-    ctx: Context, participant_id: int, *, allow_same_name: bool = False, **fields: Any
+    ctx: Context,
+    participant_id: int,
+    *,
+    allow_same_name: bool = False,
+    expected_version: int | None = None,
+    **fields: Any,
 ) -> Participant:
-    participant = _open_record(ctx, participant_id)
+    """Change some fields. With ``expected_version`` (the version of the caller's
+    copy) the row is locked and a newer version is refused, even when the change
+    would be empty: the caller's copy is stale."""
+    participant = _open_record(ctx, participant_id, for_update=expected_version is not None)
+    if expected_version is not None and participant.version != expected_version:
+        raise ConflictError()
     cleaned = _clean(fields)
     if {"fiscal_code", "first_name", "last_name", "birth_date"} & cleaned.keys():
         merged = {

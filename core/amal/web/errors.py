@@ -57,6 +57,9 @@ MESSAGES = {
     "transfer_decided": _l("This transfer was already decided."),
     "same_territory": _l("The person is already in that territory."),
     "in_group": _l("Take the person out of their group before the transfer."),
+    "concurrent_change": _l(
+        "Someone else changed this record at the same time: reload the page and try again."
+    ),
 }
 ELIGIBILITY = {
     "No active consent to the processing of personal data": _l(

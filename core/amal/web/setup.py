@@ -20,14 +20,15 @@ from flask import (
 from flask_babel import Babel, get_locale
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
-from werkzeug.exceptions import HTTPException
+from sqlalchemy.exc import DBAPIError
+from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.routing import IntegerConverter
 
 from amal import access
 from amal.accounts.models import User
-from amal.api.problems import domain_problem, http_problem, is_api_request
+from amal.api.problems import domain_problem, http_problem, is_api_request, unavailable_problem
 from amal.app import state
-from amal.db import get_session
+from amal.db import DatabaseMissing, get_session, is_unavailable
 from amal.errors import DomainError
 from amal.web.errors import domain_message
 from amal.web.labels import label
@@ -145,7 +146,25 @@ def init_web(app: Flask) -> None:
     def unhandled_domain_error(error: DomainError):  # type: ignore[no-untyped-def]
         if is_api_request():
             return domain_problem(error)
-        return render_template("error.html", status=400, message=domain_message(error)), 400
+        status = 409 if error.code == "concurrent_change" else 400
+        return render_template("error.html", status=status, message=domain_message(error)), status
+
+    @app.errorhandler(DBAPIError)
+    @app.errorhandler(DatabaseMissing)
+    def database_unavailable(error: Exception):  # type: ignore[no-untyped-def]
+        """The database is down, too slow (timeouts), locked or read-only: 503,
+        never a stack trace. The page is rendered without the context processors
+        (whose menu would query the database again)."""
+        if not isinstance(error, DatabaseMissing) and not is_unavailable(error):
+            current_app.logger.exception("database error", exc_info=error)
+            return http_error(InternalServerError())
+        current_app.logger.warning("database unavailable: %s", error)
+        if is_api_request():
+            return unavailable_problem("The database is unavailable or did not answer in time.")
+        page = current_app.jinja_env.get_template("unavailable.html").render(
+            instance_name=current_app.config["AMAL_INSTANCE_NAME"]
+        )
+        return page, 503, {"Retry-After": "30"}
 
     @app.errorhandler(CSRFError)
     def csrf_refused(error: CSRFError):  # type: ignore[no-untyped-def]

@@ -1,0 +1,213 @@
+"""THE list of where free text about a participant can live: what export
+(GDPR art. 15) shows and erasure (art. 17) removes.
+
+Every String/Text column of every model is in exactly one of three places
+(tests/test_personal_data.py checks it against the models, so a new column
+fails the suite until it is classified here):
+
+- :data:`OWNED`: columns of rows that belong to one person (``participant_id``
+  or the participant row itself). Exported whole; erasure replaces the value.
+- :data:`SHARED`: free text on shared rows (a meeting's notes, a group's needs)
+  that may name the person. Exported where it mentions them; erasure redacts
+  the mentions (their name, contacts, fiscal code).
+- :data:`NOT_PERSONAL`: columns that cannot hold a participant's data, with why.
+
+Columns with a closed vocabulary (enums, foreign keys to codes) are not free
+text and need no entry.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from sqlalchemy import Enum, String, Table, Text, or_, select
+from sqlalchemy.orm import Session
+
+from amal.db import Base
+from amal.groups.models import Enrolment, Group, GroupNeed, GroupStatusChange
+from amal.meetings.models import Attendance, Meeting
+from amal.outcomes.models import Outcome
+from amal.participants.models import Participant, StatusChange, TerritoryTransfer
+from amal.referrals.models import Referral
+
+ERASED = "[cancellato]"
+
+# table -> {column: value after erasure}. The participant row keeps a pseudonym.
+OWNED: dict[str, dict[str, object]] = {
+    "participant": {
+        "first_name": "—",
+        "last_name": None,  # "Cancellato #<id>", set by erase_person
+        "fiscal_code": None,
+        "gender": "",
+        "email": "",
+        "phone": "",
+        "municipality": "",
+        "last_employer": "",
+        "sector": "",
+        "heard_from": "",
+        "needs": "",
+    },
+    "participant_status_change": {"reason": ""},
+    "participant_transfer": {"reason": "", "decision_note": ""},
+    "enrolment": {"end_reason": ""},
+    "referral": {"notes": ""},
+    "outcome": {"notes": ""},
+}
+
+# table -> columns of free text on shared rows that may mention a participant.
+SHARED: dict[str, tuple[str, ...]] = {
+    "meeting": ("facilitator_notes", "plan_note", "cancel_reason", "topic"),
+    "group_need": ("topic", "description"),
+    "group_status_change": ("reason",),
+    "self_help_group": ("name",),
+}
+
+_STAFF = "a staff username or name (staff accounts are not participants)"
+NOT_PERSONAL: dict[str, str] = {
+    "audit_entry.actor": _STAFF,
+    "audit_entry.entity": "an entity type name",
+    "audit_entry.territory_code": "a territory code",
+    "login_attempt.username": _STAFF,
+    "login_attempt.remote_addr": "the staff member's network address",
+    "territory.code": "a territory code",
+    "territory.name": "a territory's name",
+    "territory.region": "a region's name",
+    "territory.province": "a province code",
+    "user_account.username": _STAFF,
+    "user_account.display_name": _STAFF,
+    "user_account.email": _STAFF,
+    "user_account.password_hash": "a password hash",
+    "api_token.name": "a partner system's name",
+    "api_token.token_hash": "a secret's hash",
+    "api_token.created_by": _STAFF,
+    "partner.name": "an organisation's name",
+    "partner.description": "an organisation's description",
+    "partner.website": "an organisation's website",
+    "privacy_notice.version": "a notice version",
+    "privacy_notice.text": "the text of a privacy notice",
+    "report_run.report_code": "a report code",
+    "report_run.period": "a period",
+    "report_run.status": "a run status",
+    "report_run.error": "a report engine's error message (figures only)",
+    "report_run.created_by": _STAFF,
+    "self_help_group.company_of_origin": "a company's name",
+    "self_help_group.location": "a meeting place",
+    "consent.recorded_by": _STAFF,
+    "group_status_change.changed_by": _STAFF,
+    "meeting.location": "a meeting place",
+    "outcome.recorded_by": _STAFF,
+    "participant_status_change.changed_by": _STAFF,
+    "participant_transfer.transferred_by": _STAFF,
+    "participant_transfer.decided_by": _STAFF,
+    "referral.service_code": "a catalogue code",
+    "referral.service_title": "a catalogue service's title",
+    "referral.service_url": "a catalogue service's address",
+    "referral.operator": "the partner service's contact person (not the participant)",
+    "referral.updated_by": _STAFF,
+    "wellbeing_administration.instrument": "a questionnaire code",
+    "wellbeing_administration.recorded_by": _STAFF,
+    "attendance.recorded_by": _STAFF,
+}
+
+
+def free_text_columns(tables: Iterable[Table]) -> Iterator[str]:
+    """``table.column`` of every String/Text column without a closed vocabulary."""
+    for table in tables:
+        for column in table.columns:
+            if not isinstance(column.type, String | Text) or isinstance(column.type, Enum):
+                continue
+            if column.foreign_keys:
+                continue
+            yield f"{table.name}.{column.name}"
+
+
+def unclassified(tables: Iterable[Table] | None = None) -> list[str]:
+    """Free-text columns this registry does not cover (should be none)."""
+    covered = {f"{t}.{c}" for t, cols in OWNED.items() for c in cols}
+    covered |= {f"{t}.{c}" for t, cols in SHARED.items() for c in cols}
+    covered |= set(NOT_PERSONAL)
+    tables = Base.metadata.sorted_tables if tables is None else tables
+    return sorted(c for c in free_text_columns(tables) if c not in covered)
+
+
+# --- Mentions of a person in shared text ------------------------------------------
+
+
+@dataclass(frozen=True)
+class Identifiers:
+    """What would single the person out in a note."""
+
+    names: tuple[str, ...]  # "Mario Rossi", "Rossi Mario", "Rossi", "Mario"
+    contacts: tuple[str, ...]  # email, fiscal code
+    phone_digits: str
+
+    @classmethod
+    def of(cls, participant: Participant) -> Identifiers:
+        first, last = participant.first_name.strip(), participant.last_name.strip()
+        names = [f"{first} {last}", f"{last} {first}", last, first]
+        contacts = [c for c in (participant.email.strip(), participant.fiscal_code or "") if c]
+        digits = re.sub(r"\D", "", participant.phone)
+        return cls(tuple(n for n in names if len(n.strip()) >= 3), tuple(contacts), digits)
+
+    def pattern(self) -> re.Pattern[str] | None:
+        parts = [re.escape(c) for c in self.contacts]
+        if len(self.phone_digits) >= 6:
+            # The number as written in a note: "333 123 4567", "333-1234567", "+39 333..."
+            parts.append(r"(?:\+39[\s.-]?)?" + r"[\s./-]?".join(self.phone_digits))
+        parts += [r"\b" + re.escape(n) + r"\b" for n in self.names]
+        return re.compile("|".join(parts), re.IGNORECASE) if parts else None
+
+
+def _shared_rows(session: Session, participant: Participant) -> Iterator[tuple[object, str]]:
+    """Shared rows the person is linked to (their groups and meetings), with the
+    columns to look at."""
+    group_ids = select(Enrolment.group_id).where(Enrolment.participant_id == participant.id)
+    meeting_ids = select(Attendance.meeting_id).where(Attendance.participant_id == participant.id)
+    models = {
+        Meeting: or_(Meeting.group_id.in_(group_ids), Meeting.id.in_(meeting_ids)),
+        GroupNeed: GroupNeed.group_id.in_(group_ids),
+        GroupStatusChange: GroupStatusChange.group_id.in_(group_ids),
+        Group: Group.id.in_(group_ids),
+    }
+    for model, linked in models.items():
+        columns = SHARED[model.__tablename__]
+        for row in session.scalars(select(model).where(linked).order_by(model.id)):
+            for column in columns:
+                yield row, column
+
+
+def mentions(session: Session, participant: Participant) -> list[dict[str, object]]:
+    """Shared free text that names the person, for the export."""
+    pattern = Identifiers.of(participant).pattern()
+    if pattern is None:
+        return []
+    found = []
+    for row, column in _shared_rows(session, participant):
+        value = getattr(row, column) or ""
+        if pattern.search(value):
+            found.append({"table": row.__tablename__, "id": row.id, "field": column, "text": value})
+    return found
+
+
+def redact_mentions(session: Session, participant: Participant) -> int:
+    """Replace the person's name, contacts and fiscal code in shared free text
+    (call before the participant row is pseudonymised). Returns the fields changed."""
+    pattern = Identifiers.of(participant).pattern()
+    if pattern is None:
+        return 0
+    changed = 0
+    for row, column in _shared_rows(session, participant):
+        value = getattr(row, column) or ""
+        redacted = pattern.sub(ERASED, value)
+        if redacted != value:
+            setattr(row, column, redacted)
+            changed += 1
+    return changed
+
+
+OWNED_MODELS = {
+    model.__tablename__: model
+    for model in (StatusChange, TerritoryTransfer, Enrolment, Referral, Outcome)
+}
