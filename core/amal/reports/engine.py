@@ -9,10 +9,11 @@ from amal.db import utcnow
 from amal.errors import DomainError, PluginError
 from amal.plugins.definitions import ReportDefinition
 from amal.plugins.manager import PluginHost
+from amal.projects.services import current_project
 from amal.reports.indicators import INDICATORS, Scope, Table
 from amal.reports.models import ReportRun
-from amal.reports.periods import Period, parse_period
-from amal.reports.rules import Violation, check_rules
+from amal.reports.periods import Period, parse_period, project_period
+from amal.reports.rules import Violation, check_rules, pick_rules
 from amal.services import Context, use_case
 
 
@@ -50,6 +51,7 @@ def check_definitions(plugins: PluginHost) -> None:
                 )
             if partners and definition.funder not in partners:
                 raise PluginError(f"{where}: funder {definition.funder!r} is not a partner")
+            pick_rules(plugins, code, definition.rules)  # names unknown rules
 
 
 def run_report(
@@ -66,10 +68,16 @@ def run_report(
             f"available: {', '.join(sorted(available)) or 'none'}",
         )
     today = today or date.today()
-    period = parse_period(period_text, definition.period_kind, today)
+    project = current_project(ctx.session, territory, today)
+    period = parse_period(
+        period_text,
+        definition.period_kind,
+        today,
+        project_period(project.title, project.start_on, project.end_on) if project else None,
+    )
     scope = Scope(ctx.session, territory, period, today, definition)
     tables = [INDICATORS[name](scope) for name in definition.indicators]
-    violations = check_rules(scope)
+    violations = check_rules(scope, pick_rules(ctx.plugins, territory, definition.rules))
     return ReportResult(
         definition, territory, territory_definition.name, period, utcnow(), tables, violations
     )
@@ -106,7 +114,14 @@ def as_data(result: ReportResult) -> dict[str, object]:
             for t in result.tables
         ],
         "violations": [
-            {"rule": v.rule, "message": v.message, "entity": v.entity, "entity_id": v.entity_id}
+            {
+                "rule": v.rule,
+                "message": v.message,
+                "entity": v.entity,
+                "entity_id": v.entity_id,
+                "severity": v.severity.value,
+                "key": v.key,
+            }
             for v in result.violations
         ],
     }
