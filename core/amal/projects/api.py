@@ -30,7 +30,7 @@ class FunderSchema(StrictSchema):
     name = fields.Str(dump_only=True)
 
 
-class ProjectSchema(StrictSchema):
+class FundedProjectSchema(StrictSchema):
     id = fields.Int(dump_only=True)
     code = fields.Str(dump_only=True)
     title = fields.Str(validate=validate.Length(1, 200))
@@ -58,7 +58,7 @@ def _project(project_id: int):  # type: ignore[no-untyped-def]
 @bp.route("/")
 class Projects(MethodView):
     @requires(Permission.MANAGE_GROUPS)
-    @bp.response(200, ProjectSchema(many=True))
+    @bp.response(200, FundedProjectSchema(many=True))
     def get(self):  # type: ignore[no-untyped-def]
         return territory_projects(request_context().session, g.territory)
 
@@ -66,13 +66,13 @@ class Projects(MethodView):
 @bp.route("/<id:project_id>")
 class ProjectResource(MethodView):
     @requires(Permission.MANAGE_GROUPS)
-    @bp.response(200, ProjectSchema)
+    @bp.response(200, FundedProjectSchema)
     def get(self, project_id: int):  # type: ignore[no-untyped-def]
         return _project(project_id)
 
     @requires(Permission.MANAGE_PROJECTS)
-    @bp.arguments(ProjectSchema(partial=True))
-    @bp.response(200, ProjectSchema)
+    @bp.arguments(FundedProjectSchema(partial=True))
+    @bp.response(200, FundedProjectSchema)
     def patch(self, data: dict[str, Any], project_id: int):  # type: ignore[no-untyped-def]
         """Change dates, funders (partner ids of the territory) and targets."""
         project = _project(project_id)
