@@ -48,8 +48,10 @@ def _frame(months: Sequence[date], top: float, unit: str = "") -> list[str]:
             f'fill="#333333">{value:g}{unit}</text>'
         )
     step = max(1, math.ceil(len(months) / 6))
+    last = len(months) - 1
     for i, month in enumerate(months):
-        if i % step == 0 or i == len(months) - 1:
+        # the last month is labelled unless it would overlap the previous label
+        if i % step == 0 or (i == last and last % step >= step / 2):
             x = _x(i, len(months))
             parts.append(
                 f'<text x="{x:.1f}" y="{HEIGHT - BOTTOM + 18}" font-size="12" '

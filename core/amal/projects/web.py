@@ -114,8 +114,15 @@ def show(project_id: int):  # type: ignore[no-untyped-def]
             (_("entry"), _("latest")),
         ),
     }
+    titles = {
+        "groups": _("Groups started vs planned"),
+        "people": _("People enrolled vs target"),
+        "meetings": _("Group meetings held vs planned"),
+        "attendance": _("Attendance rate at group meetings, month by month"),
+        "wellbeing": _("WHO-5 wellbeing per group: entry vs latest"),
+    }
     return render_template(
-        "projects/show.html", project=project, progress=progress, figures=figures
+        "projects/show.html", project=project, progress=progress, figures=figures, titles=titles
     )
 
 

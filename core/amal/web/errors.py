@@ -28,7 +28,7 @@ MESSAGES = {
     "project_dates": _l("The project ends before it starts."),
     "invalid_target": _l(
         "Targets cannot be negative; the minimum per group is at most the maximum."
-    ),  # noqa: E501
+    ),
     "unknown_partner": _l("Funders must be partners of the territory."),
     "no_project": _l("The territory has no project: the project period has no dates."),
     "event_in_future": _l("The date cannot be in the future."),
