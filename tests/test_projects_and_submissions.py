@@ -129,6 +129,7 @@ def test_progress_counts_each_target(ctx: Context, person) -> None:
     assert progress.attendance.points[0][1] == 80.0  # January: 16 of 20 lines present
     row = progress.groups[0]
     assert (row.members, row.meetings_held, row.meetings_planned) == (10, 2, 16)
+    assert row.cycle_months == 6.9  # 13/01 to 11/08/2026, fortnightly
     assert (row.who5_entry, row.who5_latest) == (40, 80)
     assert (progress.who5_pairs, progress.who5_improved) == (4, 4)
     target, held = progress.extra[0]

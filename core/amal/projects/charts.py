@@ -13,8 +13,13 @@ from markupsafe import Markup, escape
 from amal.projects.services import Series
 
 WIDTH, HEIGHT = 640, 260
-LEFT, RIGHT, TOP, BOTTOM = 48, 16, 16, 44
+LEFT, RIGHT, TOP, BOTTOM = 52, 40, 16, 44
 ACTUAL, PLANNED, TARGET, OTHER = "#1f5fa8", "#8a8a8a", "#c0392b", "#e08e0b"
+
+
+def _slot_x(index: int, count: int) -> float:
+    """The centre of bar ``index`` of ``count``, inside the plot area."""
+    return LEFT + (WIDTH - LEFT - RIGHT) * (index + 0.5) / count
 
 
 def _x(index: int, count: int) -> float:
@@ -27,16 +32,14 @@ def _y(value: float, top: float) -> float:
 
 
 def _nice_top(value: float) -> float:
-    if value <= 0:
-        return 1
-    magnitude = 10 ** math.floor(math.log10(value))
-    for step in (1, 2, 2.5, 5, 10):
-        if value <= step * magnitude:
-            return step * magnitude
-    return 10 * magnitude
+    """A top for four whole-number gridlines at or above ``value``."""
+    quarter = max(value / 4, 1)
+    magnitude = 10 ** math.floor(math.log10(quarter))
+    step = next(s * magnitude for s in (1, 2, 3, 4, 5, 6, 8, 10) if quarter <= s * magnitude)
+    return 4 * step
 
 
-def _frame(months: Sequence[date], top: float, unit: str = "") -> list[str]:
+def _frame(months: Sequence[date], top: float, unit: str = "", bars: bool = False) -> list[str]:
     parts = []
     for i in range(5):
         value = top * i / 4
@@ -50,9 +53,8 @@ def _frame(months: Sequence[date], top: float, unit: str = "") -> list[str]:
     step = max(1, math.ceil(len(months) / 6))
     last = len(months) - 1
     for i, month in enumerate(months):
-        # the last month is labelled unless it would overlap the previous label
-        if i % step == 0 or (i == last and last % step >= step / 2):
-            x = _x(i, len(months))
+        if (last - i) % step == 0:  # counted from the latest month, which is always labelled
+            x = _slot_x(i, len(months)) if bars else _x(i, len(months))
             parts.append(
                 f'<text x="{x:.1f}" y="{HEIGHT - BOTTOM + 18}" font-size="12" '
                 f'text-anchor="middle" fill="#333333">{month:%d/%m/%Y}</text>'
@@ -137,12 +139,12 @@ def rate_chart(title: str, series: Series, legend: str) -> Markup:
     months = [m for m, _ in series.points]
     if not months:
         return _svg(title, [])
-    body = _frame(months, 100, "%")
+    body = _frame(months, 100, "%", bars=True)
     slot = (WIDTH - LEFT - RIGHT) / max(len(months), 1)
     for i, (_, value) in enumerate(series.points):
         if math.isnan(value):
             continue
-        x = _x(i, len(months)) - slot * 0.3
+        x = _slot_x(i, len(months)) - slot * 0.3
         y = _y(value, 100)
         body.append(
             f'<rect x="{x:.1f}" y="{y:.1f}" width="{slot * 0.6:.1f}" '
@@ -171,8 +173,8 @@ def paired_bars(
         )
     slot = (WIDTH - LEFT - RIGHT) / max(len(rows), 1)
     for i, (name, before, after) in enumerate(rows):
-        x0 = LEFT + slot * i + slot * 0.15
-        width = slot * 0.33
+        width = min(slot * 0.33, 70)
+        x0 = LEFT + slot * (i + 0.5) - width
         for j, (value, colour) in enumerate(((before, PLANNED), (after, ACTUAL))):
             y = _y(value or 0, 100)
             x = x0 + j * width

@@ -210,6 +210,13 @@ class GroupRow:
     who5_entry: float | None = None
     who5_latest: float | None = None
 
+    @property
+    def cycle_months(self) -> float | None:
+        """Months from the first to the last group meeting in the calendar."""
+        if self.first_meeting is None or self.last_meeting is None:
+            return None
+        return round((self.last_meeting - self.first_meeting).days / 30.44, 1)
+
 
 @dataclass
 class Progress:

@@ -70,8 +70,6 @@ def index():  # type: ignore[no-untyped-def]
     session = request_context().session
     projects = territory_projects(session, g.territory)
     current = current_project(session, g.territory)
-    if len(projects) == 1:
-        return redirect(url_for("projects.show", project_id=projects[0].id))
     return render_template("projects/index.html", projects=projects, current=current)
 
 
