@@ -121,5 +121,7 @@ def amal_report_definitions(territory: TerritoryDefinition) -> list[ReportDefini
             period_kind="semester",
             indicators=("participants_by_status", "groups", "meetings", "hours"),
             formats=("csv", "xlsx"),
+            # The Comune checks registers and consent only; group sizes are the Provincia's.
+            rules=("meeting_without_register", "participant_without_consent"),
         ),
     ]
