@@ -77,7 +77,7 @@ def test_project_edit_refuses_bad_values(ctx: Context) -> None:
     project = current_project(ctx.session, "lecco")
     with pytest.raises(DomainError) as error:
         update_project(ctx, "lecco", project.id, end_on=date(2025, 1, 1))
-    assert error.value.code == "project_dates"
+    assert error.value.code == "invalid_project_dates"
     with pytest.raises(DomainError) as error:
         update_project(ctx, "lecco", project.id, min_people_per_group=20)
     assert error.value.code == "invalid_target"
@@ -304,3 +304,31 @@ def test_api_submission(client, ctx: Context, person, bearer) -> None:  # type: 
     assert client.get(f"{api}/runs/{run['id']}", headers=funder).status_code == 403
     csv = client.get(f"{api}/submissions/{accepted.json['id']}/csv", headers=funder)
     assert csv.status_code == 200 and csv.headers["X-Content-SHA256"]
+
+
+def test_api_projects(client, ctx: Context, bearer) -> None:  # type: ignore[no-untyped-def]
+    api = "/api/v1/territories/lecco/projects"
+    coordinator = bearer("coordinator", "lecco")
+    (project,) = client.get(f"{api}/", headers=coordinator).json
+    assert project["code"] == "valoriamo" and project["start_on"] == "2026-01-01"
+    url = f"{api}/{project['id']}"
+    etag = client.get(url, headers=coordinator).headers["ETag"]
+    assert client.patch(url, headers=coordinator, json={"target_groups": 3}).status_code == 428
+    bad = client.patch(
+        url, headers={**coordinator, "If-Match": etag}, json={"end_on": "2025-01-01"}
+    )
+    assert bad.status_code == 422 and bad.json["code"] == "invalid_project_dates"
+    done = client.patch(
+        url,
+        headers={**coordinator, "If-Match": etag},
+        json={"target_groups": 3, "extra_targets": [{"code": "info_meetings", "value": 3}]},
+    )
+    assert done.status_code == 200 and done.json["target_groups"] == 3
+    assert (
+        client.patch(
+            url, headers={**coordinator, "If-Match": etag}, json={"target_groups": 4}
+        ).status_code
+        == 412
+    )
+    funder = bearer("funder_viewer", "lecco")
+    assert client.get(f"{api}/", headers=funder).status_code == 403

@@ -32,6 +32,7 @@ UNPROCESSABLE = {
     "not_in_register",
     "empty_register",
     "format_not_offered",
+    "unknown_partner",
 }
 
 

@@ -66,16 +66,20 @@ class Projects(MethodView):
 @bp.route("/<id:project_id>")
 class ProjectResource(MethodView):
     @requires(Permission.MANAGE_GROUPS)
+    @bp.etag
     @bp.response(200, FundedProjectSchema)
     def get(self, project_id: int):  # type: ignore[no-untyped-def]
         return _project(project_id)
 
     @requires(Permission.MANAGE_PROJECTS)
+    @bp.etag
     @bp.arguments(FundedProjectSchema(partial=True))
     @bp.response(200, FundedProjectSchema)
     def patch(self, data: dict[str, Any], project_id: int):  # type: ignore[no-untyped-def]
-        """Change dates, funders (partner ids of the territory) and targets."""
+        """Change dates, funders (partner ids of the territory) and targets. Send
+        the ETag of your copy in If-Match: a stale copy gets 412."""
         project = _project(project_id)
+        bp.check_etag(project, FundedProjectSchema)
         funder_ids = data.pop("funder_ids", None)
         extra = data.pop("extra_targets", None)
         return update_project(

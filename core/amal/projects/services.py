@@ -143,7 +143,9 @@ def update_project(
     start = fields.get("start_on", project.start_on)
     end = fields.get("end_on", project.end_on)
     if start is None or end is None or end < start:
-        raise DomainError("project_dates", "The project ends before it starts", field="end_on")
+        raise DomainError(
+            "invalid_project_dates", "The project ends before it starts", field="end_on"
+        )
     low = fields.get("min_people_per_group", project.min_people_per_group)
     high = fields.get("max_people_per_group", project.max_people_per_group)
     if not 0 < low <= high:

@@ -25,7 +25,7 @@ MESSAGES = {
     ),
     "run_outdated": _l("The data changed after this run: run the report again and submit it."),
     "run_failed": _l("The report could not be computed for this period."),
-    "project_dates": _l("The project ends before it starts."),
+    "invalid_project_dates": _l("The project ends before it starts."),
     "invalid_target": _l(
         "Targets cannot be negative; the minimum per group is at most the maximum."
     ),
