@@ -443,7 +443,7 @@ def report_run(territory: str, report: str, period: str, fmt: str, out: Path) ->
         click.echo(f"  {table.title}: {len(table.rows)} rows")
     click.echo(f"Rule violations: {len(result.violations)}")
     for violation in result.violations:
-        click.echo(f"  [{violation.rule}] {violation.message}")
+        click.echo(f"  [{violation.rule}, {violation.severity}] {violation.message}")
 
 
 def main() -> None:

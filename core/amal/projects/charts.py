@@ -12,8 +12,8 @@ from markupsafe import Markup, escape
 
 from amal.projects.services import Series
 
-WIDTH, HEIGHT = 640, 260
-LEFT, RIGHT, TOP, BOTTOM = 52, 40, 16, 44
+WIDTH, HEIGHT = 640, 280
+LEFT, RIGHT, TOP, BOTTOM = 56, 44, 18, 50
 ACTUAL, PLANNED, TARGET, OTHER = "#1f5fa8", "#8a8a8a", "#c0392b", "#e08e0b"
 
 
@@ -47,16 +47,16 @@ def _frame(months: Sequence[date], top: float, unit: str = "", bars: bool = Fals
         parts.append(
             f'<line x1="{LEFT}" y1="{y:.1f}" x2="{WIDTH - RIGHT}" y2="{y:.1f}" '
             f'stroke="#dddddd" stroke-width="1"/>'
-            f'<text x="{LEFT - 6}" y="{y + 4:.1f}" font-size="12" text-anchor="end" '
+            f'<text x="{LEFT - 6}" y="{y + 4:.1f}" font-size="15" text-anchor="end" '
             f'fill="#333333">{value:g}{unit}</text>'
         )
-    step = max(1, math.ceil(len(months) / 6))
+    step = max(1, math.ceil(len(months) / 5))
     last = len(months) - 1
     for i, month in enumerate(months):
         if (last - i) % step == 0:  # counted from the latest month, which is always labelled
             x = _slot_x(i, len(months)) if bars else _x(i, len(months))
             parts.append(
-                f'<text x="{x:.1f}" y="{HEIGHT - BOTTOM + 18}" font-size="12" '
+                f'<text x="{x:.1f}" y="{HEIGHT - BOTTOM + 18}" font-size="15" '
                 f'text-anchor="middle" fill="#333333">{month:%d/%m/%Y}</text>'
             )
     parts.append(
@@ -73,10 +73,10 @@ def _legend(items: Sequence[tuple[str, str, bool]]) -> str:
         parts.append(
             f'<line x1="{x}" y1="{HEIGHT - 10}" x2="{x + 22}" y2="{HEIGHT - 10}" '
             f'stroke="{colour}" stroke-width="3"{dash}/>'
-            f'<text x="{x + 28}" y="{HEIGHT - 6}" font-size="12" fill="#333333">'
+            f'<text x="{x + 28}" y="{HEIGHT - 6}" font-size="15" fill="#333333">'
             f"{escape(label)}</text>"
         )
-        x += 40 + 7 * len(label)
+        x += 44 + 8 * len(label)
     return "".join(parts)
 
 
@@ -122,7 +122,7 @@ def progress_chart(
         )
     last_x, last = _x(len(months) - 1, len(months)), actual.points[-1][1]
     body.append(
-        f'<text x="{last_x - 4:.1f}" y="{_y(last, top) - 8:.1f}" font-size="14" font-weight="bold" '
+        f'<text x="{last_x - 4:.1f}" y="{_y(last, top) - 8:.1f}" font-size="17" font-weight="bold" '
         f'text-anchor="end" fill="{ACTUAL}">{last:g}</text>'
     )
     legend = [(labels[0], ACTUAL, False)]
@@ -149,7 +149,7 @@ def rate_chart(title: str, series: Series, legend: str) -> Markup:
         body.append(
             f'<rect x="{x:.1f}" y="{y:.1f}" width="{slot * 0.6:.1f}" '
             f'height="{HEIGHT - BOTTOM - y:.1f}" fill="{ACTUAL}"/>'
-            f'<text x="{x + slot * 0.3:.1f}" y="{y - 4:.1f}" font-size="11" '
+            f'<text x="{x + slot * 0.3:.1f}" y="{y - 4:.1f}" font-size="14" '
             f'text-anchor="middle" fill="#333333">{value:.0f}</text>'
         )
     body.append(_legend([(legend, ACTUAL, False)]))
@@ -168,7 +168,7 @@ def paired_bars(
         body.append(
             f'<line x1="{LEFT}" y1="{y:.1f}" x2="{WIDTH - RIGHT}" y2="{y:.1f}" '
             f'stroke="#dddddd" stroke-width="1"/>'
-            f'<text x="{LEFT - 6}" y="{y + 4:.1f}" font-size="12" text-anchor="end" '
+            f'<text x="{LEFT - 6}" y="{y + 4:.1f}" font-size="15" text-anchor="end" '
             f'fill="#333333">{value}</text>'
         )
     slot = (WIDTH - LEFT - RIGHT) / max(len(rows), 1)
@@ -181,11 +181,11 @@ def paired_bars(
             body.append(
                 f'<rect x="{x:.1f}" y="{y:.1f}" width="{width:.1f}" '
                 f'height="{HEIGHT - BOTTOM - y:.1f}" fill="{colour}"/>'
-                f'<text x="{x + width / 2:.1f}" y="{y - 4:.1f}" font-size="12" '
+                f'<text x="{x + width / 2:.1f}" y="{y - 4:.1f}" font-size="15" '
                 f'text-anchor="middle" fill="#333333">{value:g}</text>'
             )
         body.append(
-            f'<text x="{x0 + width:.1f}" y="{HEIGHT - BOTTOM + 18}" font-size="12" '
+            f'<text x="{x0 + width:.1f}" y="{HEIGHT - BOTTOM + 18}" font-size="15" '
             f'text-anchor="middle" fill="#333333">{escape(name)}</text>'
         )
     body.append(
