@@ -10,7 +10,7 @@ outcomes.
 from __future__ import annotations
 
 import random
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from faker import Faker
 from sqlalchemy import func, select
@@ -35,6 +35,7 @@ from amal.participants.models import EmploymentStatus, Participant, ParticipantS
 from amal.participants.services import change_status, register_candidate
 from amal.referrals.models import ReferralStatus
 from amal.referrals.services import advance_referral, propose_referral
+from amal.reports.periods import ITALY
 from amal.services import Context
 from amal.wellbeing.instruments import ROSENBERG, WHO5
 from amal.wellbeing.models import Phase
@@ -267,9 +268,15 @@ class _Territory:
         for index, meeting in enumerate(held):
             if index == 2 and not conclude:
                 continue  # a held meeting still without a register: a rule to flag
-            record_register(
+            register = record_register(
                 ctx, meeting.id, {p.id: self._presence() for p in members}, today=self.today
             )
+            # Facilitators type the register in the day after the meeting (Monza's
+            # funder checks it: amal_monza_brianza.rules.register_signed_late).
+            typed_in = datetime.combine(meeting.scheduled_on + timedelta(days=1), time(10), ITALY)
+            for line in register.attendance:
+                line.recorded_at = typed_in
+        ctx.session.commit()
         dropout = members[-1]
         change_status(ctx, dropout.id, ParticipantStatus.DROPPED_OUT, "Nuovo lavoro a turni")
         if not conclude:
