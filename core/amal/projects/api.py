@@ -30,7 +30,7 @@ class FunderSchema(StrictSchema):
     name = fields.Str(dump_only=True)
 
 
-class FundedProjectSchema(StrictSchema):
+class ProjectSchema(StrictSchema):
     id = fields.Int(dump_only=True)
     code = fields.Str(dump_only=True)
     title = fields.Str(validate=validate.Length(1, 200))
@@ -48,6 +48,10 @@ class FundedProjectSchema(StrictSchema):
     extra_targets = fields.List(fields.Nested(TargetSchema))
 
 
+class ProjectUpdateSchema(ProjectSchema):
+    """The fields a PATCH may change (all optional)."""
+
+
 def _project(project_id: int):  # type: ignore[no-untyped-def]
     try:
         return project_of(request_context(), g.territory, project_id)
@@ -58,7 +62,7 @@ def _project(project_id: int):  # type: ignore[no-untyped-def]
 @bp.route("/")
 class Projects(MethodView):
     @requires(Permission.MANAGE_GROUPS)
-    @bp.response(200, FundedProjectSchema(many=True))
+    @bp.response(200, ProjectSchema(many=True))
     def get(self):  # type: ignore[no-untyped-def]
         return territory_projects(request_context().session, g.territory)
 
@@ -67,19 +71,19 @@ class Projects(MethodView):
 class ProjectResource(MethodView):
     @requires(Permission.MANAGE_GROUPS)
     @bp.etag
-    @bp.response(200, FundedProjectSchema)
+    @bp.response(200, ProjectSchema)
     def get(self, project_id: int):  # type: ignore[no-untyped-def]
         return _project(project_id)
 
     @requires(Permission.MANAGE_PROJECTS)
     @bp.etag
-    @bp.arguments(FundedProjectSchema(partial=True))
-    @bp.response(200, FundedProjectSchema)
+    @bp.arguments(ProjectUpdateSchema(partial=True))
+    @bp.response(200, ProjectSchema)
     def patch(self, data: dict[str, Any], project_id: int):  # type: ignore[no-untyped-def]
         """Change dates, funders (partner ids of the territory) and targets. Send
         the ETag of your copy in If-Match: a stale copy gets 412."""
         project = _project(project_id)
-        bp.check_etag(project, FundedProjectSchema)
+        bp.check_etag(project, ProjectSchema)
         funder_ids = data.pop("funder_ids", None)
         extra = data.pop("extra_targets", None)
         return update_project(
