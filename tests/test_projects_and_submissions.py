@@ -4,6 +4,7 @@ page), rule checks per funder with severity, submission and lock of report runs
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date
 
 import pytest
@@ -272,6 +273,7 @@ def test_funder_sees_only_submitted_runs(client, login, ctx: Context, person) ->
     assert xlsx.status_code == 200 and xlsx.data == next(
         f.content for f in submission.files if f.format == "xlsx"
     )
+    assert hashlib.sha256(xlsx.data).hexdigest() == xlsx.headers["X-Content-SHA256"]
     pdf = client.get(f"/t/monza-brianza/reports/submissions/{submission.id}/download.pdf")
     assert pdf.status_code == 403
     assert client.get("/t/monza-brianza/").status_code == 403  # no dashboard, no live violations
@@ -332,3 +334,27 @@ def test_api_projects(client, ctx: Context, bearer) -> None:  # type: ignore[no-
     )
     funder = bearer("funder_viewer", "lecco")
     assert client.get(f"{api}/", headers=funder).status_code == 403
+
+
+def test_project_funders_must_be_partners(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from amal import create_app
+    from amal.errors import PluginError
+    from amal.plugins import ProjectDefinition, hookimpl
+
+    class Stranger:
+        @hookimpl
+        def amal_projects(self, territory):  # type: ignore[no-untyped-def]
+            if territory.code == "monza-brianza":
+                return [
+                    ProjectDefinition(
+                        "x", "X", date(2026, 1, 1), date(2026, 12, 31), funders=("Nessuno",)
+                    )
+                ]
+            return None
+
+    with pytest.raises(PluginError, match=r"Project 'x' of territory 'monza-brianza'.*Nessuno"):
+        create_app(
+            tmp_path,
+            config_overrides={"environment": "testing", "plugins": ["monza-brianza"]},
+            extra_plugins=[("s", Stranger())],
+        )

@@ -34,7 +34,8 @@ def definitions(plugins: PluginHost, territory: str) -> dict[str, ReportDefiniti
 
 def check_definitions(plugins: PluginHost) -> None:
     """Called at start-up: every report of every hosted territory must name known
-    indicators and one of the territory's partners as funder."""
+    indicators and rules and one of the territory's partners as funder; every
+    project's funders must be partners too."""
     for code in plugins.territories:
         partners = {p.name for p in plugins.partners(code)}
         seen: set[str] = set()
@@ -52,6 +53,13 @@ def check_definitions(plugins: PluginHost) -> None:
             if partners and definition.funder not in partners:
                 raise PluginError(f"{where}: funder {definition.funder!r} is not a partner")
             pick_rules(plugins, code, definition.rules)  # names unknown rules
+        for project in plugins.projects(code):
+            strangers = [name for name in project.funders if partners and name not in partners]
+            if strangers:
+                raise PluginError(
+                    f"Project {project.code!r} of territory {code!r}: funders {strangers} "
+                    "are not partners of the territory"
+                )
 
 
 def run_report(
