@@ -65,7 +65,7 @@ def test_groups_join_the_current_project_or_the_one_picked(ctx: Context) -> None
     lecco = current_project(ctx.session, "lecco")
     with pytest.raises(DomainError) as error:
         create_group(ctx, "monza-brianza", "Gruppo B", project_id=lecco.id)
-    assert error.value.code == "other_territory"
+    assert error.value.code == "unknown_project"
     # an old group without project joins one when the territory is synchronised
     group.project_id = None
     ctx.session.commit()
@@ -334,6 +334,11 @@ def test_api_projects(client, ctx: Context, bearer) -> None:  # type: ignore[no-
     )
     funder = bearer("funder_viewer", "lecco")
     assert client.get(f"{api}/", headers=funder).status_code == 403
+    groups = "/api/v1/territories/lecco/groups/"
+    group = client.post(groups, headers=coordinator, json={"name": "Lario"})
+    assert group.status_code == 201 and group.json["project_id"] == project["id"]
+    wrong = client.post(groups, headers=coordinator, json={"name": "Altro", "project_id": 99999})
+    assert wrong.status_code == 422 and wrong.json["code"] == "unknown_project"
 
 
 def test_project_funders_must_be_partners(tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -33,6 +33,7 @@ UNPROCESSABLE = {
     "empty_register",
     "format_not_offered",
     "unknown_partner",
+    "unknown_project",
 }
 
 

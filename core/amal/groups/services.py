@@ -75,10 +75,10 @@ def create_group(
     if project_id is None:
         project = current_project(ctx.session, territory_code)
     else:
-        project = fetch(ctx, Project, project_id)
-        if project.territory_code != territory_code:
+        project = ctx.session.get(Project, project_id)
+        if project is None or project.territory_code != territory_code:
             raise DomainError(
-                "other_territory", "The project belongs to another territory", field="project_id"
+                "unknown_project", "No such project in this territory", field="project_id"
             )
     group = Group(
         territory_code=territory_code,

@@ -30,6 +30,7 @@ MESSAGES = {
         "Targets cannot be negative; the minimum per group is at most the maximum."
     ),
     "unknown_partner": _l("Funders must be partners of the territory."),
+    "unknown_project": _l("Choose one of the territory's projects."),
     "no_project": _l("The territory has no project: the project period has no dates."),
     "event_in_future": _l("The date cannot be in the future."),
     "event_before_record": _l("The date is before the record it depends on."),
