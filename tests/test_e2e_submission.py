@@ -71,6 +71,8 @@ def test_submission_and_funder_view_in_chromium(
     page.get_by_role("button", name="Invia all'ente finanziatore").click()
     see(page, "Report inviato all'ente finanziatore")
     see(page, "Nessuna modifica dopo l'invio.")
+    # a re-submission starts from the justifications already sent
+    assert boxes.first.input_value().startswith("Registro cartaceo firmato")
     shot(page, "22-submitted")
 
     _log_in(page, live_server, "provincia")

@@ -87,6 +87,9 @@ def _show(code: str, *, justifications: dict[str, str] | None = None, submit_err
                 changes = changes_since(ctx, submission)
         except DomainError as exc:
             error = domain_message(exc)
+    if justifications is None and submission is not None:
+        # a re-submission starts from the justifications already sent
+        justifications = {v["key"]: v["justification"] for v in submission.violations}
     personal = access.can(Permission.DOWNLOAD_REGISTERS) and access.can(Permission.VIEW_GROUPS)
     return render_template(
         "reports/show.html",
