@@ -14,7 +14,8 @@ from amal.accounts.services import create_user
 from amal.groups.services import create_group, enrol
 from amal.meetings.services import generate_plan
 from amal.referrals.services import propose_referral
-from amal.reports.engine import definitions
+from amal.reports.engine import definitions, start_run
+from amal.reports.submissions import submit_run
 from amal.services import Context
 from amal.testing import TEST_PASSWORD, csrf_token
 
@@ -76,7 +77,12 @@ def world(app, ctx: Context, person):  # type: ignore[no-untyped-def]
         catalogue = ctx.plugins.service_catalogue(code)
         referral = propose_referral(ctx, member.id, catalogue[0].code)
         report = next(iter(definitions(ctx.plugins, code).values()))
+        run = start_run(ctx, code, report.code, SAMPLE_PERIOD[report.period_kind])
+        reasons = {v["key"]: "Giustificazione di prova" for v in run.result["violations"]}
+        submission = submit_run(ctx, code, run.id, reasons)
         ids[code] = {
+            "project_id": group.project_id,
+            "submission_id": submission.id,
             "participant_id": member.id,
             "group_id": group.id,
             "meeting_id": meeting.id,

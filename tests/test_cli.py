@@ -130,3 +130,35 @@ def test_lost_admin_password_can_be_reset(instance: Path) -> None:
     assert result.exit_code == 0 and "Password of 'admin' changed." in result.output
     missing = run(instance, "user", "set-password", "nobody", input="new-long-password\n" * 2)
     assert missing.exit_code == 1 and "not found" in missing.output
+
+
+def test_project_list_and_report_submission(instance: Path) -> None:
+    assert run(instance, "init", "--admin-password", "a-long-password").exit_code == 0
+    assert run(instance, "demo").exit_code == 0
+    listing = run(instance, "project", "list", "monza-brianza")
+    assert listing.exit_code == 0, listing.output
+    assert "amal-pilota: Auto Mutuo Aiuto Lavoro - progetto pilota (01/01/2026-30/06/2027" in (
+        listing.output
+    )
+    assert "groups: 2 of 6" in listing.output
+    refused = run(
+        instance, "report", "submit", "monza-brianza", "provincia-finale", "--period", "project"
+    )
+    assert refused.exit_code == 1 and "blocking_violations" in refused.output
+    keys = [
+        line.split("blocking: ")[1] for line in refused.output.splitlines() if "blocking: " in line
+    ]
+    assert keys
+    justified = [f"--justify={key}=Registro cartaceo in arrivo" for key in keys]
+    done = run(
+        instance,
+        "report",
+        "submit",
+        "monza-brianza",
+        "provincia-finale",
+        "--period",
+        "project",
+        *justified,
+    )
+    assert done.exit_code == 0, done.output
+    assert "SHA-256" in done.output

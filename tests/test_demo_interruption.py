@@ -46,12 +46,12 @@ def test_a_failure_mid_territory_leaves_it_empty_and_a_rerun_finishes(
     original = demo._Territory._people
     calls = {"n": 0}
 
-    def interrupted(self, n, status):  # type: ignore[no-untyped-def]
+    def interrupted(self, *args):  # type: ignore[no-untyped-def]
         if self.code == last:
             calls["n"] += 1
             if calls["n"] > 3:  # some of the territory's people are already made
                 raise KeyboardInterrupt
-        return original(self, n, status)
+        return original(self, *args)
 
     monkeypatch.setattr(demo._Territory, "_people", interrupted)
     with pytest.raises(KeyboardInterrupt):

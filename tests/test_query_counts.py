@@ -54,13 +54,16 @@ PAGES = [
     "/t/lecco/groups/meetings/{meeting}",
     "/t/lecco/reports/valoriamo-semestrale?period=2026-S1",
     "/t/lecco/audit/",
+    "/t/lecco/projects/{project}",
 ]
 
 
 def page_costs(app, client, group, people, plan) -> dict[str, int]:  # type: ignore[no-untyped-def]
     costs = {}
     for page in PAGES:
-        url = page.format(person=people[0].id, group=group.id, meeting=plan[1].id)
+        url = page.format(
+            person=people[0].id, group=group.id, meeting=plan[1].id, project=group.project_id
+        )
         with counting(app) as statements:
             assert client.get(url).status_code == 200, url
         costs[page] = len(statements)

@@ -119,13 +119,15 @@ def test_export_and_erasure_from_the_record(client, login, ctx, person) -> None:
     assert participant.erased_at is not None and participant.last_name != "Dacancellare"
 
 
-def test_funder_viewer_downloads_figures_but_not_registers(client, login) -> None:
+def test_funder_viewer_sees_no_live_figures_nor_registers(client, login) -> None:
+    """Funders see only submitted runs (tests/test_projects_and_submissions.py):
+    before a submission, nothing live, no violations, no live files."""
     login("funder_viewer", "monza-brianza")
     base = "/t/monza-brianza/reports/provincia-trimestrale"
     page = client.get(f"{base}?period=2026-Q1").get_data(as_text=True)
-    assert "Violazioni delle regole" in page and "registri presenze" not in page
-    xlsx = client.get(f"{base}/download.xlsx?period=2026-Q1")
-    assert xlsx.status_code == 200 and xlsx.data[:2] == b"PK"
+    assert "Nessun report è stato ancora inviato per questo periodo" in page
+    assert "Violazioni delle regole" not in page and "registri presenze" not in page
+    assert client.get(f"{base}/download.xlsx?period=2026-Q1").status_code == 403
     assert client.get(f"{base}/download.pdf?period=2026-Q1").status_code == 403
     bad = client.get(f"{base}?period=Q1").get_data(as_text=True)
     assert "Scrivi il periodo come" in bad and "2026-S1 (semestre)" in bad

@@ -43,7 +43,10 @@ class Permission(enum.StrEnum):
     FACILITATOR_NOTES = "facilitator_notes"
     RECORD_WELLBEING = "record_wellbeing"
     MANAGE_REFERRALS = "manage_referrals"
-    RUN_REPORTS = "run_reports"  # figures and rule violations
+    RUN_REPORTS = "run_reports"  # live figures and rule violations
+    VIEW_REPORTS = "view_reports"  # report list and submitted runs (what funders see)
+    SUBMIT_REPORTS = "submit_reports"  # submit a run to the funder
+    MANAGE_PROJECTS = "manage_projects"  # edit a project's dates, funders, targets
     DOWNLOAD_REGISTERS = "download_registers"  # PDF registers carry names
     VIEW_AUDIT = "view_audit"
     MANAGE_PRIVACY = "manage_privacy"  # notices, export, erasure
@@ -70,7 +73,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.RECORD_WELLBEING,
         }
     ),
-    Role.FUNDER_VIEWER: frozenset({P.RUN_REPORTS}),
+    # Funders see only what was submitted to them: never live figures or violations.
+    Role.FUNDER_VIEWER: frozenset({P.VIEW_REPORTS}),
     Role.REGIONAL_VIEWER: frozenset(),
 }
 # Roles that see personal data at all; the others see aggregates only.

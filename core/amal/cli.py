@@ -29,7 +29,7 @@ from amal.config import load_config, write_secret_key
 from amal.consent.services import erase_person, export_person
 from amal.db import get_session, is_unavailable
 from amal.demo import DEMO_PASSWORD, demo_state, load_demo
-from amal.errors import AmalError
+from amal.errors import AmalError, DomainError
 from amal.participants.models import Participant, TerritoryTransfer
 from amal.participants.transfers import (
     accept_transfer,
@@ -38,9 +38,11 @@ from amal.participants.transfers import (
     propose_transfer,
     refuse_transfer,
 )
+from amal.projects.services import project_progress, territory_projects
 from amal.reports.engine import definitions as report_definitions
-from amal.reports.engine import run_report
+from amal.reports.engine import run_report, start_run
 from amal.reports.outputs import render
+from amal.reports.submissions import submit_run
 from amal.scaffold import NewTerritory, scaffold
 from amal.stats import instance_counts
 from amal.territories.services import sync_territories
@@ -505,7 +507,7 @@ def report_run(territory: str, report: str, period: str, fmt: str, out: Path) ->
         click.echo(f"  {table.title}: {len(table.rows)} rows")
     click.echo(f"Rule violations: {len(result.violations)}")
     for violation in result.violations:
-        click.echo(f"  [{violation.rule}] {violation.message}")
+        click.echo(f"  [{violation.rule}, {violation.severity}] {violation.message}")
 
 
 @participant_group.group("transfer")
@@ -600,3 +602,58 @@ def transfer_decide(transfer_id: int, decision: str, note: str, username: str) -
 
 def main() -> None:
     cli.main(prog_name="amal")
+
+
+@report_group.command("submit")
+@click.argument("territory")
+@click.argument("report")
+@click.option("--period", required=True, help="As for `amal report run`")
+@click.option(
+    "--justify",
+    "justifications",
+    multiple=True,
+    metavar="KEY=TEXT",
+    help="Justification of a blocking violation (its key is printed when refused). Repeatable.",
+)
+def report_submit(
+    territory: str, report: str, period: str, justifications: tuple[str, ...]
+) -> None:
+    """Run REPORT now and submit it to the funder; refused while a blocking
+    violation has no justification."""
+    texts = dict(j.split("=", 1) for j in justifications if "=" in j)
+    ctx = _ctx()
+    run = start_run(ctx, territory, report, period)
+    if run.status != "done":
+        raise click.ClickException(run.error)
+    try:
+        submission = submit_run(ctx, territory, run.id, texts)
+    except DomainError as exc:
+        for key in exc.details.get("violations", []):
+            click.echo(f"  blocking: {key}", err=True)
+        raise
+    click.echo(
+        f"Submitted {report} {period} (submission {submission.id}), SHA-256 {submission.sha256}"
+    )
+
+
+@cli.group("project")
+def project_group() -> None:
+    """Projects: dates, funders and targets (edited in the web or the API)."""
+
+
+@project_group.command("list")
+@click.argument("territory", required=False)
+def project_list(territory: str | None) -> None:
+    """List the projects of TERRITORY (or of every hosted territory) with their progress."""
+    ctx = _ctx()
+    for code in [territory] if territory else list(ctx.plugins.territories):
+        for project in territory_projects(ctx.session, code):
+            progress = project_progress(ctx.session, project)
+            funders = ", ".join(f.name for f in project.funders) or "-"
+            click.echo(
+                f"{code} {project.code}: {project.title} "
+                f"({project.start_on:%d/%m/%Y}-{project.end_on:%d/%m/%Y}; {funders})"
+            )
+            names = {"groups": "groups", "people": "people", "meetings": "group meetings held"}
+            for key, actual, target in progress.summary:
+                click.echo(f"  {names[key]}: {actual:g} of {target:g}")

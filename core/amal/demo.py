@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from faker import Faker
 from sqlalchemy import func, select
@@ -36,6 +36,7 @@ from amal.participants.models import EmploymentStatus, Participant, ParticipantS
 from amal.participants.services import change_status, register_candidate
 from amal.referrals.models import ReferralStatus
 from amal.referrals.services import advance_referral, propose_referral
+from amal.reports.periods import ITALY
 from amal.services import Context, use_case
 from amal.wellbeing.instruments import ROSENBERG, WHO5
 from amal.wellbeing.models import Phase
@@ -67,10 +68,6 @@ NEEDS = [
     "Mettersi in proprio",
 ]
 DEMO_PASSWORD = "demo-password"  # for the demo staff accounts only; printed by `amal demo`
-
-
-def is_empty(ctx: Context) -> bool:
-    return not ctx.session.scalar(select(func.count(Participant.id)))
 
 
 @dataclass(frozen=True)
@@ -319,9 +316,14 @@ class _Territory:
         for index, meeting in enumerate(held):
             if index == 2 and not conclude:
                 continue  # a held meeting still without a register: a rule to flag
-            record_register(
+            register = record_register(
                 ctx, meeting.id, {p.id: self._presence() for p in members}, today=self.today
             )
+            # Facilitators type the register in the day after the meeting (Monza's
+            # funder checks it: amal_monza_brianza.rules.register_signed_late).
+            typed_in = datetime.combine(meeting.scheduled_on + timedelta(days=1), time(10), ITALY)
+            for line in register.attendance:
+                line.recorded_at = typed_in
         dropout = members[-1]
         change_status(
             ctx,

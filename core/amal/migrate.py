@@ -28,12 +28,25 @@ def alembic_config(app: Flask) -> Config:
 
 def _run(app: Flask, action, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
     config = alembic_config(app)
-    with state(app).engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            # A schema change may rightly take longer than a request's statement.
-            connection.exec_driver_sql("SET LOCAL statement_timeout = 0")
-        config.attributes["connection"] = connection
-        action(config, *args, **kwargs)
+    with state(app).engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # SQLite alters a table by copying it and dropping the original: with
+            # foreign keys on, the drop would cascade to (and delete) the rows
+            # that point at it. The pragma only works outside a transaction.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
+        try:
+            with connection.begin():
+                if not sqlite:
+                    # A schema change may rightly take longer than a request's statement.
+                    connection.exec_driver_sql("SET LOCAL statement_timeout = 0")
+                config.attributes["connection"] = connection
+                action(config, *args, **kwargs)
+        finally:
+            if sqlite:
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                connection.commit()
 
 
 def upgrade(app: Flask, revision: str = "heads") -> None:

@@ -14,8 +14,9 @@ from amal.participants.models import (
     StatusChange,
     TerritoryTransfer,
 )
+from amal.projects.models import Project
 from amal.referrals.models import Referral, ReferralStatus
-from amal.reports.models import ReportRun
+from amal.reports.models import ReportRun, ReportSubmission, SubmissionFile
 from amal.territories.models import Partner, Territory
 from amal.wellbeing.models import Administration
 
@@ -43,11 +44,14 @@ __all__ = [
     "Partner",
     "Presence",
     "PrivacyNotice",
+    "Project",
     "Referral",
     "ReferralStatus",
     "ReportRun",
+    "ReportSubmission",
     "Role",
     "StatusChange",
+    "SubmissionFile",
     "Territory",
     "TerritoryRole",
     "TerritoryTransfer",

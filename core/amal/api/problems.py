@@ -34,6 +34,8 @@ UNPROCESSABLE = {
     "format_not_offered",
     "event_in_future",
     "event_before_record",
+    "unknown_partner",
+    "unknown_project",
 }
 
 

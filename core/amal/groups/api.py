@@ -63,6 +63,7 @@ class Groups(MethodView):
             location=data["location"],
             facilitator_ids=data["facilitator_ids"],
             meetings=data["planned_meetings"],
+            project_id=data["project_id"],
         )
 
 

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from amal.accounts.models import User
 from amal.db import Base, enum_type, utcnow
 from amal.participants.models import Participant
+from amal.projects.models import Project
 
 
 class GroupStatus(enum.StrEnum):
@@ -60,11 +61,14 @@ class Group(Base):
     started_on: Mapped[date | None] = mapped_column(Date)
     concluded_on: Mapped[date | None] = mapped_column(Date)
     location: Mapped[str] = mapped_column(String(200), default="")
+    # Nullable: groups created before projects existed may have none.
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("project.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__ = {"version_id_col": version}
 
+    project: Mapped[Project | None] = relationship()
     facilitators: Mapped[list[User]] = relationship(secondary=group_facilitator)
     enrolments: Mapped[list[Enrolment]] = relationship(
         back_populates="group", cascade="all, delete-orphan"

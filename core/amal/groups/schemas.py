@@ -29,6 +29,12 @@ class GroupSchema(StrictSchema):
         validate=validate.Range(1, 40), load_default=None, data_key="meetings"
     )
     cadence_days = fields.Int(dump_only=True)
+    project_id = fields.Int(
+        allow_none=True,
+        load_default=None,
+        validate=validate.Range(1, 2**31 - 1),
+        metadata={"description": "The project it belongs to; default: the territory's current one"},
+    )
     facilitator_ids = fields.List(fields.Int(), load_only=True, load_default=list)
 
 

@@ -24,6 +24,8 @@ from amal.groups.models import (
 )
 from amal.participants.models import Participant, ParticipantStatus
 from amal.participants.services import apply_transition
+from amal.projects.models import Project
+from amal.projects.services import current_project
 from amal.services import Context, fetch, use_case
 
 G = GroupStatus
@@ -49,9 +51,11 @@ def create_group(
     location: str = "",
     facilitator_ids: Sequence[int] = (),
     meetings: int | None = None,
+    project_id: int | None = None,
 ) -> Group:
     """Create a planned group; size and plan come from the territory policy.
-    ``meetings`` may raise the count up to the policy's maximum."""
+    ``meetings`` may raise the count up to the policy's maximum. The group joins
+    ``project_id`` (a project of the territory), by default the current one."""
     policy = ctx.plugins.group_policy(territory_code)
     if not name.strip():
         raise DomainError("required_field", "A group needs a name", field="name")
@@ -69,8 +73,17 @@ def create_group(
             f"This territory plans between 1 and {policy.max_meetings} meetings per group",
             field="meetings",
         )
+    if project_id is None:
+        project = current_project(ctx.session, territory_code)
+    else:
+        project = ctx.session.get(Project, project_id)
+        if project is None or project.territory_code != territory_code:
+            raise DomainError(
+                "unknown_project", "No such project in this territory", field="project_id"
+            )
     group = Group(
         territory_code=territory_code,
+        project_id=project.id if project else None,
         name=name.strip(),
         composition=composition,
         company_of_origin=company_of_origin.strip(),

@@ -39,6 +39,7 @@ from amal.meetings.services import (
     schedule_meeting,
 )
 from amal.participants.models import Participant, ParticipantStatus
+from amal.projects.services import current_project, territory_projects
 from amal.web.context import request_context
 from amal.web.errors import attach_error, domain_message, optional_form_date
 from amal.web.labels import choices, options
@@ -64,6 +65,7 @@ class GroupForm(FlaskForm):
     meetings = IntegerField(
         _l("Number of meetings"), validators=[Optional(), NumberRange(min=1, max=40)]
     )
+    project = SelectField(_l("Project"), coerce=int)
 
 
 class NeedForm(FlaskForm):
@@ -113,6 +115,13 @@ def index():  # type: ignore[no-untyped-def]
 def new():  # type: ignore[no-untyped-def]
     form = GroupForm()
     form.facilitator.choices = _facilitators()
+    session = get_session()
+    form.project.choices = options(
+        [(0, "—"), *((p.id, p.title) for p in territory_projects(session, g.territory))]
+    )
+    if request.method == "GET":
+        current = current_project(session, g.territory)
+        form.project.data = current.id if current else 0
     if form.validate_on_submit():
         try:
             group = create_group(
@@ -125,6 +134,7 @@ def new():  # type: ignore[no-untyped-def]
                 location=form.location.data or "",
                 facilitator_ids=[form.facilitator.data] if form.facilitator.data else [],
                 meetings=form.meetings.data,
+                project_id=form.project.data or None,
             )
         except DomainError as error:
             attach_error(form, error, form.name)

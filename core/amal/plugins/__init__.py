@@ -11,8 +11,12 @@ from amal.plugins.definitions import (
     NavigationEntry,
     PartnerDefinition,
     PartnerRole,
+    ProjectDefinition,
+    ProjectTarget,
     ReportDefinition,
+    RuleCheck,
     ServiceDefinition,
+    Severity,
     TerritoryDefinition,
 )
 
@@ -23,8 +27,12 @@ __all__ = [
     "NavigationEntry",
     "PartnerDefinition",
     "PartnerRole",
+    "ProjectDefinition",
+    "ProjectTarget",
     "ReportDefinition",
+    "RuleCheck",
     "ServiceDefinition",
+    "Severity",
     "TerritoryDefinition",
     "hookimpl",
 ]

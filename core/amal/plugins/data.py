@@ -5,12 +5,19 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
+from typing import Any
 
 from amal.errors import PluginError
-from amal.plugins.definitions import PartnerDefinition, PartnerRole, ServiceDefinition
+from amal.plugins.definitions import (
+    PartnerDefinition,
+    PartnerRole,
+    ProjectDefinition,
+    ProjectTarget,
+    ServiceDefinition,
+)
 
 
-def _read(path: Path, table: str) -> list[dict[str, str]]:
+def _read(path: Path, table: str) -> list[dict[str, Any]]:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:
@@ -46,3 +53,22 @@ def load_services(path: Path) -> list[ServiceDefinition]:
     if len(codes) != len(set(codes)):
         raise PluginError(f"{path}: service codes must be unique")
     return services
+
+
+def load_projects(path: Path) -> list[ProjectDefinition]:
+    """``[[project]]`` entries with ``code``, ``title``, ``start_on``, ``end_on``
+    (TOML dates), ``funders`` (partner names) and the target fields of
+    :class:`ProjectDefinition`; ``[[project.target]]`` adds plugin targets
+    (``code``, ``label``, ``value``, optional ``meeting_kind``)."""
+    projects = []
+    for row in _read(path, "project"):
+        try:
+            targets = tuple(ProjectTarget(**t) for t in row.pop("target", []))
+            projects.append(
+                ProjectDefinition(
+                    **{**row, "funders": tuple(row.get("funders", ())), "extra_targets": targets}
+                )
+            )
+        except (TypeError, ValueError) as exc:
+            raise PluginError(f"{path}: bad project entry {row!r}: {exc}") from exc
+    return projects

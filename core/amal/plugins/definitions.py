@@ -4,7 +4,10 @@ a plugin builds them from code or from its own data files."""
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
 
 
 class PartnerRole(enum.StrEnum):
@@ -99,6 +102,9 @@ class ReportDefinition:
     min_presence: float = 0.7
     meeting_kinds: tuple[str, ...] = ("group", "training")
     description: str = ""
+    # Rule checks run before submission, by name (core defaults and plugins'
+    # ``amal_rule_checks``); ``None`` means every rule the territory has.
+    rules: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
         if self.period_kind not in ("quarter", "semester", "project", "custom"):
@@ -117,3 +123,67 @@ class NavigationEntry:
     endpoint: str
     label: str
     roles: tuple[str, ...] = field(default_factory=tuple)  # empty: every staff role
+
+
+class Severity(enum.StrEnum):
+    BLOCKING = "blocking"  # submission refused unless each violation is justified
+    WARNING = "warning"  # shown, never blocks
+
+
+@dataclass(frozen=True)
+class RuleCheck:
+    """A rule the figures must respect before a report is submitted.
+
+    ``check(window)`` receives an :class:`amal.reports.indicators.Window`
+    (``session``, ``territory``, ``period``, ``today``) and returns
+    :class:`amal.reports.rules.Violation` objects, each naming the record to fix.
+    It must cost a fixed number of queries whatever the data size.
+    """
+
+    name: str
+    title: str  # Italian, shown next to each violation
+    check: Callable[[Any], list[Any]]
+    severity: Severity = Severity.BLOCKING
+
+    def __post_init__(self) -> None:
+        # A plain "warning" from a data file becomes the enum; anything else fails here.
+        object.__setattr__(self, "severity", Severity(self.severity))
+
+
+@dataclass(frozen=True)
+class ProjectTarget:
+    """A plugin-defined target of a project, e.g. the network coordination
+    meetings. With ``meeting_kind`` the project page counts the held meetings of
+    that kind (``info``, ``group``, ``training``, ``network``) against ``value``."""
+
+    code: str
+    label: str  # Italian
+    value: int
+    meeting_kind: str | None = None
+
+
+@dataclass(frozen=True)
+class ProjectDefinition:
+    """What a funder pays for in a territory: dates, funders (names of the
+    territory's partners) and targets. Seeded once when the territory is set
+    up; the coordinator edits it afterwards."""
+
+    code: str
+    title: str
+    start_on: date
+    end_on: date
+    funders: tuple[str, ...] = ()
+    target_groups: int = 0
+    min_people_per_group: int = 10
+    max_people_per_group: int = 15
+    meetings_per_group: int = 16
+    cycle_months: int = 0
+    people_reached: int = 0
+    extra_targets: tuple[ProjectTarget, ...] = ()
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        if self.end_on < self.start_on:
+            raise ValueError(f"project {self.code}: ends before it starts")
+        if not 0 < self.min_people_per_group <= self.max_people_per_group:
+            raise ValueError(f"project {self.code}: needs 0 < min people <= max people")

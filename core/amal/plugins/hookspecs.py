@@ -40,7 +40,9 @@ if TYPE_CHECKING:
         GroupPolicy,
         NavigationEntry,
         PartnerDefinition,
+        ProjectDefinition,
         ReportDefinition,
+        RuleCheck,
         ServiceDefinition,
         TerritoryDefinition,
     )
@@ -154,6 +156,54 @@ def amal_report_definitions(territory: TerritoryDefinition) -> list[ReportDefini
     """Return the funding reports owed by ``territory`` (funder, period, indicators).
 
     Called when the reports page or ``amal report`` lists what can be run.
+    A definition's ``rules`` picks the rule checks run before submission (by
+    name, from the core's defaults and ``amal_rule_checks``); ``None``: all.
+    """
+
+
+@hookspec
+def amal_rule_checks(territory: TerritoryDefinition) -> list[RuleCheck] | None:
+    """Return ``territory``'s own rule checks, drawn from its funders' practice.
+
+    Called whenever rules run (report runs, submission, the dashboard). Each
+    :class:`RuleCheck` has a unique ``name``, an Italian ``title``, a
+    ``severity`` (``blocking``: submission is refused unless each violation gets
+    a written justification; ``warning``: shown only) and ``check(window)``
+    returning :class:`amal.reports.rules.Violation` objects for the
+    ``window.period``. The core's four rules come first; a plugin rule with the
+    same name as a core rule replaces it (e.g. to lower its severity).
+
+    Example::
+
+        @hookimpl
+        def amal_rule_checks(territory):
+            if territory.code == "lecco":
+                return [RuleCheck("info_meeting_first", "Incontro informativo prima del gruppo",
+                                  info_meeting_first, Severity.BLOCKING)]
+    """
+
+
+@hookspec
+def amal_projects(territory: TerritoryDefinition) -> list[ProjectDefinition] | None:
+    """Return the projects funded in ``territory``: dates, funders, targets.
+
+    Called when a territory is set up or synchronised (``amal init``, ``amal
+    demo``, ``amal territory sync``): a project whose code is not yet in the
+    database is created; existing ones are left alone, because coordinators edit
+    them in the web and API. ``funders`` name partners of the territory. Targets:
+    groups, people per group (min/max), meetings per group, cycle length in
+    months, people reached, plus ``extra_targets`` (:class:`ProjectTarget`).
+    New groups join the territory's current project (the one running today).
+
+    Example::
+
+        @hookimpl
+        def amal_projects(territory):
+            if territory.code == "monza-brianza":
+                return [ProjectDefinition("pilota", "Progetto pilota AMAL",
+                                          date(2026, 1, 1), date(2027, 6, 30),
+                                          funders=("Provincia di Monza e Brianza",),
+                                          target_groups=6)]
     """
 
 

@@ -23,7 +23,9 @@ from amal.plugins.definitions import (
     GroupPolicy,
     NavigationEntry,
     PartnerDefinition,
+    ProjectDefinition,
     ReportDefinition,
+    RuleCheck,
     ServiceDefinition,
     TerritoryDefinition,
 )
@@ -201,6 +203,12 @@ class PluginHost:
 
     def report_definitions(self, code: str) -> list[ReportDefinition]:
         return _flatten(self.manager.hook.amal_report_definitions(territory=self.territory(code)))
+
+    def rule_checks(self, code: str) -> list[RuleCheck]:
+        return _flatten(self.manager.hook.amal_rule_checks(territory=self.territory(code)))
+
+    def projects(self, code: str) -> list[ProjectDefinition]:
+        return _flatten(self.manager.hook.amal_projects(territory=self.territory(code)))
 
     def navigation(self, code: str) -> list[NavigationEntry]:
         return _flatten(self.manager.hook.amal_navigation(territory=self.territory(code)))

@@ -15,9 +15,11 @@ from amal.access import Permission, requires
 from amal.api import api_blueprint
 from amal.api.schemas import StrictSchema
 from amal.app import state
+from amal.errors import DomainError
 from amal.reports.engine import definitions, run_report, start_run
-from amal.reports.models import ReportRun
+from amal.reports.models import ReportRun, ReportSubmission
 from amal.reports.outputs import render
+from amal.reports.submissions import changes_since, file_of, get_submission, submissions, submit_run
 from amal.web.context import request_context
 
 bp = api_blueprint("api_reports", __name__, "/reports", "Funding reports and their runs")
@@ -55,7 +57,7 @@ class RunSchema(StrictSchema):
 
 @bp.route("/")
 class Definitions(MethodView):
-    @requires(Permission.RUN_REPORTS)
+    @requires(Permission.VIEW_REPORTS)
     @bp.response(200, DefinitionSchema(many=True))
     def get(self):  # type: ignore[no-untyped-def]
         return list(definitions(state(current_app).plugins, g.territory).values())
@@ -70,6 +72,59 @@ class Runs(MethodView):
         """Start a run: it is computed at once and kept (status done, or failed
         with the reason, e.g. a period written in the wrong form)."""
         return start_run(request_context(), g.territory, code, data["period"])
+
+
+class JustificationSchema(StrictSchema):
+    key = fields.Str(
+        required=True,
+        validate=validate.Length(1, 200),
+        metadata={"description": "The violation's key, as in the run's violations"},
+    )
+    text = fields.Str(required=True, validate=validate.Length(1, 2000))
+
+
+class SubmitSchema(StrictSchema):
+    justifications = fields.List(fields.Nested(JustificationSchema), load_default=list)
+
+
+class SubmittedFileSchema(StrictSchema):
+    format = fields.Str(dump_only=True)
+    sha256 = fields.Str(dump_only=True)
+
+
+class ChangeSchema(StrictSchema):
+    table = fields.Str(dump_only=True)
+    row = fields.Str(dump_only=True)
+    column = fields.Str(dump_only=True)
+    submitted = fields.Raw(dump_only=True, allow_none=True)
+    current = fields.Raw(dump_only=True, allow_none=True)
+
+
+class SubmissionSchema(StrictSchema):
+    id = fields.Int(dump_only=True)
+    run_id = fields.Int(dump_only=True)
+    report_code = fields.Str(dump_only=True)
+    period = fields.Str(dump_only=True)
+    period_start = fields.Date(dump_only=True)
+    period_end = fields.Date(dump_only=True)
+    result = fields.Dict(dump_only=True, metadata={"description": "The figures as submitted"})
+    sha256 = fields.Str(dump_only=True)
+    submitted_by = fields.Str(dump_only=True)
+    submitted_at = fields.DateTime(dump_only=True)
+    files = fields.List(fields.Nested(SubmittedFileSchema), dump_only=True)
+
+
+class SubmissionDetailSchema(SubmissionSchema):
+    violations = fields.List(
+        fields.Dict(),
+        dump_only=True,
+        metadata={"description": "Violations sent, with their justification (coordinators)"},
+    )
+    changes_since_submission = fields.List(
+        fields.Nested(ChangeSchema),
+        dump_only=True,
+        metadata={"description": "Figures that differ today (coordinators only)"},
+    )
 
 
 def _run(run_id: int) -> ReportRun:
@@ -110,5 +165,77 @@ class RunDownload(MethodView):
             mimetype=MIME[fmt],
             headers={
                 "Content-Disposition": f"attachment; filename={run.report_code}-{run.id}.{fmt}"
+            },
+        )
+
+
+@bp.route("/runs/<id:run_id>/submission")
+class RunSubmission(MethodView):
+    @requires(Permission.SUBMIT_REPORTS)
+    @bp.arguments(SubmitSchema)
+    @bp.response(201, SubmissionSchema)
+    def post(self, data: dict[str, Any], run_id: int):  # type: ignore[no-untyped-def]
+        """Submit a run to the funder. 409 ``blocking_violations`` while a blocking
+        violation has no justification (its keys in ``violations``); 409
+        ``run_outdated`` when the data changed after the run."""
+        run = _run(run_id)
+        texts = {j["key"]: j["text"] for j in data["justifications"]}
+        return submit_run(request_context(), g.territory, run.id, texts)
+
+
+@bp.route("/submissions/")
+class Submissions(MethodView):
+    @requires(Permission.VIEW_REPORTS)
+    @bp.response(200, SubmissionSchema(many=True))
+    def get(self):  # type: ignore[no-untyped-def]
+        """The current submission of every report and period (what the funder sees)."""
+        return submissions(request_context(), g.territory)
+
+
+def _submission(submission_id: int) -> ReportSubmission:
+    try:
+        return get_submission(request_context(), g.territory, submission_id)
+    except DomainError:
+        abort(404)
+
+
+@bp.route("/submissions/<id:submission_id>")
+class SubmissionResource(MethodView):
+    @requires(Permission.VIEW_REPORTS)
+    @bp.response(200, SubmissionDetailSchema)
+    def get(self, submission_id: int):  # type: ignore[no-untyped-def]
+        """A submission; coordinators also get its justifications and the figures
+        changed since it was sent."""
+        submission = _submission(submission_id)
+        data = {name: getattr(submission, name) for name in SubmissionSchema().fields}
+        if not access.can(Permission.RUN_REPORTS):
+            return data  # funders: the figures as sent, no violations, no live data
+        data["violations"] = submission.violations
+        data["changes_since_submission"] = [
+            vars(c) for c in changes_since(request_context(), submission)
+        ]
+        return data
+
+
+@bp.route("/submissions/<id:submission_id>/<any(csv, xlsx, pdf):fmt>")
+class SubmissionDownload(MethodView):
+    @requires(Permission.VIEW_REPORTS)
+    @bp.response(200, content_type="application/octet-stream", description="The file as submitted")
+    def get(self, submission_id: int, fmt: str):  # type: ignore[no-untyped-def]
+        submission = _submission(submission_id)
+        if fmt == "pdf" and not access.can(Permission.DOWNLOAD_REGISTERS):
+            abort(403, "Attendance registers carry names: not for this role")
+        try:
+            item = file_of(submission, fmt)
+        except DomainError:
+            abort(404)
+        return Response(
+            item.content,
+            mimetype=MIME[fmt],
+            headers={
+                "Content-Disposition": (
+                    f"attachment; filename={submission.report_code}-inviato-{submission.id}.{fmt}"
+                ),
+                "X-Content-SHA256": item.sha256,
             },
         )

@@ -9,10 +9,11 @@ from amal.db import utcnow
 from amal.errors import DomainError, PluginError
 from amal.plugins.definitions import ReportDefinition
 from amal.plugins.manager import PluginHost
+from amal.projects.services import current_project
 from amal.reports.indicators import INDICATORS, Scope, Table
 from amal.reports.models import ReportRun
-from amal.reports.periods import Period, parse_period
-from amal.reports.rules import Violation, check_rules
+from amal.reports.periods import Period, parse_period, project_period
+from amal.reports.rules import Violation, check_rules, pick_rules
 from amal.services import Context, use_case
 
 
@@ -33,7 +34,8 @@ def definitions(plugins: PluginHost, territory: str) -> dict[str, ReportDefiniti
 
 def check_definitions(plugins: PluginHost) -> None:
     """Called at start-up: every report of every hosted territory must name known
-    indicators and one of the territory's partners as funder."""
+    indicators and rules and one of the territory's partners as funder; every
+    project's funders must be partners too."""
     for code in plugins.territories:
         partners = {p.name for p in plugins.partners(code)}
         seen: set[str] = set()
@@ -50,6 +52,14 @@ def check_definitions(plugins: PluginHost) -> None:
                 )
             if partners and definition.funder not in partners:
                 raise PluginError(f"{where}: funder {definition.funder!r} is not a partner")
+            pick_rules(plugins, code, definition.rules)  # names unknown rules
+        for project in plugins.projects(code):
+            strangers = [name for name in project.funders if partners and name not in partners]
+            if strangers:
+                raise PluginError(
+                    f"Project {project.code!r} of territory {code!r}: funders {strangers} "
+                    "are not partners of the territory"
+                )
 
 
 def run_report(
@@ -66,10 +76,16 @@ def run_report(
             f"available: {', '.join(sorted(available)) or 'none'}",
         )
     today = today or date.today()
-    period = parse_period(period_text, definition.period_kind, today)
+    project = current_project(ctx.session, territory, today)
+    period = parse_period(
+        period_text,
+        definition.period_kind,
+        today,
+        project_period(project.title, project.start_on, project.end_on) if project else None,
+    )
     scope = Scope(ctx.session, territory, period, today, definition)
     tables = [INDICATORS[name](scope) for name in definition.indicators]
-    violations = check_rules(scope)
+    violations = check_rules(scope, pick_rules(ctx.plugins, territory, definition.rules))
     return ReportResult(
         definition, territory, territory_definition.name, period, utcnow(), tables, violations
     )
@@ -106,7 +122,14 @@ def as_data(result: ReportResult) -> dict[str, object]:
             for t in result.tables
         ],
         "violations": [
-            {"rule": v.rule, "message": v.message, "entity": v.entity, "entity_id": v.entity_id}
+            {
+                "rule": v.rule,
+                "message": v.message,
+                "entity": v.entity,
+                "entity_id": v.entity_id,
+                "severity": v.severity.value,
+                "key": v.key,
+            }
             for v in result.violations
         ],
     }

@@ -10,12 +10,11 @@ from zoneinfo import ZoneInfo
 from amal.errors import DomainError
 
 ITALY = ZoneInfo("Europe/Rome")
-PROJECT_START = date(2000, 1, 1)
 PERIOD_KINDS = ("quarter", "semester", "project", "custom")
 FORMATS = {
     "quarter": "YYYY-Qn, e.g. 2026-Q1",
     "semester": "YYYY-Sn, e.g. 2026-S2",
-    "project": "'project' (everything up to today)",
+    "project": "'project' (the dates of the territory's current project)",
     "custom": "YYYY-MM-DD..YYYY-MM-DD",
 }
 
@@ -37,8 +36,12 @@ class Period:
         return datetime.combine(self.end + timedelta(days=1), time.min, ITALY).astimezone(UTC)
 
 
-def parse_period(text: str, kind: str, today: date | None = None) -> Period:
-    """Read ``text`` as a period of ``kind``; a clear error says the expected form."""
+def parse_period(
+    text: str, kind: str, today: date | None = None, project: Period | None = None
+) -> Period:
+    """Read ``text`` as a period of ``kind``; a clear error says the expected form.
+    ``project`` is the territory's current project (its dates and title), which
+    the ``project`` period covers."""
     text = text.strip()
     today = today or date.today()
     if kind == "quarter" and (m := re.fullmatch(r"(\d{4})-Q([1-4])", text, re.I)):
@@ -49,7 +52,11 @@ def parse_period(text: str, kind: str, today: date | None = None) -> Period:
         year, n = int(m[1]), int(m[2])
         return Period(date(year, 6 * n - 5, 1), _month_end(year, 6 * n), f"{year} semestre {n}")
     if kind == "project" and text.lower() in {"project", "progetto"}:
-        return Period(PROJECT_START, today, f"intero progetto al {today:%d/%m/%Y}")
+        if project is None:
+            raise DomainError(
+                "no_project", "The territory has no project: the project period has no dates"
+            )
+        return project
     if kind == "custom" and (m := re.fullmatch(r"(\S+)\.\.(\S+)", text)):
         try:
             start, end = date.fromisoformat(m[1]), date.fromisoformat(m[2])
@@ -68,3 +75,7 @@ def parse_period(text: str, kind: str, today: date | None = None) -> Period:
 def _month_end(year: int, month: int) -> date:
     first_next = date(year + month // 12, month % 12 + 1, 1)
     return first_next - timedelta(days=1)
+
+
+def project_period(title: str, start: date, end: date) -> Period:
+    return Period(start, end, f"progetto {title}")

@@ -1,17 +1,26 @@
 """Rule checks run with every report: what the coordinator must fix before
-the funder sees the figures. Each names the record to fix."""
+the funder sees the figures. Each names the record to fix.
+
+The core's four rules are defaults; territory plugins add their funders' own
+through ``amal_rule_checks`` and a report definition may pick which run. A
+blocking violation stops submission unless it is justified in writing; a
+warning is only shown.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 
 from sqlalchemy import func, select
 
 from amal.consent.models import Consent, ConsentPurpose
+from amal.errors import PluginError
 from amal.groups.models import Enrolment, Group, GroupStatus
 from amal.meetings.models import Attendance, Meeting, MeetingStatus
 from amal.participants.models import Participant, ParticipantStatus
+from amal.plugins.definitions import RuleCheck, Severity
+from amal.plugins.manager import PluginHost
 from amal.reports.indicators import Window
 from amal.reports.vocabulary import italian
 
@@ -22,26 +31,63 @@ class Violation:
     message: str
     entity: str  # "meeting", "participant", "group", "attendance"
     entity_id: int
+    severity: Severity = Severity.BLOCKING
+
+    @property
+    def key(self) -> str:
+        """Stable name of this violation, to attach a justification to it."""
+        return f"{self.rule}:{self.entity}:{self.entity_id}"
+
+    @property
+    def blocking(self) -> bool:
+        return self.severity == Severity.BLOCKING
 
 
 Rule = Callable[[Window], list[Violation]]
-RULES: dict[str, Rule] = {}
+RULES: dict[str, RuleCheck] = {}
 
 
-def check_rules(window: Window) -> list[Violation]:
-    """Every rule's violations in the window, rule by rule."""
-    return [violation for check in RULES.values() for violation in check(window)]
+def rule(name: str, title: str, severity: Severity = Severity.BLOCKING) -> Callable[[Rule], Rule]:
+    """Register a core default rule."""
 
-
-def rule(name: str) -> Callable[[Rule], Rule]:
     def register(fn: Rule) -> Rule:
-        RULES[name] = fn
+        RULES[name] = RuleCheck(name, title, fn, severity)
         return fn
 
     return register
 
 
-@rule("meeting_without_register")
+def available_rules(plugins: PluginHost, territory: str) -> dict[str, RuleCheck]:
+    """The core's rules, then the territory plugins' (same name: the plugin's wins)."""
+    return {**RULES, **{check.name: check for check in plugins.rule_checks(territory)}}
+
+
+def pick_rules(
+    plugins: PluginHost, territory: str, names: Sequence[str] | None = None
+) -> list[RuleCheck]:
+    """The rules a report definition picks (``None``: all of the territory's)."""
+    available = available_rules(plugins, territory)
+    if names is None:
+        return list(available.values())
+    unknown = [n for n in names if n not in available]
+    if unknown:
+        raise PluginError(
+            f"Unknown rule checks {unknown} for territory {territory!r}; "
+            f"known: {', '.join(sorted(available))}"
+        )
+    return [available[n] for n in names]
+
+
+def check_rules(window: Window, checks: Sequence[RuleCheck]) -> list[Violation]:
+    """Every rule's violations in the window, rule by rule, with the rule's severity."""
+    return [
+        replace(violation, rule=check.name, severity=check.severity)
+        for check in checks
+        for violation in check.check(window)
+    ]
+
+
+@rule("meeting_without_register", "Incontro senza registro presenze")
 def meeting_without_register(scope: Window) -> list[Violation]:
     """A meeting of the period that took place (date passed, not cancelled) has no
     register: it does not count as held until one is recorded."""
@@ -68,7 +114,7 @@ def meeting_without_register(scope: Window) -> list[Violation]:
     ]
 
 
-@rule("participant_without_consent")
+@rule("participant_without_consent", "Partecipante senza consenso al trattamento")
 def participant_without_consent(scope: Window) -> list[Violation]:
     """Someone past intake has no active consent to the processing of their data."""
     consenting = select(Consent.participant_id).where(
@@ -95,7 +141,7 @@ def participant_without_consent(scope: Window) -> list[Violation]:
     ]
 
 
-@rule("group_below_minimum")
+@rule("group_below_minimum", "Gruppo sotto il numero minimo", Severity.WARNING)
 def group_below_minimum(scope: Window) -> list[Violation]:
     """An active group has fewer members than its minimum size."""
     members = (
@@ -124,7 +170,7 @@ def group_below_minimum(scope: Window) -> list[Violation]:
     ]
 
 
-@rule("register_hours_beyond_length")
+@rule("register_hours_beyond_length", "Ore di registro oltre la durata dell'incontro")
 def register_hours_beyond_length(scope: Window) -> list[Violation]:
     """A register line records more hours than the meeting lasted."""
     rows = scope.session.execute(

@@ -1,18 +1,38 @@
 """Report pages: the territory's funder reports, their figures and rule
-violations for a period, and the files to download."""
+violations for a period, submission to the funder, and the files to download.
+Funder viewers see only submitted runs, never live figures or violations."""
 
 from __future__ import annotations
 
 import re
 
-from flask import Response, abort, current_app, g, render_template, request, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
 
 from amal import access
 from amal.access import Permission, requires
 from amal.app import state
 from amal.errors import DomainError
-from amal.reports.engine import definitions, run_report
+from amal.reports.engine import definitions, run_report, start_run
 from amal.reports.outputs import render
+from amal.reports.submissions import (
+    changes_since,
+    file_of,
+    get_submission,
+    submission_for,
+    submissions,
+    submit_run,
+)
 from amal.web.context import request_context
 from amal.web.errors import domain_message
 from amal.web.setup import territory_blueprint
@@ -37,25 +57,39 @@ def fix_link(violation) -> str | None:  # type: ignore[no-untyped-def]
 
 
 @bp.get("/")
-@requires(Permission.RUN_REPORTS)
+@requires(Permission.VIEW_REPORTS)
 def index():  # type: ignore[no-untyped-def]
-    reports = definitions(state(current_app).plugins, g.territory).values()
-    return render_template("reports/index.html", reports=reports)
+    reports = definitions(state(current_app).plugins, g.territory)
+    sent = submissions(request_context(), g.territory)
+    return render_template(
+        "reports/index.html", reports=reports.values(), titles=reports, submissions=sent
+    )
 
 
-@bp.get("/<code>")
-@requires(Permission.RUN_REPORTS)
-def show(code: str):  # type: ignore[no-untyped-def]
+def _show(code: str, *, justifications: dict[str, str] | None = None, submit_error: str = ""):  # type: ignore[no-untyped-def]
     available = definitions(state(current_app).plugins, g.territory)
     if code not in available:
         abort(404)
-    period = request.args.get("period", "").strip()
-    result, error = None, None
+    ctx = request_context()
+    period = request.values.get("period", "").strip()
+    live = access.can(Permission.RUN_REPORTS)
+    result, error, changes = None, None, None
+    submission = None
     if period:
         try:
-            result = run_report(request_context(), g.territory, code, period)
+            submission = submission_for(ctx, g.territory, code, period)
         except DomainError as exc:
             error = domain_message(exc)
+    if period and live and error is None:
+        try:
+            result = run_report(ctx, g.territory, code, period)
+            if submission is not None:
+                changes = changes_since(ctx, submission)
+        except DomainError as exc:
+            error = domain_message(exc)
+    if justifications is None and submission is not None:
+        # a re-submission starts from the justifications already sent
+        justifications = {v["key"]: v["justification"] for v in submission.violations}
     personal = access.can(Permission.DOWNLOAD_REGISTERS) and access.can(Permission.VIEW_GROUPS)
     return render_template(
         "reports/show.html",
@@ -63,14 +97,53 @@ def show(code: str):  # type: ignore[no-untyped-def]
         period=period,
         result=result,
         error=error,
+        live=live,
+        submission=submission,
+        changes=changes,
+        justifications=justifications or {},
+        submit_error=submit_error,
         fix_link=fix_link,
         registers_allowed=personal,
     )
 
 
+@bp.get("/<code>")
+@requires(Permission.VIEW_REPORTS)
+def show(code: str):  # type: ignore[no-untyped-def]
+    return _show(code)
+
+
+@bp.post("/<code>/submit")
+@requires(Permission.SUBMIT_REPORTS)
+def submit(code: str):  # type: ignore[no-untyped-def]
+    """Run the report now and submit that run, with the justifications typed in."""
+    if code not in definitions(state(current_app).plugins, g.territory):
+        abort(404)
+    period = request.form.get("period", "").strip()
+    justifications = {
+        key.removeprefix("justification-"): value
+        for key, value in request.form.items()
+        if key.startswith("justification-")
+    }
+    ctx = request_context()
+    try:
+        run = start_run(ctx, g.territory, code, period)
+        if run.status != "done":
+            raise DomainError("run_failed", run.error)
+        submission = submit_run(ctx, g.territory, run.id, justifications)
+    except DomainError as exc:
+        return _show(code, justifications=justifications, submit_error=domain_message(exc)), 400
+    flash(
+        _("Report submitted to the funder (SHA-256 %(hash)s).", hash=submission.sha256[:12]),
+        "success",
+    )
+    return redirect(url_for("reports.show", code=code, period=period))
+
+
 @bp.get("/<code>/download.<fmt>")
 @requires(Permission.RUN_REPORTS)
 def download(code: str, fmt: str):  # type: ignore[no-untyped-def]
+    """The live figures as a file (the coordinator's working copy)."""
     if fmt not in MIME:
         abort(404)
     if fmt == "pdf" and not access.can(Permission.DOWNLOAD_REGISTERS):
@@ -86,4 +159,29 @@ def download(code: str, fmt: str):  # type: ignore[no-untyped-def]
         content,
         mimetype=MIME[fmt],
         headers={"Content-Disposition": f"attachment; filename={name}.{fmt}"},
+    )
+
+
+@bp.get("/submissions/<id:submission_id>/download.<fmt>")
+@requires(Permission.VIEW_REPORTS)
+def download_submitted(submission_id: int, fmt: str):  # type: ignore[no-untyped-def]
+    """A submitted file exactly as it was sent (what the funder downloads)."""
+    if fmt not in MIME:
+        abort(404)
+    if fmt == "pdf" and not access.can(Permission.DOWNLOAD_REGISTERS):
+        abort(403)
+    try:
+        submission = get_submission(request_context(), g.territory, submission_id)
+        item = file_of(submission, fmt)
+    except DomainError:
+        abort(404)
+    label = f"{g.territory}-{submission.report_code}-{submission.period}"
+    name = re.sub(r"[^A-Za-z0-9_-]+", "-", label)
+    return Response(
+        item.content,
+        mimetype=MIME[fmt],
+        headers={
+            "Content-Disposition": f"attachment; filename={name}-inviato.{fmt}",
+            "X-Content-SHA256": item.sha256,
+        },
     )

@@ -37,7 +37,7 @@ class ServiceSchema(StrictSchema):
 
 @bp.route("/partners")
 class Partners(MethodView):
-    @requires(Permission.RUN_REPORTS)
+    @requires(Permission.VIEW_REPORTS)
     @bp.response(200, PartnerSchema(many=True))
     def get(self):  # type: ignore[no-untyped-def]
         return request_context().session.scalars(

@@ -6,13 +6,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from amal.plugins.manager import PluginHost
+from amal.projects.services import seed_projects
 from amal.territories.models import Partner, Territory
 
 
 def sync_territories(session: Session, plugins: PluginHost) -> list[str]:
-    """Create missing territory rows and seed partners of new territories.
+    """Create missing territory rows, seed partners of new territories and
+    projects not yet in the database (then groups without a project join one).
 
-    Existing partners are left alone: the coordinator may have edited them.
+    Existing partners and projects are left alone: the coordinator may have edited them.
     Returns the codes of the territories created. Commits.
     """
     created = []
@@ -40,5 +42,7 @@ def sync_territories(session: Session, plugins: PluginHost) -> list[str]:
                         website=partner.website,
                     )
                 )
+        session.flush()
+        seed_projects(session, plugins, code)
     session.commit()
     return created

@@ -14,6 +14,8 @@ from amal.groups.api import meetings_bp as api_meetings
 from amal.groups.web import bp as groups
 from amal.participants.api import bp as api_participants
 from amal.participants.web import bp as participants
+from amal.projects.api import bp as api_projects
+from amal.projects.web import bp as projects
 from amal.reports.api import bp as api_reports
 from amal.reports.web import bp as reports
 from amal.territories.api import bp as api_territory
@@ -21,7 +23,7 @@ from amal.web import bp as core
 from amal.web.dashboard import bp as dashboard
 from amal.web.setup import init_web
 
-BLUEPRINTS = (core, accounts, dashboard, participants, groups, reports, audit, privacy)
+BLUEPRINTS = (core, accounts, dashboard, participants, groups, projects, reports, audit, privacy)
 
 
 def register_web(app: Flask) -> None:
@@ -29,5 +31,14 @@ def register_web(app: Flask) -> None:
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     init_api(
-        app, [api_participants, api_groups, api_meetings, api_territory, api_reports, api_plugins]
+        app,
+        [
+            api_participants,
+            api_groups,
+            api_meetings,
+            api_territory,
+            api_reports,
+            api_projects,
+            api_plugins,
+        ],
     )

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask import g, render_template
+from flask import current_app, g, render_template
 from sqlalchemy import func, select
 
 from amal import access
 from amal.access import Permission, requires
+from amal.app import state
 from amal.db import get_session
 from amal.groups.models import GroupStatus
 from amal.meetings.models import Meeting, MeetingStatus
@@ -16,7 +17,7 @@ from amal.participants.models import ParticipantStatus
 from amal.referrals.models import Referral, ReferralStatus
 from amal.reports.indicators import Window
 from amal.reports.periods import Period
-from amal.reports.rules import check_rules
+from amal.reports.rules import check_rules, pick_rules
 from amal.web.setup import territory_blueprint
 
 bp = territory_blueprint("dashboard", __name__)
@@ -54,7 +55,8 @@ def show():  # type: ignore[no-untyped-def]
     violations = []
     if access.can(Permission.RUN_REPORTS):
         year = Period(date(today.year, 1, 1), today, str(today.year))
-        violations = check_rules(Window(session, g.territory, year, today))
+        checks = pick_rules(state(current_app).plugins, g.territory)
+        violations = check_rules(Window(session, g.territory, year, today), checks)
     return render_template(
         "dashboard/show.html",
         to_screen=by_status.get(ParticipantStatus.CANDIDATE, 0),

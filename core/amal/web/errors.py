@@ -21,6 +21,19 @@ MESSAGES = {
     ),
     "invalid_fiscal_code": _l("The fiscal code is not valid."),
     "required_field": _l("This field is required."),
+    "blocking_violations": _l(
+        "Blocking rule violations remain: fix them or write a justification for each one "
+        "(at least 10 characters)."
+    ),
+    "run_outdated": _l("The data changed after this run: run the report again and submit it."),
+    "run_failed": _l("The report could not be computed for this period."),
+    "invalid_project_dates": _l("The project ends before it starts."),
+    "invalid_target": _l(
+        "Targets cannot be negative; the minimum per group is at most the maximum."
+    ),
+    "unknown_partner": _l("Funders must be partners of the territory."),
+    "unknown_project": _l("Choose one of the territory's projects."),
+    "no_project": _l("The territory has no project: the project period has no dates."),
     "event_in_future": _l("The date cannot be in the future."),
     "event_before_record": _l("The date is before the record it depends on."),
     "illegal_transition": _l("This change is not allowed from the current status."),

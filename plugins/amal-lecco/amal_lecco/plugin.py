@@ -11,12 +11,16 @@ from pathlib import Path
 from amal.plugins import (
     GroupPolicy,
     PartnerDefinition,
+    ProjectDefinition,
     ReportDefinition,
+    RuleCheck,
     ServiceDefinition,
+    Severity,
     TerritoryDefinition,
     hookimpl,
 )
-from amal.plugins.data import load_partners, load_services
+from amal.plugins.data import load_partners, load_projects, load_services
+from amal_lecco.rules import info_meeting_first
 
 CODE = "lecco"
 DATA = Path(__file__).parent / "data"
@@ -43,6 +47,25 @@ def amal_group_policy(territory: TerritoryDefinition) -> GroupPolicy | None:
 @hookimpl
 def amal_partners(territory: TerritoryDefinition) -> list[PartnerDefinition] | None:
     return load_partners(DATA / "partners.toml") if territory.code == CODE else None
+
+
+@hookimpl
+def amal_projects(territory: TerritoryDefinition) -> list[ProjectDefinition] | None:
+    return load_projects(DATA / "projects.toml") if territory.code == CODE else None
+
+
+@hookimpl
+def amal_rule_checks(territory: TerritoryDefinition) -> list[RuleCheck] | None:
+    if territory.code != CODE:
+        return None
+    return [
+        RuleCheck(
+            "info_meeting_first",
+            "Incontro informativo prima del primo incontro di gruppo",
+            info_meeting_first,
+            Severity.BLOCKING,
+        )
+    ]
 
 
 @hookimpl

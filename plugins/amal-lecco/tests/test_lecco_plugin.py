@@ -41,3 +41,29 @@ def test_san_nicolo_moves_a_meeting(ctx: Context) -> None:
     group = create_group(ctx, "lecco", "G", start_date=date(2027, 11, 8))
     dates = [m.scheduled_on for m in generate_plan(ctx, group.id)]
     assert date(2027, 12, 6) not in dates and date(2027, 12, 13) in dates
+
+
+def test_group_needs_an_info_meeting_first(ctx: Context) -> None:
+    from amal.reports.indicators import Window
+    from amal.reports.periods import Period
+    from amal.reports.rules import check_rules, pick_rules
+
+    group = create_group(ctx, "lecco", "Lario", start_date=date(2026, 2, 2))
+    plan = generate_plan(ctx, group.id)
+    info = next(m for m in plan if m.kind == MeetingKind.INFO)
+    window = Window(
+        ctx.session, "lecco", Period(date(2026, 1, 1), date(2026, 6, 30), ""), date(2026, 7, 1)
+    )
+    checks = pick_rules(ctx.plugins, "lecco", ("info_meeting_first",))
+    (violation,) = check_rules(window, checks)
+    assert violation.entity_id == group.id and violation.blocking
+    assert "senza un incontro informativo" in violation.message
+    info.status = info.status.HELD  # as a recorded register makes it
+    ctx.session.commit()
+    assert check_rules(window, checks) == []
+
+
+def test_valoriamo_project_is_declared(ctx: Context) -> None:
+    (project,) = ctx.plugins.projects("lecco")
+    assert (project.meetings_per_group, project.cycle_months) == (16, 10)
+    assert {t.meeting_kind for t in project.extra_targets} == {"info", "training"}

@@ -11,12 +11,16 @@ from pathlib import Path
 from amal.plugins import (
     GroupPolicy,
     PartnerDefinition,
+    ProjectDefinition,
     ReportDefinition,
+    RuleCheck,
     ServiceDefinition,
+    Severity,
     TerritoryDefinition,
     hookimpl,
 )
-from amal.plugins.data import load_partners, load_services
+from amal.plugins.data import load_partners, load_projects, load_services
+from amal_monza_brianza.rules import register_signed_late
 
 CODE = "monza-brianza"
 DATA = Path(__file__).parent / "data"
@@ -42,6 +46,25 @@ def amal_group_policy(territory: TerritoryDefinition) -> GroupPolicy | None:
 @hookimpl
 def amal_partners(territory: TerritoryDefinition) -> list[PartnerDefinition] | None:
     return load_partners(DATA / "partners.toml") if territory.code == CODE else None
+
+
+@hookimpl
+def amal_projects(territory: TerritoryDefinition) -> list[ProjectDefinition] | None:
+    return load_projects(DATA / "projects.toml") if territory.code == CODE else None
+
+
+@hookimpl
+def amal_rule_checks(territory: TerritoryDefinition) -> list[RuleCheck] | None:
+    if territory.code != CODE:
+        return None
+    return [
+        RuleCheck(
+            "register_signed_late",
+            "Registro firmato dal facilitatore entro 7 giorni",
+            register_signed_late,
+            Severity.WARNING,
+        )
+    ]
 
 
 @hookimpl
@@ -98,5 +121,7 @@ def amal_report_definitions(territory: TerritoryDefinition) -> list[ReportDefini
             period_kind="semester",
             indicators=("participants_by_status", "groups", "meetings", "hours"),
             formats=("csv", "xlsx"),
+            # The Comune checks registers and consent only; group sizes are the Provincia's.
+            rules=("meeting_without_register", "participant_without_consent"),
         ),
     ]

@@ -50,3 +50,52 @@ def test_san_giovanni_moves_a_meeting(ctx: Context) -> None:
     group = create_group(ctx, "monza-brianza", "G", start_date=date(2026, 6, 10))
     dates = [m.scheduled_on for m in generate_plan(ctx, group.id)]
     assert date(2026, 6, 24) not in dates and date(2026, 7, 1) in dates
+
+
+def test_register_signed_late_is_a_warning(ctx: Context) -> None:
+    from datetime import timedelta
+
+    from amal.consent.models import ConsentPurpose
+    from amal.consent.services import publish_notice, record_consents
+    from amal.groups.services import enrol
+    from amal.meetings.models import Presence
+    from amal.meetings.services import record_register
+    from amal.participants.models import ParticipantStatus
+    from amal.participants.services import change_status, register_candidate
+    from amal.reports.indicators import Window
+    from amal.reports.periods import Period
+    from amal.reports.rules import check_rules, pick_rules
+
+    today = date.today()
+    group = create_group(ctx, "monza-brianza", "Gruppo Lissone", start_date=today)
+    publish_notice(ctx, "monza-brianza", "1.0", "Informativa privacy")
+    member = register_candidate(
+        ctx, "monza-brianza", first_name="Anna", last_name="Rossi", birth_date=date(1970, 3, 1)
+    )
+    record_consents(ctx, member.id, tuple(ConsentPurpose))
+    change_status(ctx, member.id, ParticipantStatus.SCREENED)
+    change_status(ctx, member.id, ParticipantStatus.ADMITTED)
+    enrol(ctx, group.id, member.id)
+    plan = generate_plan(ctx, group.id)
+    on_time, late = plan[0], plan[1]
+    on_time.scheduled_on = today - timedelta(days=3)
+    late.scheduled_on = today - timedelta(days=20)
+    ctx.session.commit()
+    for meeting in (on_time, late):
+        record_register(ctx, meeting.id, {member.id: (Presence.PRESENT, None)})
+    window = Window(
+        ctx.session, "monza-brianza", Period(today - timedelta(days=30), today, ""), today
+    )
+    checks = [
+        c for c in pick_rules(ctx.plugins, "monza-brianza") if c.name == "register_signed_late"
+    ]
+    found = check_rules(window, checks)
+    assert [v.entity_id for v in found] == [late.id]
+    assert found[0].severity == "warning" and not found[0].blocking
+    assert f"firmato il {today:%d/%m/%Y}" in found[0].message
+
+
+def test_pilot_project_is_declared(ctx: Context) -> None:
+    (project,) = ctx.plugins.projects("monza-brianza")
+    assert (project.start_on, project.end_on) == (date(2026, 1, 1), date(2027, 6, 30))
+    assert project.target_groups == 6 and project.extra_targets[0].meeting_kind == "network"

@@ -1,0 +1,1 @@
+"""Projects: what a funder pays for in a territory (dates, funders, targets)."""
