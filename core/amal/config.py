@@ -13,6 +13,10 @@ Environment variables win over the file:
 ``AMAL_SECRET_KEY``     the session-signing secret
 ``AMAL_ENV``            ``production`` (default), ``development`` or ``testing``
 ``AMAL_PLUGINS``        comma-separated allow-list replacing the file's ``plugins``
+``AMAL_SESSION_TIMEOUT_MINUTES``  staff sessions end after this much inactivity (30)
+``AMAL_RATELIMIT_STORAGE``  where rate-limit counters live, e.g. ``redis://host:6379``
+                        (default: the instance database, shared by every worker)
+``AMAL_MAX_CONTENT_LENGTH``  the largest request body accepted, in bytes (2 MB)
 """
 
 from __future__ import annotations
@@ -44,6 +48,9 @@ class InstanceConfig:
     environment: str = "production"
     locale: str = "it"
     branding: dict[str, Any] = field(default_factory=dict)
+    session_timeout_minutes: int = 30
+    ratelimit_storage: str = ""
+    max_content_length: int = 2 * 1024 * 1024
 
     @property
     def is_production(self) -> bool:
@@ -96,6 +103,19 @@ def load_config(
     if not secret_key and (folder / SECRET_FILE).is_file():
         secret_key = (folder / SECRET_FILE).read_text(encoding="utf-8").strip() or None
 
+    numbers = {}
+    for key, default in (
+        ("session_timeout_minutes", 30),
+        ("max_content_length", 2 * 1024 * 1024),
+    ):
+        raw = overrides.pop(key, env.get(f"AMAL_{key.upper()}", section.get(key, default)))
+        try:
+            numbers[key] = int(raw)
+        except (TypeError, ValueError):
+            raise ConfigError(f"{key} must be a whole number, not {raw!r}") from None
+        if numbers[key] < 1:
+            raise ConfigError(f"{key} must be at least 1")
+
     config = InstanceConfig(
         instance_path=folder,
         name=overrides.pop("name", section.get("name", "AMAL")),
@@ -106,6 +126,11 @@ def load_config(
         environment=environment,
         locale=overrides.pop("locale", section.get("locale", "it")),
         branding=overrides.pop("branding", data.get("branding", {})),
+        ratelimit_storage=overrides.pop(
+            "ratelimit_storage",
+            env.get("AMAL_RATELIMIT_STORAGE", section.get("ratelimit_storage", "")),
+        ),
+        **numbers,
     )
     if overrides:
         raise ConfigError(f"unknown configuration keys: {', '.join(sorted(overrides))}")

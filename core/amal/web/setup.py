@@ -25,10 +25,12 @@ from werkzeug.routing import IntegerConverter
 
 from amal import access
 from amal.accounts.models import User
+from amal.accounts.services import session_is_live
 from amal.api.problems import domain_problem, http_problem, is_api_request
-from amal.app import state
+from amal.app import service_context, state
 from amal.db import get_session
 from amal.errors import DomainError
+from amal.ratelimit import LoginThrottle, make_storage
 from amal.web.errors import domain_message
 from amal.web.labels import label
 
@@ -52,8 +54,15 @@ def select_locale() -> str:
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
+    """The logged-in user, if their server-side session is still live (not
+    logged out, not ended by a password change or deactivation, not idle)."""
     user = get_session().get(User, int(user_id))
-    return user if user is not None and user.is_active else None
+    session_id = session.get("sid")
+    if user is None or not user.is_active or not isinstance(session_id, str):
+        return None
+    timeout = current_app.permanent_session_lifetime
+    ctx = service_context(current_app, user.username)
+    return user if session_is_live(ctx, session_id, user.id, timeout) else None
 
 
 def territory_blueprint(name: str, import_name: str, prefix: str = "") -> Blueprint:
@@ -94,6 +103,10 @@ def init_web(app: Flask) -> None:
     login_manager.session_protection = "strong"
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    amal = state(app)
+    app.extensions["amal_login_throttle"] = LoginThrottle(
+        make_storage(amal.engine, amal.config.ratelimit_storage)
+    )
 
     @app.before_request
     def refuse_nul_characters() -> None:
