@@ -51,7 +51,9 @@ def _app_from_cli() -> Flask:
     info = click.get_current_context().find_object(ScriptInfo)
     instance = info.data.get("instance") if info else None
     try:
-        return create_app(instance)
+        # Listing commands, plugins, tokens... sign no session: no secret needed
+        # (serve checks for it).
+        return create_app(instance, require_secret=False)
     except AmalError as exc:
         raise InstanceError(str(exc)) from exc
 
@@ -63,6 +65,36 @@ def _remember_instance(ctx: click.Context, _param: click.Parameter, value: Path)
 
 class AmalGroup(FlaskGroup):
     """Turns AMAL's own errors into clean CLI errors instead of tracebacks."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """The built-in commands, and the instance's when it loads; a broken
+        instance is reported once and makes ``--help`` exit 1."""
+        names = set(click.Group.list_commands(self, ctx))
+        try:
+            names.update(ctx.ensure_object(ScriptInfo).load_app().cli.list_commands(ctx))
+        except NoAppException as exc:
+            ctx.meta["amal_instance_error"] = exc.format_message()
+        return sorted(names)
+
+    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        super().format_help(ctx, formatter)
+        if "amal_instance_error" in ctx.meta:
+            formatter.write_paragraph()
+            formatter.write_text(f"Error: {ctx.meta['amal_instance_error']}")
+
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        option = super().get_help_option(ctx)
+        if option is None:
+            return None
+
+        def show_help(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+            if not value or ctx.resilient_parsing:
+                return
+            click.echo(ctx.get_help(), color=ctx.color)
+            ctx.exit(1 if "amal_instance_error" in ctx.meta else 0)
+
+        option.callback = show_help
+        return option
 
     def invoke(self, ctx: click.Context):  # type: ignore[no-untyped-def]
         try:
@@ -233,6 +265,12 @@ def plugins_command(as_json: bool) -> None:
 @click.option("--debug", is_flag=True, help="Reloader and debugger (never in production).")
 def serve_command(host: str, port: int, debug: bool) -> None:
     """Run the development web server."""
+    config = state(current_app).config
+    if config.is_production and not config.secret_key:
+        raise click.ClickException(
+            f"No secret key for the instance in {config.instance_path}: run 'amal init' "
+            "or set AMAL_SECRET_KEY."
+        )
     if not migrate.is_up_to_date(current_app):
         raise click.ClickException("The database schema is not up to date: run 'amal db upgrade'.")
     # Flask's app.run() refuses to run under its own CLI, so call werkzeug directly.

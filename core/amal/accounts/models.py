@@ -97,7 +97,9 @@ class UserSession(Base):
     __tablename__ = "user_session"
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)  # random, in the signed cookie
-    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
     ended_at: Mapped[datetime | None]

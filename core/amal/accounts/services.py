@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
-import functools
 from datetime import timedelta
 
 from sqlalchemy import select, update

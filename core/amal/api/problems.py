@@ -64,8 +64,12 @@ def http_problem(error: HTTPException):  # type: ignore[no-untyped-def]
     return response
 
 
+# Domain errors meaning that what the URL names does not exist here.
+NOT_FOUND = {"not_found", "unknown_report"}
+
+
 def domain_problem(error: DomainError):  # type: ignore[no-untyped-def]
-    if error.code == "not_found":
+    if error.code in NOT_FOUND:
         return problem(404, error.message, code=error.code)
     status = 422 if error.code in UNPROCESSABLE or error.code.startswith("invalid_") else 409
     details = {k: v for k, v in error.details.items() if isinstance(v, str | int | list)}

@@ -11,6 +11,9 @@ from amal.errors import DomainError
 
 ITALY = ZoneInfo("Europe/Rome")
 PROJECT_START = date(2000, 1, 1)
+# Reports cover the years the programme can have run in: nothing before the
+# project's start, nothing past the end of this century.
+MIN_YEAR, MAX_YEAR = PROJECT_START.year, 2099
 PERIOD_KINDS = ("quarter", "semester", "project", "custom")
 FORMATS = {
     "quarter": "YYYY-Qn, e.g. 2026-Q1",
@@ -42,11 +45,11 @@ def parse_period(text: str, kind: str, today: date | None = None) -> Period:
     text = text.strip()
     today = today or date.today()
     if kind == "quarter" and (m := re.fullmatch(r"(\d{4})-Q([1-4])", text, re.I)):
-        year, n = int(m[1]), int(m[2])
+        year, n = _year(int(m[1]), text), int(m[2])
         start = date(year, 3 * n - 2, 1)
         return Period(start, _month_end(year, 3 * n), f"{year} trimestre {n}")
     if kind == "semester" and (m := re.fullmatch(r"(\d{4})-[SH]([12])", text, re.I)):
-        year, n = int(m[1]), int(m[2])
+        year, n = _year(int(m[1]), text), int(m[2])
         return Period(date(year, 6 * n - 5, 1), _month_end(year, 6 * n), f"{year} semestre {n}")
     if kind == "project" and text.lower() in {"project", "progetto"}:
         return Period(PROJECT_START, today, f"intero progetto al {today:%d/%m/%Y}")
@@ -55,6 +58,8 @@ def parse_period(text: str, kind: str, today: date | None = None) -> Period:
             start, end = date.fromisoformat(m[1]), date.fromisoformat(m[2])
         except ValueError as exc:
             raise DomainError("invalid_period", f"Invalid date in {text!r}: {exc}") from None
+        _year(start.year, text)
+        _year(end.year, text)
         if end < start:
             raise DomainError("invalid_period", f"The period {text!r} ends before it starts")
         return Period(start, end, f"dal {start:%d/%m/%Y} al {end:%d/%m/%Y}")
@@ -63,6 +68,14 @@ def parse_period(text: str, kind: str, today: date | None = None) -> Period:
     raise DomainError(
         "invalid_period", f"This report covers a {kind}: write the period as {FORMATS[kind]}"
     )
+
+
+def _year(year: int, text: str) -> int:
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise DomainError(
+            "invalid_period", f"The period {text!r} is outside the years {MIN_YEAR}-{MAX_YEAR}"
+        )
+    return year
 
 
 def _month_end(year: int, month: int) -> date:

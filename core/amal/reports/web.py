@@ -71,7 +71,7 @@ def show(code: str):  # type: ignore[no-untyped-def]
 @bp.get("/<code>/download.<fmt>")
 @requires(Permission.RUN_REPORTS)
 def download(code: str, fmt: str):  # type: ignore[no-untyped-def]
-    if fmt not in MIME:
+    if fmt not in MIME or code not in definitions(state(current_app).plugins, g.territory):
         abort(404)
     if fmt == "pdf" and not access.can(Permission.DOWNLOAD_REGISTERS):
         abort(403)  # registers carry names: not for aggregate-only roles
@@ -84,6 +84,6 @@ def download(code: str, fmt: str):  # type: ignore[no-untyped-def]
     name = re.sub(r"[^A-Za-z0-9_-]+", "-", f"{g.territory}-{code}-{request.args['period']}")
     return Response(
         content,
-        mimetype=MIME[fmt],
+        content_type=MIME[fmt],  # already carries the charset where one applies
         headers={"Content-Disposition": f"attachment; filename={name}.{fmt}"},
     )

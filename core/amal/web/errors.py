@@ -51,6 +51,8 @@ MESSAGES = {
     "needs_required": _l("A training meeting answers at least one need of the group."),
     "meeting_not_planned": _l("Only planned meetings can be moved or cancelled."),
     "notice_version_exists": _l("A notice with this version already exists."),
+    "invalid_facilitator": _l("Choose a facilitator of this territory."),
+    "invalid_characters": _l("The text contains control characters that cannot be stored."),
 }
 ELIGIBILITY = {
     "No active consent to the processing of personal data": _l(
