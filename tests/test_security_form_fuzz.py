@@ -10,8 +10,8 @@ from sqlalchemy import String, select
 from test_access_matrix import OWN, url_for_rule, world  # noqa: F401 (world is a fixture)
 
 from amal.db import Base
-from amal.text import has_forbidden
 from amal.testing import csrf_token
+from amal.text import has_forbidden
 
 HOSTILE = {
     "nul": "a\x00b",

@@ -25,12 +25,12 @@ def check_common(response, where: str) -> None:  # type: ignore[no-untyped-def]
     assert headers["X-Frame-Options"] == "DENY", where
 
 
-def every_request(app, world):  # type: ignore[no-untyped-def]
+def every_request(app, ids):  # type: ignore[no-untyped-def]
     for rule in app.url_map.iter_rules():
         if rule.endpoint in {"static", "accounts.logout"}:
             continue
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
-            yield rule, method, url_for_rule(rule, OWN, world)
+            yield rule, method, url_for_rule(rule, OWN, ids)
 
 
 def test_headers_on_every_route_web_and_api(app, client, login, world, ctx) -> None:  # noqa: F811
@@ -82,7 +82,7 @@ def production_app(tmp_path: Path, amal_database_url: str):  # type: ignore[no-u
 def test_hsts_in_production_on_every_route(production_app, world) -> None:  # noqa: F811
     """#11: no Strict-Transport-Security in production."""
     client = production_app.test_client()
-    for rule, method, url in every_request(production_app, world):
+    for _rule, method, url in every_request(production_app, world):
         response = client.open(url, method=method, base_url="https://localhost")
         where = f"{method} {url} ({response.status_code})"
         assert response.headers["Strict-Transport-Security"] == (

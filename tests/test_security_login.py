@@ -207,3 +207,42 @@ def test_unknown_users_cost_as_much_as_real_ones(ctx) -> None:
     # The probe saw 0.012 s against 0.132 s; both now run one password hash.
     assert unknown > known / 3
     assert ctx.session.scalar(select(LoginAttempt).where(LoginAttempt.username == "nobody"))
+
+
+def test_behind_a_proxy_limits_count_per_real_client(tmp_path, amal_database_url) -> None:
+    """With AMAL_PROXY_HOPS the source is the client the proxy names, so one
+    attacker cannot exhaust the per-source limit of everybody behind the proxy."""
+    from amal.app import create_app
+    from amal.db import Base
+    from amal.territories.services import sync_territories
+
+    app = create_app(
+        tmp_path,
+        config_overrides={
+            "environment": "testing",
+            "database_url": amal_database_url,
+            "secret_key": "s",
+            "proxy_hops": 1,
+        },
+    )
+    amal = state(app)
+    Base.metadata.create_all(amal.engine)
+    with amal.session_factory() as session:
+        sync_territories(session, amal.plugins)
+    client = app.test_client()
+    for n in range(parse(PER_SOURCE).amount + 1):
+        response = client.post(
+            "/login",
+            data={"username": f"x{n}", "password": "wrong", "csrf_token": csrf_token(client)},
+            headers={"X-Forwarded-For": "203.0.113.50"},
+            environ_base={"REMOTE_ADDR": "127.0.0.1"},
+        )
+    assert response.status_code == 429
+    other = client.post(
+        "/login",
+        data={"username": "x", "password": "wrong", "csrf_token": csrf_token(client)},
+        headers={"X-Forwarded-For": "203.0.113.51"},
+        environ_base={"REMOTE_ADDR": "127.0.0.1"},
+    )
+    assert other.status_code == 401
+    amal.engine.dispose()

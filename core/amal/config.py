@@ -17,6 +17,8 @@ Environment variables win over the file:
 ``AMAL_RATELIMIT_STORAGE``  where rate-limit counters live, e.g. ``redis://host:6379``
                         (default: the instance database, shared by every worker)
 ``AMAL_MAX_CONTENT_LENGTH``  the largest request body accepted, in bytes (2 MB)
+``AMAL_PROXY_HOPS``     reverse proxies in front of the app whose X-Forwarded-For
+                        and X-Forwarded-Proto are trusted (0: none)
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ class InstanceConfig:
     session_timeout_minutes: int = 30
     ratelimit_storage: str = ""
     max_content_length: int = 2 * 1024 * 1024
+    proxy_hops: int = 0
 
     @property
     def is_production(self) -> bool:
@@ -104,17 +107,18 @@ def load_config(
         secret_key = (folder / SECRET_FILE).read_text(encoding="utf-8").strip() or None
 
     numbers = {}
-    for key, default in (
-        ("session_timeout_minutes", 30),
-        ("max_content_length", 2 * 1024 * 1024),
+    for key, default, least in (
+        ("session_timeout_minutes", 30, 1),
+        ("max_content_length", 2 * 1024 * 1024, 1),
+        ("proxy_hops", 0, 0),
     ):
         raw = overrides.pop(key, env.get(f"AMAL_{key.upper()}", section.get(key, default)))
         try:
             numbers[key] = int(raw)
         except (TypeError, ValueError):
             raise ConfigError(f"{key} must be a whole number, not {raw!r}") from None
-        if numbers[key] < 1:
-            raise ConfigError(f"{key} must be at least 1")
+        if numbers[key] < least:
+            raise ConfigError(f"{key} must be at least {least}")
 
     config = InstanceConfig(
         instance_path=folder,

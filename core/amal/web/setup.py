@@ -24,6 +24,7 @@ from flask_babel import gettext as _
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from amal import access
@@ -122,6 +123,11 @@ def init_web(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     amal = state(app)
+    if amal.config.proxy_hops:
+        # Behind a reverse proxy the client is in X-Forwarded-For: login limits
+        # count per real address, not per proxy.
+        hops = amal.config.proxy_hops
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     app.extensions["amal_login_throttle"] = LoginThrottle(
         make_storage(amal.engine, amal.config.ratelimit_storage)
     )
