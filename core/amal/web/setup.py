@@ -142,7 +142,7 @@ def init_web(app: Flask) -> None:
             if request.is_json and request.content_length != 0:
                 request.get_json()  # parsed once here, cached for the schemas
             return None
-        if any(has_forbidden(value) for value in request.form.values()):
+        if any(has_forbidden(k) or has_forbidden(v) for k, v in request.form.items(multi=True)):
             message = _("The text contains control characters that cannot be stored.")
             return render_template("error.html", status=400, message=message), 400
         return None
