@@ -140,14 +140,16 @@ def init_web(app: Flask) -> None:
             return None
         if is_api_request():
             if request.is_json and request.content_length != 0:
-                request.get_json()  # parsed once here, cached for the schemas
+                # Parsed here, where nesting too deep becomes a 400, before
+                # the schemas parse it again.
+                request.get_json()
             return None
         if any(has_forbidden(k) or has_forbidden(v) for k, v in request.form.items(multi=True)):
             message = _("The text contains control characters that cannot be stored.")
             return render_template("error.html", status=400, message=message), 400
         return None
 
-    production = state(app).config.is_production
+    production = amal.config.is_production
 
     @app.after_request
     def security_headers(response):  # type: ignore[no-untyped-def]
