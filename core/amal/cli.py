@@ -35,6 +35,7 @@ from amal.stats import instance_counts
 from amal.territories.services import sync_territories
 
 CLI_ACTOR = "cli"
+NO_SECRET_COMMANDS = frozenset({"plugins"})  # (init and territory new load no app)
 
 
 class InstanceError(NoAppException):
@@ -50,10 +51,14 @@ class InstanceError(NoAppException):
 def _app_from_cli() -> Flask:
     info = click.get_current_context().find_object(ScriptInfo)
     instance = info.data.get("instance") if info else None
+    click_ctx = click.get_current_context()
+    # Listing the commands (help) and the plugins need no secret; the others
+    # work on an initialised instance and say how to make one.
+    listing = isinstance(click_ctx.command, click.Group)
     try:
-        # Listing commands, plugins, tokens... sign no session: no secret needed
-        # (serve checks for it).
-        return create_app(instance, require_secret=False)
+        return create_app(
+            instance, require_secret=not (listing or click_ctx.info_name in NO_SECRET_COMMANDS)
+        )
     except AmalError as exc:
         raise InstanceError(str(exc)) from exc
 
@@ -265,12 +270,6 @@ def plugins_command(as_json: bool) -> None:
 @click.option("--debug", is_flag=True, help="Reloader and debugger (never in production).")
 def serve_command(host: str, port: int, debug: bool) -> None:
     """Run the development web server."""
-    config = state(current_app).config
-    if config.is_production and not config.secret_key:
-        raise click.ClickException(
-            f"No secret key for the instance in {config.instance_path}: run 'amal init' "
-            "or set AMAL_SECRET_KEY."
-        )
     if not migrate.is_up_to_date(current_app):
         raise click.ClickException("The database schema is not up to date: run 'amal db upgrade'.")
     # Flask's app.run() refuses to run under its own CLI, so call werkzeug directly.
