@@ -13,10 +13,11 @@ PLUGINS := $(wildcard plugins/*/pyproject.toml)
 .PHONY: install run test lint format browser bench translations clean
 
 # Installed once, again when a pyproject changes.
-$(BIN)/.installed: pyproject.toml $(PLUGINS)
+# constraints.txt pins every version (SECURITY.md: how operators audit them).
+$(BIN)/.installed: pyproject.toml constraints.txt $(PLUGINS)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip setuptools
-	$(BIN)/python -m pip install --quiet -e '.[test]' $(patsubst %,-e %,$(dir $(PLUGINS)))
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]' $(patsubst %,-e %,$(dir $(PLUGINS)))
 	touch $@
 
 install: $(BIN)/.installed

@@ -151,7 +151,7 @@ def _read_only_url(url: str) -> str:
     ).render_as_string(hide_password=False)
 
 
-def test_reads_and_login_work_on_a_read_only_database(
+def test_reads_and_existing_sessions_work_on_a_read_only_database(
     app: Flask, ctx: Context, person, tmp_path: Path
 ) -> None:
     participant = person()
@@ -173,7 +173,10 @@ def test_reads_and_login_work_on_a_read_only_database(
     )
     assert set(answers.values()) == {200}, answers
 
-    login = client.post(
+    # A login records its server-side session (revocable, issue 12): on a
+    # read-only database it is refused cleanly, while a session started
+    # before goes on working.
+    refused = client.post(
         "/login",
         data={
             "username": user.username,
@@ -181,7 +184,18 @@ def test_reads_and_login_work_on_a_read_only_database(
             "csrf_token": csrf_token(client),
         },
     )
+    assert refused.status_code == 503, refused.get_data(as_text=True)
+    writable = app.test_client()
+    login = writable.post(
+        "/login",
+        data={
+            "username": user.username,
+            "password": TEST_PASSWORD,
+            "csrf_token": csrf_token(writable),
+        },
+    )
     assert login.status_code == 302, login.get_data(as_text=True)
+    client.set_cookie("session", writable.get_cookie("session").value)
     pages = {
         path: client.get(path).status_code
         for path in (

@@ -145,21 +145,21 @@ def test_fiscal_code_is_validated_and_normalised(ctx: Context) -> None:
         assert error.value.code == "invalid_fiscal_code"
 
 
-def test_duplicates_by_fiscal_code_even_across_territories(ctx: Context) -> None:
+def test_duplicates_are_found_inside_the_territory_only(ctx: Context) -> None:
+    """Issue 12 #19: Lecco must not learn that a person is known in Monza."""
     code = fiscal_code("VRDLGU75C41F704")
     first = register_candidate(
         ctx, "monza-brianza", first_name="Luigia", last_name="Verdi", fiscal_code=code
     )
-    with pytest.raises(DomainError, match="in territory monza-brianza \\(use a transfer\\)") as e:
+    with pytest.raises(DomainError, match="same fiscal code") as e:
         register_candidate(
-            ctx,
-            "lecco",
-            first_name="Luigia",
-            last_name="Verdi",
-            fiscal_code=code,
-            allow_same_name=True,
+            ctx, "monza-brianza", first_name="Luigia", last_name="Verdi", fiscal_code=code
         )
     assert e.value.details["duplicate_of"] == first.id
+    elsewhere = register_candidate(
+        ctx, "lecco", first_name="Luigia", last_name="Verdi", fiscal_code=code
+    )
+    assert elsewhere.territory_code == "lecco"
 
 
 def test_duplicates_by_name_and_birth_date_unless_confirmed(ctx: Context) -> None:

@@ -1,12 +1,16 @@
 """CSRF, login throttling, session handling."""
 
+from limits import parse
 from sqlalchemy import select
 
 from amal.accounts.models import Role
-from amal.accounts.services import MAX_FAILURES, create_user
+from amal.accounts.services import create_user
 from amal.consent.services import publish_notice
 from amal.participants.models import Participant
+from amal.ratelimit import PER_ACCOUNT_AND_SOURCE
 from amal.testing import TEST_PASSWORD, csrf_token
+
+MAX_FAILURES = parse(PER_ACCOUNT_AND_SOURCE).amount
 
 
 def make_user(ctx, name="maria", role=Role.COORDINATOR):  # type: ignore[no-untyped-def]

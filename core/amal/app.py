@@ -6,6 +6,7 @@ import os
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from flask import Flask
@@ -36,8 +37,12 @@ def create_app(
     config_overrides: dict[str, Any] | None = None,
     extra_plugins: Iterable[tuple[str, object]] = (),
     create_database: bool = False,
+    require_secret: bool = True,
 ) -> Flask:
     """Build a Flask app for the instance folder ``instance_path``.
+
+    ``require_secret=False`` (the CLI) lets commands that sign no session run
+    without the instance's secret; serving the web still needs it.
 
     Raises :class:`~amal.errors.ConfigError` or :class:`~amal.errors.PluginError`
     with a message for the operator when the instance cannot start.
@@ -46,7 +51,7 @@ def create_app(
     config = load_config(instance_path, config_overrides)
     secret_key = config.secret_key
     if not secret_key:
-        if config.is_production:
+        if config.is_production and require_secret:
             raise ConfigError(
                 f"No secret key for the instance in {config.instance_path}: run "
                 f"'amal --instance {config.instance_path} init' or set AMAL_SECRET_KEY."
@@ -64,6 +69,9 @@ def create_app(
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=config.is_production,
         AMAL_INSTANCE_NAME=config.name,
+        # Bodies beyond this are refused (413) before anything reads them.
+        MAX_CONTENT_LENGTH=config.max_content_length,
+        PERMANENT_SESSION_LIFETIME=timedelta(minutes=config.session_timeout_minutes),
     )
     engine = db.make_engine(
         config.database_url,

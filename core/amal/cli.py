@@ -48,6 +48,7 @@ from amal.stats import instance_counts
 from amal.territories.services import sync_territories
 
 CLI_ACTOR = "cli"
+NO_SECRET_COMMANDS = frozenset({"plugins"})  # (init and territory new load no app)
 
 
 class InstanceError(NoAppException):
@@ -63,8 +64,14 @@ class InstanceError(NoAppException):
 def _app_from_cli() -> Flask:
     info = click.get_current_context().find_object(ScriptInfo)
     instance = info.data.get("instance") if info else None
+    click_ctx = click.get_current_context()
+    # Listing the commands (help) and the plugins need no secret; the others
+    # work on an initialised instance and say how to make one.
+    listing = isinstance(click_ctx.command, click.Group)
     try:
-        return create_app(instance)
+        return create_app(
+            instance, require_secret=not (listing or click_ctx.info_name in NO_SECRET_COMMANDS)
+        )
     except AmalError as exc:
         raise InstanceError(str(exc)) from exc
 
@@ -76,6 +83,36 @@ def _remember_instance(ctx: click.Context, _param: click.Parameter, value: Path)
 
 class AmalGroup(FlaskGroup):
     """Turns AMAL's own errors into clean CLI errors instead of tracebacks."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """The built-in commands, and the instance's when it loads; a broken
+        instance is reported once and makes ``--help`` exit 1."""
+        names = set(click.Group.list_commands(self, ctx))
+        try:
+            names.update(ctx.ensure_object(ScriptInfo).load_app().cli.list_commands(ctx))
+        except NoAppException as exc:
+            ctx.meta["amal_instance_error"] = exc.format_message()
+        return sorted(names)
+
+    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        super().format_help(ctx, formatter)
+        if "amal_instance_error" in ctx.meta:
+            formatter.write_paragraph()
+            formatter.write_text(f"Error: {ctx.meta['amal_instance_error']}")
+
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        option = super().get_help_option(ctx)
+        if option is None:
+            return None
+
+        def show_help(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+            if not value or ctx.resilient_parsing:
+                return
+            click.echo(ctx.get_help(), color=ctx.color)
+            ctx.exit(1 if "amal_instance_error" in ctx.meta else 0)
+
+        option.callback = show_help
+        return option
 
     def invoke(self, ctx: click.Context):  # type: ignore[no-untyped-def]
         try:

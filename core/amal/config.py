@@ -15,6 +15,12 @@ Environment variables win over the file:
 ``AMAL_PLUGINS``        comma-separated allow-list replacing the file's ``plugins``
 ``AMAL_DB_CONNECT_TIMEOUT``    seconds to wait for a database connection (default 10)
 ``AMAL_DB_STATEMENT_TIMEOUT``  seconds a statement (or SQLite's write lock) may take (default 30)
+``AMAL_SESSION_TIMEOUT_MINUTES``  staff sessions end after this much inactivity (30)
+``AMAL_RATELIMIT_STORAGE``  where rate-limit counters live, e.g. ``redis://host:6379``
+                        (default: the instance database, shared by every worker)
+``AMAL_MAX_CONTENT_LENGTH``  the largest request body accepted, in bytes (2 MB)
+``AMAL_PROXY_HOPS``     reverse proxies in front of the app whose X-Forwarded-For
+                        and X-Forwarded-Proto are trusted (0: none)
 """
 
 from __future__ import annotations
@@ -48,6 +54,10 @@ class InstanceConfig:
     branding: dict[str, Any] = field(default_factory=dict)
     connect_timeout: float = 10
     statement_timeout: float = 30
+    session_timeout_minutes: int = 30
+    ratelimit_storage: str = ""
+    max_content_length: int = 2 * 1024 * 1024
+    proxy_hops: int = 0
 
     @property
     def is_production(self) -> bool:
@@ -108,6 +118,19 @@ def load_config(
         )
         for key, default in (("connect_timeout", 10.0), ("statement_timeout", 30.0))
     }
+    numbers = {}
+    for key, default, least in (
+        ("session_timeout_minutes", 30, 1),
+        ("max_content_length", 2 * 1024 * 1024, 1),
+        ("proxy_hops", 0, 0),
+    ):
+        raw = overrides.pop(key, env.get(f"AMAL_{key.upper()}", section.get(key, default)))
+        try:
+            numbers[key] = int(raw)
+        except (TypeError, ValueError):
+            raise ConfigError(f"{key} must be a whole number, not {raw!r}") from None
+        if numbers[key] < least:
+            raise ConfigError(f"{key} must be at least {least}")
 
     config = InstanceConfig(
         instance_path=folder,
@@ -120,6 +143,11 @@ def load_config(
         locale=overrides.pop("locale", section.get("locale", "it")),
         branding=overrides.pop("branding", data.get("branding", {})),
         **timeouts,
+        ratelimit_storage=overrides.pop(
+            "ratelimit_storage",
+            env.get("AMAL_RATELIMIT_STORAGE", section.get("ratelimit_storage", "")),
+        ),
+        **numbers,
     )
     if overrides:
         raise ConfigError(f"unknown configuration keys: {', '.join(sorted(overrides))}")

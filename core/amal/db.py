@@ -33,6 +33,9 @@ NAMING_CONVENTION = {
 }
 
 
+MAX_INT = 2**31 - 1  # the largest INTEGER both databases store (keys, counts)
+
+
 class UTCDateTime(TypeDecorator[datetime]):
     """A timestamp stored in UTC and always read back timezone-aware (SQLite
     forgets the offset; PostgreSQL keeps it)."""
@@ -180,7 +183,11 @@ def begin_write(session: Session) -> None:
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=engine, expire_on_commit=False)
+    from amal.text import guard_sessions
+
+    factory = sessionmaker(bind=engine, expire_on_commit=False)
+    guard_sessions(factory)
+    return factory
 
 
 def get_session() -> Session:

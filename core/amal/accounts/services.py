@@ -1,16 +1,18 @@
-"""Creating staff accounts."""
+"""Staff accounts: creation, login, server-side sessions, passwords, API tokens."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import DBAPIError
+from werkzeug.security import check_password_hash, generate_password_hash
 
-from amal.accounts.models import ApiToken, LoginAttempt, Role, TerritoryRole, User
+from amal.accounts.models import ApiToken, LoginAttempt, Role, TerritoryRole, User, UserSession
 from amal.db import utcnow
 from amal.errors import DomainError
 from amal.services import Context, use_case
@@ -18,9 +20,8 @@ from amal.services import Context, use_case
 log = logging.getLogger(__name__)
 
 MIN_PASSWORD_LENGTH = 10
-# After this many failures for one username within the window, logins wait.
-MAX_FAILURES = 5
-THROTTLE_WINDOW = timedelta(minutes=15)
+# A session's last activity is written at most this often (not on every request).
+SEEN_RESOLUTION = timedelta(seconds=60)
 
 
 @use_case
@@ -56,28 +57,26 @@ def create_user(
     return user
 
 
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash to check unknown usernames against, so they cost as much as real ones."""
+    return generate_password_hash(secrets.token_urlsafe(16))
+
+
 def authenticate(ctx: Context, username: str, password: str, remote_addr: str = "") -> User:
-    """Check a login. Refuses (``too_many_attempts``) after repeated failures for
-    the same username, whatever the password, until the window has passed."""
+    """Check a login, doing the same work whether or not the user exists or is
+    active (timing tells nothing). Throttling is the caller's, before this."""
     username = username.strip()
-    since = utcnow() - THROTTLE_WINDOW
-    failures = (
-        ctx.session.scalar(
-            select(func.count(LoginAttempt.id)).where(
-                LoginAttempt.username == username,
-                LoginAttempt.succeeded.is_(False),
-                LoginAttempt.at >= since,
-            )
-        )
-        or 0
-    )
-    if failures >= MAX_FAILURES:
-        raise DomainError("too_many_attempts", "Too many failed logins: try again later")
     user = ctx.session.scalar(select(User).where(User.username == username))
-    ok = user is not None and user.is_active and user.check_password(password)
+    if user is None:
+        check_password_hash(_dummy_hash(), password)
+        ok = False
+    else:
+        ok = user.check_password(password) and user.is_active
     _record_attempt(ctx, username, remote_addr, ok)
     if not ok:
         raise DomainError("invalid_credentials", "Wrong username or password")
+    assert user is not None
     return user
 
 
@@ -99,6 +98,60 @@ def _store_attempt(ctx: Context, username: str, remote_addr: str, ok: bool) -> N
 
 
 @use_case
+def start_session(ctx: Context, user_id: int) -> str:
+    """A new server-side session for a user who just logged in; its id goes in the cookie."""
+    session_id = secrets.token_urlsafe(32)
+    ctx.session.add(UserSession(id=session_id, user_id=user_id))
+    return session_id
+
+
+def session_is_live(ctx: Context, session_id: str, user_id: int, timeout: timedelta) -> bool:
+    """Whether the session may act: not ended, of this user, used within ``timeout``.
+    A session idle too long is ended; a live one has its last activity updated."""
+    row = ctx.session.get(UserSession, session_id)
+    if row is None or row.user_id != user_id or row.ended_at is not None:
+        return False
+    now = utcnow()
+    if now - row.last_seen_at > timeout:
+        row.ended_at = now
+        _commit_if_writable(ctx)
+        return False
+    if now - row.last_seen_at > SEEN_RESOLUTION:
+        row.last_seen_at = now
+        _commit_if_writable(ctx)
+    return True
+
+
+def _commit_if_writable(ctx: Context) -> None:
+    """Keep a session's bookkeeping; on a read-only database (a replica,
+    maintenance) it is skipped and reads go on working."""
+    try:
+        ctx.session.commit()
+    except DBAPIError as exc:
+        ctx.session.rollback()
+        log.warning("session activity not recorded: %s", exc.orig)
+
+
+@use_case
+def end_session(ctx: Context, session_id: str) -> None:
+    ctx.session.execute(
+        update(UserSession)
+        .where(UserSession.id == session_id, UserSession.ended_at.is_(None))
+        .values(ended_at=utcnow())
+    )
+
+
+@use_case
+def end_sessions(ctx: Context, user_id: int) -> None:
+    """End every session of a user, wherever its cookie is."""
+    ctx.session.execute(
+        update(UserSession)
+        .where(UserSession.user_id == user_id, UserSession.ended_at.is_(None))
+        .values(ended_at=utcnow())
+    )
+
+
+@use_case
 def change_password(ctx: Context, user_id: int, current: str, new: str) -> None:
     user = ctx.session.get(User, user_id)
     if user is None or not user.check_password(current):
@@ -112,6 +165,7 @@ def change_password(ctx: Context, user_id: int, current: str, new: str) -> None:
             field="new_password",
         )
     user.set_password(new)
+    end_sessions(ctx, user.id)  # a stolen cookie dies with the old password
 
 
 @use_case
@@ -208,6 +262,7 @@ def set_password(ctx: Context, username: str, password: str) -> User:
             "weak_password", f"The password needs at least {MIN_PASSWORD_LENGTH} characters"
         )
     user.set_password(password)
+    end_sessions(ctx, user.id)
     return user
 
 
@@ -220,4 +275,6 @@ def set_active(ctx: Context, user_id: int, active: bool, *, by_user_id: int) -> 
     if user.id == by_user_id and not active:
         raise DomainError("own_account", "You cannot deactivate your own account")
     user.is_active = active
+    if not active:
+        end_sessions(ctx, user.id)
     return user

@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
@@ -26,9 +38,11 @@ from amal.accounts.services import (
     change_password,
     create_token,
     create_user,
+    end_session,
     grant_role,
     revoke_token,
     set_active,
+    start_session,
 )
 from amal.errors import DomainError
 from amal.web.context import request_context
@@ -78,33 +92,55 @@ def login():  # type: ignore[no-untyped-def]
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
-        try:
-            user = authenticate(
-                request_context(), form.username.data, form.password.data, request.remote_addr or ""
-            )
-        except DomainError as error:
-            if error.code == "too_many_attempts":
-                form.username.errors.append(_("Too many failed attempts: wait 15 minutes."))
-                status = 429
-            else:
+        username, source = form.username.data.strip(), request.remote_addr or ""
+        throttle = current_app.extensions["amal_login_throttle"]
+        # The slot is taken before the password is checked: parallel guesses
+        # cannot all get through.
+        refused = throttle.take(username, source)
+        if refused == "account":
+            form.username.errors.append(_("Too many attempts for this account: wait a minute."))
+            status = 429
+        elif refused:
+            form.username.errors.append(_("Too many failed attempts: wait 15 minutes."))
+            status = 429
+        else:
+            try:
+                user = authenticate(request_context(), username, form.password.data, source)
+            except DomainError:
                 form.password.errors.append(_("Wrong username or password."))
                 status = 401
-        else:
-            # A fresh session on login: nothing set before authentication survives.
-            session.clear()
-            login_user(user)
-            return redirect(_safe_next(request.args.get("next")) or url_for("core.home"))
+            else:
+                throttle.succeeded(username, source)
+                _begin_session(user)
+                return redirect(_safe_next(request.args.get("next")) or url_for("core.home"))
     return render_template("accounts/login.html", form=form), status
 
 
+def _begin_session(user: User) -> None:
+    """A fresh session (nothing set before authentication survives), known to the
+    server so that it can be ended from there."""
+    session.clear()
+    session_id = start_session(request_context(), user.id)
+    login_user(user)
+    session["sid"] = session_id
+    session.permanent = True  # the cookie expires too, not only the server's record
+
+
 def _safe_next(target: str | None) -> str | None:
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return None
+    """A path on this site, or None. Browsers drop tabs and newlines and read a
+    backslash as a slash, so those are refused rather than cleaned."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return None
+    if any(ord(c) < 0x20 or ord(c) == 0x7F or c == "\\" for c in target):
+        return None
+    parts = urlsplit(target)
+    return target if not parts.scheme and not parts.netloc else None
 
 
 @bp.post("/logout")
 def logout():  # type: ignore[no-untyped-def]
+    if session.get("sid"):
+        end_session(request_context(), session["sid"])
     logout_user()
     session.clear()
     return redirect(url_for("accounts.login"))
@@ -129,6 +165,7 @@ def password():  # type: ignore[no-untyped-def]
                 else domain_message(error)
             )
         else:
+            _begin_session(current_user._get_current_object())  # every other session ended
             flash(_("Password changed."), "success")
             return redirect(url_for("core.home"))
     return render_template("accounts/password.html", form=form)

@@ -13,16 +13,51 @@ from http import HTTPStatus
 from typing import Any
 
 from flask import Flask, abort, current_app, g, render_template, request
-from flask_smorest import Api
-from flask_smorest import Blueprint as ApiBlueprint
+from flask_smorest import Api, pagination
+from flask_smorest import Blueprint as SmorestBlueprint
 from flask_smorest.utils import prepare_response
-from marshmallow import INCLUDE, Schema, fields
+from marshmallow import INCLUDE, Schema, fields, validate
 from werkzeug.exceptions import Unauthorized
 
 from amal.accounts.models import Role
 from amal.accounts.services import token_for_secret
 from amal.api.problems import PREFIX, PROBLEM
 from amal.app import service_context, state
+
+MAX_PAGE = 1_000_000  # far beyond any list here; keeps the row offset in range
+_smorest_page_schema = pagination._pagination_parameters_schema_factory
+
+
+def _bounded_page_schema(def_page: int, def_page_size: int, def_max_page_size: int) -> type:
+    """flask-smorest bounds the page number from below only; a huge page number
+    overflowed the database's row offset."""
+
+    class PaginationParametersSchema(
+        _smorest_page_schema(def_page, def_page_size, def_max_page_size)
+    ):
+        page = fields.Integer(load_default=def_page, validate=validate.Range(1, MAX_PAGE))
+
+    return PaginationParametersSchema
+
+
+# flask-smorest offers no setting for this: its factory is replaced, once, here.
+pagination._pagination_parameters_schema_factory = _bounded_page_schema
+
+PAGINATION_HEADER = {
+    "description": (
+        "Pagination metadata as a JSON object in text, e.g. "
+        '{"total": 42, "total_pages": 5, "first_page": 1, "last_page": 5, "page": 1, '
+        '"next_page": 2}'
+    ),
+    "schema": {"type": "string"},
+}
+
+
+class ApiBlueprint(SmorestBlueprint):
+    def _document_pagination_metadata(self, spec: Any, resp_doc: dict[str, Any]) -> None:
+        """The header is text holding JSON (what HTTP headers carry), and the
+        OpenAPI document says so, so clients and the schema agree."""
+        resp_doc.setdefault("headers", {})[self.PAGINATION_HEADER_NAME] = PAGINATION_HEADER
 
 
 @dataclass(frozen=True)

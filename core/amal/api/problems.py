@@ -74,8 +74,12 @@ def http_problem(error: HTTPException):  # type: ignore[no-untyped-def]
     return response
 
 
+# Domain errors meaning that what the URL names does not exist here.
+NOT_FOUND = {"not_found", "unknown_report"}
+
+
 def domain_problem(error: DomainError):  # type: ignore[no-untyped-def]
-    if error.code == "not_found":
+    if error.code in NOT_FOUND:
         return problem(404, error.message, code=error.code)
     if error.code == "concurrent_change" and request.headers.get("If-Match"):
         # The client's copy (its ETag) was current when checked, stale when written.

@@ -4,31 +4,43 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import RAISE, Schema, ValidationError, fields, pre_load
+from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate
+
+from amal.db import MAX_INT
+from amal.text import forbidden_paths
 
 
-def _nul_fields(data: Any, path: str = "") -> list[str]:
-    if isinstance(data, str):
-        return [path or "_schema"] if "\x00" in data else []
-    if isinstance(data, dict):
-        return [f for key, value in data.items() for f in _nul_fields(value, str(key))]
-    if isinstance(data, list):
-        return [f for value in data for f in _nul_fields(value, path)]
-    return []
+def bound_integers(field: fields.Field) -> None:
+    """Give every integer (alone, in a list, as dict values) the range the
+    databases store, unless it declares a narrower one: too large a number is
+    a 422 naming the field, never an overflow in the database."""
+    if isinstance(field, fields.List):
+        bound_integers(field.inner)
+    elif isinstance(field, fields.Dict) and field.value_field is not None:
+        bound_integers(field.value_field)
+    elif isinstance(field, fields.Integer) and not any(
+        isinstance(v, validate.Range) for v in field.validators
+    ):
+        field.validators.append(validate.Range(-MAX_INT - 1, MAX_INT))
 
 
 class StrictSchema(Schema):
-    """Unknown fields are errors, and so are NUL characters (PostgreSQL cannot
-    store them in text)."""
+    """Unknown fields are errors, and so is text with control characters
+    (see :mod:`amal.text`)."""
 
     class Meta:
         unknown = RAISE
 
+    def on_bind_field(self, field_name: str, field_obj: fields.Field) -> None:
+        bound_integers(field_obj)
+
     @pre_load
-    def refuse_nul(self, data: Any, **_kwargs: Any) -> Any:
-        bad = _nul_fields(data)
+    def refuse_control_characters(self, data: Any, **_kwargs: Any) -> Any:
+        bad = forbidden_paths(data)
         if bad:
-            raise ValidationError({name: ["NUL characters are not allowed."] for name in bad})
+            raise ValidationError(
+                {name: ["Control characters (NUL included) are not allowed."] for name in bad}
+            )
         return data
 
 

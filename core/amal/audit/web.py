@@ -8,7 +8,7 @@ from sqlalchemy import select
 from amal.access import Permission, requires
 from amal.audit.models import AuditEntry
 from amal.db import get_session
-from amal.web.setup import territory_blueprint
+from amal.web.setup import record_id, territory_blueprint
 
 bp = territory_blueprint("audit", __name__, "/audit")
 PAGE_SIZE = 100
@@ -18,13 +18,13 @@ PAGE_SIZE = 100
 @requires(Permission.VIEW_AUDIT)
 def index():  # type: ignore[no-untyped-def]
     query = select(AuditEntry).where(AuditEntry.territory_code == g.territory)
-    participant_id = request.args.get("participant", type=int)
+    participant_id = request.args.get("participant", type=record_id)
     actor = request.args.get("actor", "").strip()
     if participant_id:
         query = query.where(AuditEntry.participant_id == participant_id)
     if actor:
         query = query.where(AuditEntry.actor == actor)
-    before = request.args.get("before", type=int)
+    before = request.args.get("before", type=record_id)
     if before:
         query = query.where(AuditEntry.id < before)
     entries = get_session().scalars(query.order_by(AuditEntry.id.desc()).limit(PAGE_SIZE)).all()

@@ -8,7 +8,7 @@ from datetime import date
 
 from sqlalchemy import func, select
 
-from amal.accounts.models import User
+from amal.accounts.models import Role, TerritoryRole, User
 from amal.audit.models import AuditAction
 from amal.audit.services import record
 from amal.db import utcnow
@@ -96,14 +96,43 @@ def create_group(
         meeting_minutes=policy.meeting_minutes,
         status=G.PLANNED,
     )
-    for user_id in facilitator_ids:
-        group.facilitators.append(fetch(ctx, User, user_id))
+    group.facilitators.extend(_facilitators(ctx, territory_code, facilitator_ids))
     group.history.append(
         GroupStatusChange(from_status=None, to_status=G.PLANNED, changed_by=ctx.actor)
     )
     ctx.session.add(group)
     ctx.session.flush()
     return group
+
+
+def _facilitators(ctx: Context, territory_code: str, user_ids: Sequence[int]) -> list[User]:
+    """The active accounts with the facilitator role in this territory, each once.
+    Any other id is refused with one error, whether or not the account exists,
+    so that the answer tells nothing about accounts elsewhere."""
+    wanted = list(dict.fromkeys(user_ids))
+    if not wanted:
+        return []
+    found = {
+        user.id: user
+        for user in ctx.session.scalars(
+            select(User)
+            .join(TerritoryRole, TerritoryRole.user_id == User.id)
+            .where(
+                User.id.in_(wanted),
+                User.is_active.is_(True),
+                TerritoryRole.territory_code == territory_code,
+                TerritoryRole.role == Role.FACILITATOR,
+            )
+        )
+    }
+    refused = [i for i in wanted if i not in found]
+    if refused:
+        raise DomainError(
+            "invalid_facilitator",
+            f"Not a facilitator of this territory: {', '.join(map(str, refused))}",
+            field="facilitator_ids",
+        )
+    return [found[i] for i in wanted]
 
 
 def member_count(ctx: Context, group_id: int) -> int:

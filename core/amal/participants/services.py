@@ -83,13 +83,17 @@ def normalise_fiscal_code(value: str | None) -> str | None:
 def find_duplicates(
     ctx: Context,
     *,
+    territory_code: str,
     fiscal_code: str | None,
     first_name: str,
     last_name: str,
     birth_date: date | None,
     exclude_id: int | None = None,
 ) -> list[Participant]:
-    """People who may be the same person: same fiscal code, or same name and birth date."""
+    """People of the territory who may be the same person: same fiscal code, or
+    same name and birth date. Only this territory: whoever registers here must
+    not learn that a person is known elsewhere (moving a person between
+    territories is the transfer's job, by someone who may see both)."""
     conditions = []
     if fiscal_code:
         conditions.append(Participant.fiscal_code == fiscal_code)
@@ -101,7 +105,11 @@ def find_duplicates(
         )
     if not conditions:
         return []
-    query = select(Participant).where(or_(*conditions), Participant.erased_at.is_(None))
+    query = select(Participant).where(
+        or_(*conditions),
+        Participant.territory_code == territory_code,
+        Participant.erased_at.is_(None),
+    )
     if exclude_id is not None:
         query = query.where(Participant.id != exclude_id)
     return list(ctx.session.scalars(query.order_by(Participant.id)))
@@ -112,6 +120,7 @@ def _refuse_duplicates(
 ) -> None:
     for other in find_duplicates(
         ctx,
+        territory_code=fields["territory_code"],
         fiscal_code=fields.get("fiscal_code"),
         first_name=fields.get("first_name", ""),
         last_name=fields.get("last_name", ""),
@@ -121,14 +130,9 @@ def _refuse_duplicates(
         same_code = fields.get("fiscal_code") and other.fiscal_code == fields["fiscal_code"]
         if not same_code and allow_same_name:
             continue
-        where = (
-            ""
-            if other.territory_code == fields.get("territory_code", other.territory_code)
-            else f" in territory {other.territory_code} (use a transfer)"
-        )
         raise DomainError(
             "duplicate_participant",
-            f"Possible duplicate of participant {other.id}{where}: same "
+            f"Possible duplicate of participant {other.id}: same "
             + ("fiscal code" if same_code else "name and birth date"),
             duplicate_of=other.id,
         )
@@ -281,11 +285,13 @@ def matching(
     code, a status, current members of a group. The caller scopes it first
     (``amal.access.participants()``)."""
     for word in text.split():
-        pattern = f"%{word.lower()}%"
+        # % and _ in what people type are letters, not wildcards.
+        escaped = word.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        pattern = f"%{escaped}%"
         statement = statement.where(
-            func.lower(Participant.first_name).like(pattern)
-            | func.lower(Participant.last_name).like(pattern)
-            | func.lower(Participant.fiscal_code).like(pattern)
+            func.lower(Participant.first_name).like(pattern, escape="\\")
+            | func.lower(Participant.last_name).like(pattern, escape="\\")
+            | func.lower(Participant.fiscal_code).like(pattern, escape="\\")
         )
     if status is not None:
         statement = statement.where(Participant.status == status)

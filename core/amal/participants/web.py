@@ -58,7 +58,7 @@ from amal.referrals.services import REFERRAL_TRANSITIONS, advance_referral, prop
 from amal.web.context import request_context
 from amal.web.errors import attach_error, domain_message, optional_form_date
 from amal.web.labels import choices, label, options
-from amal.web.setup import territory_blueprint
+from amal.web.setup import record_id, territory_blueprint
 from amal.wellbeing.instruments import get_instrument
 from amal.wellbeing.models import Administration, Phase
 from amal.wellbeing.services import record_administration
@@ -141,7 +141,7 @@ def index():  # type: ignore[no-untyped-def]
     session = get_session()
     text = request.args.get("q", "").strip()
     status = request.args.get("status", "")
-    group_id = request.args.get("group", type=int)
+    group_id = request.args.get("group", type=record_id)
     query = matching(
         access.participants().where(Participant.erased_at.is_(None)),
         text=text,

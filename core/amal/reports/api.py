@@ -162,7 +162,7 @@ class RunDownload(MethodView):
         content = render(ctx, run_report(ctx, g.territory, run.report_code, run.period), fmt)
         return Response(
             content,
-            mimetype=MIME[fmt],
+            content_type=MIME[fmt],  # already carries the charset where one applies
             headers={
                 "Content-Disposition": f"attachment; filename={run.report_code}-{run.id}.{fmt}"
             },

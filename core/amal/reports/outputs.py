@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 
 from fpdf import FPDF
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -47,11 +49,11 @@ def to_csv(result: ReportResult) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";")
     for key, value in _meta(result):
-        writer.writerow([key, value])
+        writer.writerow([_cell(key), _cell(value)])
     for table in result.tables:
         writer.writerow([])
-        writer.writerow([table.title])
-        writer.writerow(table.columns)
+        writer.writerow([_cell(table.title)])
+        writer.writerow([_cell(c) for c in table.columns])
         writer.writerows([_cell(v) for v in row] for row in table.rows)
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
@@ -61,14 +63,14 @@ def to_xlsx(result: ReportResult) -> bytes:
     summary = workbook.active
     summary.title = "Riepilogo"
     for row in _meta(result):
-        summary.append(row)
+        summary.append([_cell(v) for v in row])
     summary.column_dimensions["A"].width = 28
     summary.column_dimensions["B"].width = 60
     for index, table in enumerate(result.tables, start=1):
-        sheet = workbook.create_sheet(f"{index}. {table.indicator}"[:31])
-        sheet.append([table.title])
+        sheet = workbook.create_sheet(_sheet_title(f"{index}. {table.indicator}"))
+        sheet.append([_cell(table.title)])
         sheet["A1"].font = Font(bold=True)
-        sheet.append(list(table.columns))
+        sheet.append([_cell(c) for c in table.columns])
         for cell in sheet[2]:
             cell.font = Font(bold=True)
         for row in table.rows:
@@ -77,17 +79,33 @@ def to_xlsx(result: ReportResult) -> bytes:
     violations = workbook.create_sheet("Violazioni")
     violations.append(["Regola", "Descrizione", "Oggetto", "Numero"])
     for v in result.violations:
-        violations.append([v.rule, v.message, v.entity, v.entity_id])
+        violations.append([_cell(x) for x in (v.rule, v.message, v.entity, v.entity_id)])
     violations.column_dimensions["B"].width = 80
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
 
 
+# A spreadsheet reads a cell starting with one of these as a formula (OWASP
+# "CSV injection"): such text gets a leading apostrophe and stays text.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _cell(value: object) -> object:
-    return (
-        float(value) if hasattr(value, "as_integer_ratio") and not isinstance(value, int) else value
-    )
+    """A cell safe for CSV and XLSX: numbers as numbers; text without the control
+    characters XLSX cannot hold (old data may have them) and never a formula."""
+    if isinstance(value, str):
+        text = ILLEGAL_CHARACTERS_RE.sub("", value)
+        # A lone "-" (no figure) cannot compute anything: kept readable.
+        return "'" + text if text.startswith(FORMULA_PREFIXES) and text != "-" else text
+    if hasattr(value, "as_integer_ratio") and not isinstance(value, int):
+        return float(value)  # Decimal
+    return value
+
+
+def _sheet_title(text: str) -> str:
+    """Sheet names: at most 31 characters, none of []:*?/\\ nor control characters."""
+    return re.sub(r"[\[\]:*?/\\]", "-", ILLEGAL_CHARACTERS_RE.sub("", text))[:31]
 
 
 # --- Attendance registers ---------------------------------------------------------------

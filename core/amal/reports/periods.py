@@ -10,6 +10,9 @@ from zoneinfo import ZoneInfo
 from amal.errors import DomainError
 
 ITALY = ZoneInfo("Europe/Rome")
+# Reports cover the years the programme can have run in: nothing before 2000,
+# nothing past the end of this century.
+MIN_YEAR, MAX_YEAR = 2000, 2099
 PERIOD_KINDS = ("quarter", "semester", "project", "custom")
 FORMATS = {
     "quarter": "YYYY-Qn, e.g. 2026-Q1",
@@ -45,11 +48,11 @@ def parse_period(
     text = text.strip()
     today = today or date.today()
     if kind == "quarter" and (m := re.fullmatch(r"(\d{4})-Q([1-4])", text, re.I)):
-        year, n = int(m[1]), int(m[2])
+        year, n = _year(int(m[1]), text), int(m[2])
         start = date(year, 3 * n - 2, 1)
         return Period(start, _month_end(year, 3 * n), f"{year} trimestre {n}")
     if kind == "semester" and (m := re.fullmatch(r"(\d{4})-[SH]([12])", text, re.I)):
-        year, n = int(m[1]), int(m[2])
+        year, n = _year(int(m[1]), text), int(m[2])
         return Period(date(year, 6 * n - 5, 1), _month_end(year, 6 * n), f"{year} semestre {n}")
     if kind == "project" and text.lower() in {"project", "progetto"}:
         if project is None:
@@ -62,6 +65,8 @@ def parse_period(
             start, end = date.fromisoformat(m[1]), date.fromisoformat(m[2])
         except ValueError as exc:
             raise DomainError("invalid_period", f"Invalid date in {text!r}: {exc}") from None
+        _year(start.year, text)
+        _year(end.year, text)
         if end < start:
             raise DomainError("invalid_period", f"The period {text!r} ends before it starts")
         return Period(start, end, f"dal {start:%d/%m/%Y} al {end:%d/%m/%Y}")
@@ -70,6 +75,14 @@ def parse_period(
     raise DomainError(
         "invalid_period", f"This report covers a {kind}: write the period as {FORMATS[kind]}"
     )
+
+
+def _year(year: int, text: str) -> int:
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise DomainError(
+            "invalid_period", f"The period {text!r} is outside the years {MIN_YEAR}-{MAX_YEAR}"
+        )
+    return year
 
 
 def _month_end(year: int, month: int) -> date:

@@ -144,7 +144,7 @@ def submit(code: str):  # type: ignore[no-untyped-def]
 @requires(Permission.RUN_REPORTS)
 def download(code: str, fmt: str):  # type: ignore[no-untyped-def]
     """The live figures as a file (the coordinator's working copy)."""
-    if fmt not in MIME:
+    if fmt not in MIME or code not in definitions(state(current_app).plugins, g.territory):
         abort(404)
     if fmt == "pdf" and not access.can(Permission.DOWNLOAD_REGISTERS):
         abort(403)  # registers carry names: not for aggregate-only roles
@@ -157,7 +157,7 @@ def download(code: str, fmt: str):  # type: ignore[no-untyped-def]
     name = re.sub(r"[^A-Za-z0-9_-]+", "-", f"{g.territory}-{code}-{request.args['period']}")
     return Response(
         content,
-        mimetype=MIME[fmt],
+        content_type=MIME[fmt],  # already carries the charset where one applies
         headers={"Content-Disposition": f"attachment; filename={name}.{fmt}"},
     )
 
@@ -179,7 +179,7 @@ def download_submitted(submission_id: int, fmt: str):  # type: ignore[no-untyped
     name = re.sub(r"[^A-Za-z0-9_-]+", "-", label)
     return Response(
         item.content,
-        mimetype=MIME[fmt],
+        content_type=MIME[fmt],
         headers={
             "Content-Disposition": f"attachment; filename={name}-inviato.{fmt}",
             "X-Content-SHA256": item.sha256,

@@ -73,6 +73,8 @@ MESSAGES = {
     "concurrent_change": _l(
         "Someone else changed this record at the same time: reload the page and try again."
     ),
+    "invalid_facilitator": _l("Choose a facilitator of this territory."),
+    "invalid_characters": _l("The text contains control characters that cannot be stored."),
 }
 ELIGIBILITY = {
     "No active consent to the processing of personal data": _l(

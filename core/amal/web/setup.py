@@ -11,25 +11,32 @@ from flask import (
     abort,
     current_app,
     g,
+    make_response,
     redirect,
     render_template,
     request,
     session,
     url_for,
 )
+from flask.json.provider import DefaultJSONProvider
 from flask_babel import Babel, get_locale
+from flask_babel import gettext as _
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from amal import access
 from amal.accounts.models import User
+from amal.accounts.services import session_is_live
 from amal.api.problems import domain_problem, http_problem, is_api_request, unavailable_problem
-from amal.app import state
-from amal.db import DatabaseMissing, get_session, is_unavailable
+from amal.app import service_context, state
+from amal.db import MAX_INT, DatabaseMissing, get_session, is_unavailable
 from amal.errors import DomainError
+from amal.ratelimit import LoginThrottle, make_storage
+from amal.text import has_forbidden
 from amal.web.errors import domain_message
 from amal.web.labels import label
 
@@ -38,6 +45,8 @@ CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
     "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
 )
+
+HSTS = "max-age=31536000; includeSubDomains"
 
 login_manager = LoginManager()
 csrf = CSRFProtect()
@@ -53,8 +62,15 @@ def select_locale() -> str:
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
+    """The logged-in user, if their server-side session is still live (not
+    logged out, not ended by a password change or deactivation, not idle)."""
     user = get_session().get(User, int(user_id))
-    return user if user is not None and user.is_active else None
+    session_id = session.get("sid")
+    if user is None or not user.is_active or not isinstance(session_id, str):
+        return None
+    timeout = current_app.permanent_session_lifetime
+    ctx = service_context(current_app, user.username)
+    return user if session_is_live(ctx, session_id, user.id, timeout) else None
 
 
 def territory_blueprint(name: str, import_name: str, prefix: str = "") -> Blueprint:
@@ -83,7 +99,19 @@ def territory_blueprint(name: str, import_name: str, prefix: str = "") -> Bluepr
     return bp
 
 
+class JSONProvider(DefaultJSONProvider):
+    """Flask's JSON, with nesting beyond Python's recursion limit read as invalid
+    JSON (a 400) instead of a crash."""
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError:
+            raise ValueError("JSON nested too deeply") from None
+
+
 def init_web(app: Flask) -> None:
+    app.json = JSONProvider(app)
     app.config.setdefault("REMEMBER_COOKIE_HTTPONLY", True)
     app.config.setdefault("REMEMBER_COOKIE_SECURE", app.config["SESSION_COOKIE_SECURE"])
     app.config.setdefault("REMEMBER_COOKIE_SAMESITE", "Lax")
@@ -95,16 +123,34 @@ def init_web(app: Flask) -> None:
     login_manager.session_protection = "strong"
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    amal = state(app)
+    if amal.config.proxy_hops:
+        # Behind a reverse proxy the client is in X-Forwarded-For: login limits
+        # count per real address, not per proxy.
+        hops = amal.config.proxy_hops
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
+    app.extensions["amal_login_throttle"] = LoginThrottle(
+        make_storage(amal.engine, amal.config.ratelimit_storage)
+    )
 
     @app.before_request
-    def refuse_nul_characters() -> None:
-        """PostgreSQL cannot store NUL in text: a form carrying one is refused."""
-        if (
-            request.method == "POST"
-            and not is_api_request()
-            and any("\x00" in value for value in request.form.values())
-        ):
-            abort(400)
+    def refuse_hostile_input():  # type: ignore[no-untyped-def]
+        """Forms with control characters are refused (see amal.text); JSON too
+        deeply nested to parse is a 400, not a crash."""
+        if request.method in ("GET", "HEAD", "OPTIONS"):
+            return None
+        if is_api_request():
+            if request.is_json and request.content_length != 0:
+                # Parsed here, where nesting too deep becomes a 400, before
+                # the schemas parse it again.
+                request.get_json()
+            return None
+        if any(has_forbidden(k) or has_forbidden(v) for k, v in request.form.items(multi=True)):
+            message = _("The text contains control characters that cannot be stored.")
+            return render_template("error.html", status=400, message=message), 400
+        return None
+
+    production = amal.config.is_production
 
     @app.after_request
     def security_headers(response):  # type: ignore[no-untyped-def]
@@ -112,8 +158,12 @@ def init_web(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
-        if current_user.is_authenticated:
-            response.headers.setdefault("Cache-Control", "no-store")
+        if production:  # served over TLS (SECURITY.md): browsers must never use plain HTTP
+            response.headers.setdefault("Strict-Transport-Security", HSTS)
+        # Personal data must not stay in caches: every API answer (tokens see
+        # people) and every page a logged-in user gets.
+        if is_api_request() or current_user.is_authenticated:
+            response.headers["Cache-Control"] = "no-store"
         return response
 
     @app.context_processor
@@ -138,9 +188,15 @@ def init_web(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):  # type: ignore[no-untyped-def]
         if is_api_request():
-            return http_problem(error)
-        status = error.code or 500
-        return render_template("error.html", status=status), status
+            response = http_problem(error)
+        else:
+            status = error.code or 500
+            response = make_response(render_template("error.html", status=status), status)
+        # e.g. Allow on 405, Retry-After: the exception's own headers, not its body's type.
+        for name, value in error.get_headers():
+            if name.lower() != "content-type":
+                response.headers[name] = value
+        return response
 
     @app.errorhandler(DomainError)
     def unhandled_domain_error(error: DomainError):  # type: ignore[no-untyped-def]
@@ -178,7 +234,16 @@ def init_web(app: Flask) -> None:
         return redirect(target if target.startswith(request.host_url) else url_for("core.home"))
 
 
-MAX_ID = 2**31 - 1  # the largest key both databases store as INTEGER
+MAX_ID = MAX_INT  # the largest key both databases store as INTEGER
+
+
+def record_id(text: str) -> int:
+    """``request.args.get(name, type=record_id)``: a record key from a query
+    string; anything else (words, 0, beyond MAX_ID) reads as absent."""
+    value = int(text)
+    if not 1 <= value <= MAX_ID:
+        raise ValueError(f"{value} is not a record key")
+    return value
 
 
 class IdConverter(IntegerConverter):
