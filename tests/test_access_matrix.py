@@ -51,6 +51,7 @@ ACTIONS = {
     "groups.change_meeting": "cancel",
     "accounts.change_user": "grant",
     "api_groups.GroupActions": "plan",
+    "lecco_sportello.close": "missed",
 }
 
 
@@ -111,6 +112,8 @@ def territory_expectation(view, method: str, role: str, own: bool) -> set[int]:
         return {302}
     if not own or role == "admin":
         return {404}
+    if view.territories is not None and OWN not in view.territories:
+        return {404}  # a page of another territory's plugin
     permission = view.permission
     if permission not in ROLE_PERMISSIONS[Role(role)]:
         return {403}
@@ -121,6 +124,9 @@ def url_for_rule(rule, territory: str, world) -> str:  # type: ignore[no-untyped
     values = dict(
         world[territory],
         run_id=1,
+        slot_id=1,
+        appointment_id=1,
+        contact_id=1,
         moment="end",
         territory=territory,
         fmt="csv",

@@ -157,6 +157,30 @@ def amal_report_definitions(territory: TerritoryDefinition) -> list[ReportDefini
     """
 
 
+@hookspec
+def amal_indicators() -> dict[str, Any] | None:
+    """Return report indicators of the plugin's own, by name (e.g. figures about
+    the plugin's tables), for report definitions to ask for.
+
+    Called once at start-up (report definitions are checked against the core's
+    indicators plus these) and when a report runs. Build each with
+    :func:`amal.reports.indicators.make_indicator`: a function of a
+    :class:`~amal.reports.indicators.Scope` (session, territory, period, report)
+    returning rows of aggregates, never names. A name already used by the core or
+    another plugin stops start-up. Prefix names with the plugin's.
+
+    Example::
+
+        @hookimpl
+        def amal_indicators():
+            @make_indicator("lecco_sportello_contacts", "Contatti allo sportello",
+                            "Esito", "Contatti")
+            def contacts(scope):
+                return [("informazioni", 12), ("candidato registrato", 4)]
+            return {contacts.name: contacts}
+    """
+
+
 # --- Lifecycle events -------------------------------------------------------------
 
 
