@@ -16,6 +16,7 @@ from amal.meetings.services import generate_plan
 from amal.referrals.services import propose_referral
 from amal.reports.engine import definitions
 from amal.services import Context
+from amal.territories.services import add_representative, directory
 from amal.testing import TEST_PASSWORD, csrf_token
 
 OWN, OTHER = "monza-brianza", "lecco"
@@ -77,6 +78,8 @@ def world(app, ctx: Context, person):  # type: ignore[no-untyped-def]
         catalogue = ctx.plugins.service_catalogue(code)
         referral = propose_referral(ctx, member.id, catalogue[0].code)
         report = next(iter(definitions(ctx.plugins, code).values()))
+        partner = directory(ctx, code)[0]
+        representative = add_representative(ctx, code, partner.id, name=f"Referente {code}")
         ids[code] = {
             "participant_id": member.id,
             "group_id": group.id,
@@ -85,6 +88,8 @@ def world(app, ctx: Context, person):  # type: ignore[no-untyped-def]
             "code": report.code,
             "period": SAMPLE_PERIOD[report.period_kind],
             "facilitator": facilitator.username,
+            "partner_id": partner.id,
+            "person_id": representative.id,
         }
     return ids
 

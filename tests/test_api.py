@@ -372,7 +372,7 @@ def test_plugins_add_api_blueprints_to_the_openapi_document(tmp_path, amal_datab
     class SportelloApi:
         @hookimpl
         def amal_api_blueprints(self, api):
-            bp = api_blueprint("lecco_sportello", __name__, "/sportello", "Sportello hours")
+            bp = api_blueprint("example_api", __name__, "/example", "Example hours")
 
             @bp.route("/hours")
             class Hours(MethodView):
@@ -392,5 +392,5 @@ def test_plugins_add_api_blueprints_to_the_openapi_document(tmp_path, amal_datab
         extra_plugins=[("sportello", SportelloApi())],
     )
     spec = app.test_client().get("/api/v1/openapi.json").json
-    assert "/api/v1/territories/{territory}/sportello/hours" in spec["paths"]
-    assert app.test_client().get("/api/v1/territories/lecco/sportello/hours").status_code == 401
+    assert "/api/v1/territories/{territory}/example/hours" in spec["paths"]
+    assert app.test_client().get("/api/v1/territories/lecco/example/hours").status_code == 401

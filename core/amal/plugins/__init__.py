@@ -12,6 +12,7 @@ from amal.plugins.definitions import (
     PartnerDefinition,
     PartnerRole,
     ReportDefinition,
+    RepresentativeDefinition,
     ServiceDefinition,
     TerritoryDefinition,
 )
@@ -24,6 +25,7 @@ __all__ = [
     "PartnerDefinition",
     "PartnerRole",
     "ReportDefinition",
+    "RepresentativeDefinition",
     "ServiceDefinition",
     "TerritoryDefinition",
     "hookimpl",

@@ -92,8 +92,13 @@ def amal_holidays(territory: TerritoryDefinition, years: list[int]) -> dict[date
 def amal_partners(territory: TerritoryDefinition) -> list[PartnerDefinition] | None:
     """Return the partners of ``territory``'s project (funder, lead, unions...).
 
-    Called when a territory is first set up (``amal init``, ``amal demo``,
-    ``amal territory sync``); the coordinator can then edit them in the database.
+    Called when a territory is set up (``amal init``, ``amal demo``, ``amal
+    territory sync``). The answer seeds the partners directory; after that the
+    database is the reference and coordinators edit it (Partners page). How a
+    later plugin update merges: a partner whose name the directory has never
+    seen (matched on the name the plugin first gave it, so a renamed partner is
+    recognised) is added with its representatives; partners already there keep
+    the coordinators' edits; partners dropped from the plugin stay.
 
     Example::
 

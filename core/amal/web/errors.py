@@ -51,6 +51,7 @@ MESSAGES = {
     "needs_required": _l("A training meeting answers at least one need of the group."),
     "meeting_not_planned": _l("Only planned meetings can be moved or cancelled."),
     "notice_version_exists": _l("A notice with this version already exists."),
+    "duplicate_partner": _l("A partner with this name already exists."),
 }
 ELIGIBILITY = {
     "No active consent to the processing of personal data": _l(
