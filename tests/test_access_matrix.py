@@ -48,7 +48,7 @@ NAMES = {OWN: "Vicinissimo", OTHER: "Lontanissimo"}
 API_ROUTES = {"api-docs.openapi_json": {200}, "api_docs": {200}}
 # Harmless actions for routes that take one (an empty form then changes nothing).
 ACTIONS = {
-    "groups.act": "need",
+    "groups.act": "plan",
     "groups.change_meeting": "cancel",
     "accounts.change_user": "grant",
     "api_groups.GroupActions": "plan",
@@ -89,6 +89,7 @@ def world(app, ctx: Context, person):  # type: ignore[no-untyped-def]
             "period": SAMPLE_PERIOD[report.period_kind],
             "facilitator": facilitator.username,
             "partner_id": partner.id,
+            "facilitation_id": group.facilitations[0].id,
             "person_id": representative.id,
         }
     return ids

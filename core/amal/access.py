@@ -39,6 +39,7 @@ class Permission(enum.StrEnum):
     MANAGE_GROUPS = "manage_groups"  # create, enrol, plan, start, conclude
     RECORD_ATTENDANCE = "record_attendance"
     FACILITATOR_NOTES = "facilitator_notes"
+    RECORD_NEEDS = "record_needs"  # the group's needs, which training meetings answer
     RECORD_WELLBEING = "record_wellbeing"
     MANAGE_REFERRALS = "manage_referrals"
     RUN_REPORTS = "run_reports"  # figures and rule violations
@@ -66,6 +67,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.VIEW_GROUPS,
             P.RECORD_ATTENDANCE,
             P.FACILITATOR_NOTES,
+            P.RECORD_NEEDS,
             P.RECORD_WELLBEING,
         }
     ),

@@ -51,6 +51,10 @@ MESSAGES = {
     "needs_required": _l("A training meeting answers at least one need of the group."),
     "meeting_not_planned": _l("Only planned meetings can be moved or cancelled."),
     "notice_version_exists": _l("A notice with this version already exists."),
+    "facilitator_required": _l("The group has no facilitator: add one before starting it."),
+    "already_facilitating": _l("This person already facilitates the group."),
+    "already_ended": _l("This assignment has already ended."),
+    "not_staff_here": _l("This person has no active role in the territory."),
     "duplicate_partner": _l("A partner with this name already exists."),
 }
 ELIGIBILITY = {

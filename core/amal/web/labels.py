@@ -10,7 +10,7 @@ from wtforms.fields.choices import SelectChoice
 
 from amal.accounts.models import Role
 from amal.consent.models import ConsentPurpose
-from amal.groups.models import GroupComposition, GroupStatus
+from amal.groups.models import FacilitatorRole, GroupComposition, GroupStatus
 from amal.meetings.models import MeetingKind, MeetingStatus, Presence
 from amal.outcomes.models import ContractType, OutcomeMoment, Situation
 from amal.participants.models import EmploymentStatus, ParticipantStatus
@@ -41,6 +41,9 @@ _PAIRS: list[tuple[enum.Enum, object]] = [
     (GroupStatus.ACTIVE, _l("running")),
     (GroupStatus.CONCLUDED, _l("concluded")),
     (GroupStatus.CANCELLED, _l("cancelled")),
+    (FacilitatorRole.FACILITATOR, _l("facilitator")),
+    (FacilitatorRole.CO_FACILITATOR, _l("co-facilitator")),
+    (FacilitatorRole.MENTOR, _l("mentor")),
     (GroupComposition.HOMOGENEOUS, _l("homogeneous (same company)")),
     (GroupComposition.HETEROGENEOUS, _l("heterogeneous")),
     (MeetingKind.INFO, _l("information meeting")),
