@@ -97,3 +97,37 @@ def test_heterogeneous_mix(ctx: Context, person) -> None:
     assert mix.ages == [("<30", 1), ("50-59", 2)]
     assert mix.sectors == [("Metalmeccanico", 2), ("Commercio", 1)]
     assert mix.months_out_of_work == [("<6", 1), ("12-23", 1), ("24+", 1)]
+
+
+def test_coordinator_edits_date_and_place_then_cancels(app, client, login, ctx) -> None:
+    from amal.groups.models import Group, GroupStatus
+    from amal.meetings.services import generate_plan
+    from amal.testing import csrf_token
+
+    group = create_group(ctx, "monza-brianza", "G", start_date=date(2026, 1, 12), location="Sala A")
+    login("coordinator", "monza-brianza")
+    page = f"/t/monza-brianza/groups/{group.id}"
+    token = csrf_token(client, page)
+    client.post(f"{page}/edit", data={"start_date": "2026-01-19", "location": "Sala B",
+                                      "csrf_token": token})  # fmt: skip
+    ctx.session.expire_all()
+    edited = ctx.session.get(Group, group.id)
+    assert (edited.start_date, edited.location) == (date(2026, 1, 19), "Sala B")
+    plan = generate_plan(ctx, group.id)
+    refused = client.post(f"{page}/edit", data={"start_date": "2026-02-02", "csrf_token": token},
+                          follow_redirects=True).get_data(as_text=True)  # fmt: skip
+    assert "Il gruppo ha già un calendario degli incontri." in refused
+    client.post(f"{page}/edit", data={"location": "Biblioteca", "csrf_token": token})
+    ctx.session.expire_all()
+    from amal.meetings.models import Meeting
+
+    locations = {ctx.session.get(Meeting, m.id).location for m in plan}
+    assert locations == {"Biblioteca"}
+    no_reason = client.post(f"{page}/cancel", data={"reason": "", "csrf_token": token},
+                            follow_redirects=True).get_data(as_text=True)  # fmt: skip
+    assert "Indica il motivo" in no_reason
+    client.post(f"{page}/cancel", data={"reason": "Troppo pochi iscritti", "csrf_token": token})
+    ctx.session.expire_all()
+    cancelled = ctx.session.get(Group, group.id)
+    assert cancelled.status == GroupStatus.CANCELLED
+    assert cancelled.history[-1].reason == "Troppo pochi iscritti"

@@ -375,6 +375,40 @@ def cancel_group(ctx: Context, group_id: int, reason: str) -> Group:
 
 
 @use_case
+def update_group(
+    ctx: Context,
+    group_id: int,
+    *,
+    start_date: date | None = None,
+    location: str | None = None,
+) -> Group:
+    """Change a group's first-meeting date and place. The date changes only
+    before the plan exists (afterwards, meetings are moved one by one, each
+    with its reason); a new place applies to the meetings still planned."""
+    from amal.meetings.models import Meeting, MeetingStatus
+
+    group = fetch(ctx, Group, group_id, for_update=True)
+    if group.status in (G.CONCLUDED, G.CANCELLED):
+        raise DomainError("group_closed", f"Group {group.name!r} is {group.status.value}")
+    meetings = ctx.session.scalars(select(Meeting).where(Meeting.group_id == group.id)).all()
+    if start_date is not None and start_date != group.start_date:
+        if meetings:
+            raise DomainError(
+                "plan_exists",
+                "The group already has a plan: move its meetings one by one",
+                field="start_date",
+            )
+        group.start_date = start_date
+    if location is not None and location.strip() != group.location:
+        group.location = location.strip()
+        for meeting in meetings:
+            if meeting.status == MeetingStatus.PLANNED:
+                meeting.location = group.location
+    record(ctx, AuditAction.UPDATE, "group", group.id, territory_code=group.territory_code)
+    return group
+
+
+@use_case
 def add_need(
     ctx: Context, group_id: int, topic: str, description: str = "", expressed_on: date | None = None
 ) -> GroupNeed:

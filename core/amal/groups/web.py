@@ -24,6 +24,7 @@ from amal.groups.models import Enrolment, FacilitatorRole, Group, GroupCompositi
 from amal.groups.services import (
     add_need,
     assign_facilitator,
+    cancel_group,
     composition_mix,
     conclude_group,
     create_group,
@@ -31,6 +32,7 @@ from amal.groups.services import (
     enrol,
     members,
     start_group,
+    update_group,
 )
 from amal.meetings.models import Meeting, MeetingKind, MeetingStatus, Presence
 from amal.meetings.services import (
@@ -222,6 +224,13 @@ def act(group_id: int, action: str):  # type: ignore[no-untyped-def]
             ctx, group.id, override_reason=request.form.get("override_reason", "")
         ),
         "conclude": lambda: conclude_group(ctx, group.id),
+        "cancel": lambda: cancel_group(ctx, group.id, request.form.get("reason", "")),
+        "edit": lambda: update_group(
+            ctx,
+            group.id,
+            start_date=_form_date("start_date") if request.form.get("start_date") else None,
+            location=request.form.get("location"),
+        ),
         "training": lambda: schedule_meeting(
             ctx,
             g.territory,
