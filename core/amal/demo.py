@@ -162,10 +162,10 @@ class _Territory:
             roles=[(self.code, Role.FACILITATOR)],
         )
 
-    def _people(self, n: int, status: ParticipantStatus) -> list[Participant]:
-        return [self._person(status) for _ in range(n)]
+    def _people(self, n: int, status: ParticipantStatus, employer: str = "") -> list[Participant]:
+        return [self._person(status, employer) for _ in range(n)]
 
-    def _person(self, status: ParticipantStatus) -> Participant:
+    def _person(self, status: ParticipantStatus, employer: str = "") -> Participant:
         ctx, fake, rnd = self.ctx, self.fake, self.random
         female = rnd.random() < 0.45
         first = fake.first_name_female() if female else fake.first_name_male()
@@ -181,7 +181,8 @@ class _Territory:
             email=fake.free_email(),
             phone=fake.phone_number(),
             municipality=fake.city(),
-            last_employer=fake.company(),
+            # the company is drawn even when unused: a seed keeps giving the same people
+            last_employer=next(filter(None, (employer, fake.company()))),
             sector=rnd.choice(SECTORS),
             months_out_of_work=rnd.randint(1, 36),
             employment_status=rnd.choice(list(EmploymentStatus)),
@@ -230,7 +231,9 @@ class _Territory:
             company_of_origin="Agile (ex Eutelia)" if homogeneous else "",
             location="Sala riunioni del Comune",
         )
-        members = self._people(size, ParticipantStatus.ADMITTED)
+        # A homogeneous group's people come from its company (enrolment checks it).
+        employer = "Eutelia S.p.A." if homogeneous else ""
+        members = self._people(size, ParticipantStatus.ADMITTED, employer)
         for participant in members:
             enrol(ctx, group.id, participant.id)
         start_group(ctx, group.id)
