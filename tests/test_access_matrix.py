@@ -17,6 +17,7 @@ from amal.referrals.services import propose_referral
 from amal.reports.engine import definitions, start_run
 from amal.reports.submissions import submit_run
 from amal.services import Context
+from amal.territories.services import add_representative, directory
 from amal.testing import TEST_PASSWORD, csrf_token
 
 OWN, OTHER = "monza-brianza", "lecco"
@@ -48,10 +49,11 @@ NAMES = {OWN: "Vicinissimo", OTHER: "Lontanissimo"}
 API_ROUTES = {"api-docs.openapi_json": {200}, "api_docs": {200}}
 # Harmless actions for routes that take one (an empty form then changes nothing).
 ACTIONS = {
-    "groups.act": "need",
+    "groups.act": "plan",
     "groups.change_meeting": "cancel",
     "accounts.change_user": "grant",
     "api_groups.GroupActions": "plan",
+    "lecco_sportello.close": "missed",
 }
 
 
@@ -80,6 +82,8 @@ def world(app, ctx: Context, person):  # type: ignore[no-untyped-def]
         run = start_run(ctx, code, report.code, SAMPLE_PERIOD[report.period_kind])
         reasons = {v["key"]: "Giustificazione di prova" for v in run.result["violations"]}
         submission = submit_run(ctx, code, run.id, reasons)
+        partner = directory(ctx, code)[0]
+        representative = add_representative(ctx, code, partner.id, name=f"Referente {code}")
         ids[code] = {
             "project_id": group.project_id,
             "submission_id": submission.id,
@@ -90,6 +94,9 @@ def world(app, ctx: Context, person):  # type: ignore[no-untyped-def]
             "code": report.code,
             "period": SAMPLE_PERIOD[report.period_kind],
             "facilitator": facilitator.username,
+            "partner_id": partner.id,
+            "facilitation_id": group.facilitations[0].id,
+            "person_id": representative.id,
         }
     return ids
 
@@ -117,6 +124,8 @@ def territory_expectation(view, method: str, role: str, own: bool) -> set[int]:
         return {302}
     if not own or role == "admin":
         return {404}
+    if view.territories is not None and OWN not in view.territories:
+        return {404}  # a page of another territory's plugin
     permission = view.permission
     if permission not in ROLE_PERMISSIONS[Role(role)]:
         return {403}
@@ -129,6 +138,9 @@ def url_for_rule(rule, territory: str, world) -> str:  # type: ignore[no-untyped
         run_id=1,
         transfer_id=999,
         decision="refuse",
+        slot_id=1,
+        appointment_id=1,
+        contact_id=1,
         moment="end",
         territory=territory,
         fmt="csv",

@@ -372,7 +372,7 @@ def test_plugins_add_api_blueprints_to_the_openapi_document(tmp_path, amal_datab
     class SportelloApi:
         @hookimpl
         def amal_api_blueprints(self, api):
-            bp = api_blueprint("lecco_sportello", __name__, "/sportello", "Sportello hours")
+            bp = api_blueprint("example_api", __name__, "/example", "Example hours")
 
             @bp.route("/hours")
             class Hours(MethodView):
@@ -392,5 +392,25 @@ def test_plugins_add_api_blueprints_to_the_openapi_document(tmp_path, amal_datab
         extra_plugins=[("sportello", SportelloApi())],
     )
     spec = app.test_client().get("/api/v1/openapi.json").json
-    assert "/api/v1/territories/{territory}/sportello/hours" in spec["paths"]
-    assert app.test_client().get("/api/v1/territories/lecco/sportello/hours").status_code == 401
+    assert "/api/v1/territories/{territory}/example/hours" in spec["paths"]
+    assert app.test_client().get("/api/v1/territories/lecco/example/hours").status_code == 401
+
+
+def test_homogeneous_enrolment_needs_an_override_in_the_api(client, person, bearer, ctx) -> None:
+    headers = bearer()
+    created = client.post(
+        f"{API}/monza-brianza/groups/",
+        headers=headers,
+        json={"name": "Ex Agile", "composition": "homogeneous", "company_of_origin": "Agile"},
+    )
+    assert created.status_code == 201, created.json
+    outsider = person(last_employer="Pasticceria Rossi")
+    url = f"{API}/monza-brianza/groups/{created.json['id']}/enrolments"
+    refused = client.post(url, headers=headers, json={"participant_id": outsider.id})
+    assert refused.status_code == 409 and refused.json["code"] == "employer_mismatch"
+    done = client.post(
+        url,
+        headers=headers,
+        json={"participant_id": outsider.id, "homogeneity_override": "Indotto Agile"},
+    )
+    assert done.status_code == 201

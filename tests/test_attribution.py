@@ -23,6 +23,7 @@ from amal.referrals.services import advance_referral, propose_referral
 from amal.reports.indicators import INDICATORS, Scope
 from amal.reports.periods import Period, parse_period
 from amal.services import Context
+from amal.testing import staff_facilitator
 from amal.wellbeing.services import record_administration
 
 MONZA = "monza-brianza"
@@ -66,7 +67,13 @@ def as_dict(table: list[tuple[Any, ...]]) -> dict[Any, Any]:
 def q1_typed_late(ctx: Context, person):  # type: ignore[no-untyped-def]
     """A person's whole path through a Monza group in 2026-Q1, typed in today."""
     who = person(MONZA, on=date(2026, 1, 5))
-    group = create_group(ctx, MONZA, "Gruppo Q1", start_date=date(2026, 1, 13))
+    group = create_group(
+        ctx,
+        MONZA,
+        "Gruppo Q1",
+        start_date=date(2026, 1, 13),
+        facilitator_ids=[staff_facilitator(ctx, MONZA)],
+    )
     enrol(ctx, group.id, who.id, enrolled_on=date(2026, 1, 10))
     start_group(ctx, group.id, override_reason="Prova", started_on=date(2026, 1, 13))
     first = generate_plan(ctx, group.id)[0]

@@ -14,7 +14,7 @@ from amal.groups.services import create_group, enrol, start_group
 from amal.meetings.models import Presence
 from amal.meetings.services import generate_plan, record_register
 from amal.services import Context
-from amal.testing import TEST_PASSWORD
+from amal.testing import TEST_PASSWORD, staff_facilitator
 from amal.wellbeing.services import record_administration
 from tests.test_e2e_browser import browser_page, live_server, see, shot  # noqa: F401
 
@@ -37,7 +37,13 @@ def test_submission_and_funder_view_in_chromium(
     territory = "monza-brianza"
     create_user(ctx, "coordinatrice", TEST_PASSWORD, roles=[(territory, Role.COORDINATOR)])
     create_user(ctx, "provincia", TEST_PASSWORD, roles=[(territory, Role.FUNDER_VIEWER)])
-    group = create_group(ctx, territory, "Gruppo Brianza", start_date=date(2026, 1, 13))
+    group = create_group(
+        ctx,
+        territory,
+        "Gruppo Brianza",
+        start_date=date(2026, 1, 13),
+        facilitator_ids=[staff_facilitator(ctx, territory)],
+    )
     members = [person(territory) for _ in range(10)]
     for m in members:
         enrol(ctx, group.id, m.id)

@@ -25,7 +25,7 @@ from amal.participants.models import ParticipantStatus
 from amal.participants.services import change_status
 from amal.referrals.services import advance_referral, propose_referral
 from amal.services import Context
-from amal.testing import csrf_token
+from amal.testing import csrf_token, staff_facilitator
 
 MONZA = "monza-brianza"
 ADMITTED = date(2026, 2, 1)
@@ -39,7 +39,7 @@ def code_of(call) -> str:  # type: ignore[no-untyped-def]
 
 def test_enrolment_start_and_conclusion_carry_their_days(ctx: Context, person) -> None:
     who = person(MONZA, on=ADMITTED)
-    group = create_group(ctx, MONZA, "G")
+    group = create_group(ctx, MONZA, "G", facilitator_ids=[staff_facilitator(ctx, MONZA)])
     assert code_of(lambda: enrol(ctx, group.id, who.id, enrolled_on=date(2026, 1, 31))) == (
         "event_before_record"  # enrolment not before admission
     )
@@ -74,7 +74,7 @@ def test_enrolment_start_and_conclusion_carry_their_days(ctx: Context, person) -
 
 def test_leaving_a_group_and_cancelling_one_are_dated(ctx: Context, person) -> None:
     first, second = person(MONZA, on=ADMITTED), person(MONZA, on=ADMITTED)
-    group = create_group(ctx, MONZA, "G")
+    group = create_group(ctx, MONZA, "G", facilitator_ids=[staff_facilitator(ctx, MONZA)])
     enrol(ctx, group.id, first.id, enrolled_on=date(2026, 2, 3))
     enrol(ctx, group.id, second.id, enrolled_on=date(2026, 2, 3))
     remove_member(ctx, group.id, first.id, "Trasloco", ended_on=date(2026, 2, 5))
@@ -113,7 +113,9 @@ def test_the_record_shows_the_days_things_happened(
     app, client, login, ctx: Context, person
 ) -> None:
     who = person(MONZA, on=ADMITTED)
-    group = create_group(ctx, MONZA, "Gruppo Brianza")
+    group = create_group(
+        ctx, MONZA, "Gruppo Brianza", facilitator_ids=[staff_facilitator(ctx, MONZA)]
+    )
     login("coordinator", MONZA)
     page = f"/t/{MONZA}/groups/{group.id}"
     client.post(

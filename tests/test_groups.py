@@ -18,10 +18,13 @@ from amal.groups.services import (
 from amal.participants.models import Participant
 from amal.participants.models import ParticipantStatus as S
 from amal.services import Context
+from amal.testing import staff_facilitator
 
 
 def full_group(ctx, person, n=10, territory="monza-brianza"):  # type: ignore[no-untyped-def]
-    group = create_group(ctx, territory, "Gruppo")
+    group = create_group(
+        ctx, territory, "Gruppo", facilitator_ids=[staff_facilitator(ctx, territory)]
+    )
     members = [person(territory) for _ in range(n)]
     for m in members:
         enrol(ctx, group.id, m.id)

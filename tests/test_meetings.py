@@ -19,6 +19,7 @@ from amal.meetings.services import (
 )
 from amal.participants.models import ParticipantStatus as S
 from amal.services import Context
+from amal.testing import staff_facilitator
 
 
 def plan(ctx: Context, territory: str, start: date):  # type: ignore[no-untyped-def]
@@ -99,7 +100,13 @@ def test_plan_needs_a_start_and_is_replaced_only_explicitly(ctx: Context) -> Non
 
 
 def started_group(ctx, person, start=date(2026, 1, 13)):  # type: ignore[no-untyped-def]
-    group = create_group(ctx, "monza-brianza", "G", start_date=start)
+    group = create_group(
+        ctx,
+        "monza-brianza",
+        "G",
+        start_date=start,
+        facilitator_ids=[staff_facilitator(ctx, "monza-brianza")],
+    )
     members = [person() for _ in range(10)]
     for m in members:
         enrol(ctx, group.id, m.id)

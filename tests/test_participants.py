@@ -22,6 +22,7 @@ from amal.participants.services import (
 from amal.plugins import hookimpl
 from amal.plugins.manager import PluginHost
 from amal.services import Context
+from amal.testing import staff_facilitator
 from amal.testing import valid_fiscal_code as fiscal_code
 
 ILLEGAL = [(a, b) for a in S for b in S if b not in TRANSITIONS[a]]
@@ -122,7 +123,9 @@ def test_minors_are_not_eligible(ctx: Context, person) -> None:
 
 
 def test_withdrawal_from_an_active_group_ends_the_membership(ctx: Context, person) -> None:
-    group = create_group(ctx, "monza-brianza", "G")
+    group = create_group(
+        ctx, "monza-brianza", "G", facilitator_ids=[staff_facilitator(ctx, "monza-brianza")]
+    )
     members = [person() for _ in range(10)]
     for m in members:
         enrol(ctx, group.id, m.id)

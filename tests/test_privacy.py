@@ -24,7 +24,7 @@ from amal.participants.services import register_candidate, update_participant
 from amal.referrals.services import advance_referral, propose_referral
 from amal.services import Context
 from amal.stats import instance_counts
-from amal.testing import valid_fiscal_code
+from amal.testing import staff_facilitator, valid_fiscal_code
 from amal.wellbeing.services import group_change, record_administration
 
 
@@ -90,7 +90,13 @@ def test_outcome_contract_rules(ctx: Context, person) -> None:
 
 def busy_person(ctx: Context, person):  # type: ignore[no-untyped-def]
     """A member of a running group with scores, a register line, a referral, an outcome."""
-    group = create_group(ctx, "monza-brianza", "G", start_date=date(2026, 1, 13))
+    group = create_group(
+        ctx,
+        "monza-brianza",
+        "G",
+        start_date=date(2026, 1, 13),
+        facilitator_ids=[staff_facilitator(ctx, "monza-brianza")],
+    )
     members = [
         person(fiscal_code=valid_fiscal_code(f"RSSMRA80A{n:02d}F205"), phone="333")
         for n in range(1, 11)

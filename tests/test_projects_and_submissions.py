@@ -21,7 +21,7 @@ from amal.projects.services import current_project, project_progress, seed_proje
 from amal.reports.engine import start_run
 from amal.reports.submissions import changes_since, submit_run
 from amal.services import Context
-from amal.testing import csrf_token
+from amal.testing import csrf_token, staff_facilitator
 from amal.wellbeing.services import record_administration
 
 TODAY = date(2026, 4, 15)
@@ -97,7 +97,13 @@ def test_project_edit_refuses_bad_values(ctx: Context) -> None:
 
 
 def _group(ctx: Context, person, territory: str = "monza-brianza", size: int = 10):  # type: ignore[no-untyped-def]
-    group = create_group(ctx, territory, "Gruppo Brianza", start_date=date(2026, 1, 13))
+    group = create_group(
+        ctx,
+        territory,
+        "Gruppo Brianza",
+        start_date=date(2026, 1, 13),
+        facilitator_ids=[staff_facilitator(ctx, territory)],
+    )
     members = [person(territory) for _ in range(size)]
     for m in members:
         enrol(ctx, group.id, m.id)

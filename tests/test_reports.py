@@ -21,6 +21,7 @@ from amal.reports.engine import run_report
 from amal.reports.outputs import render
 from amal.reports.periods import parse_period
 from amal.services import Context
+from amal.testing import staff_facilitator
 from amal.wellbeing.services import record_administration
 
 TODAY = date(2026, 4, 15)
@@ -68,7 +69,13 @@ def test_bad_periods_say_what_is_expected(text, kind, message) -> None:
 def q1(ctx: Context, person):  # type: ignore[no-untyped-def]
     """A Monza group of 10 from 13 January 2026 (fortnightly Tuesdays). In Q1:
     meetings 1-3 held, 4 without register, 5 cancelled, 6 without register."""
-    group = create_group(ctx, "monza-brianza", "Gruppo Q1", start_date=date(2026, 1, 13))
+    group = create_group(
+        ctx,
+        "monza-brianza",
+        "Gruppo Q1",
+        start_date=date(2026, 1, 13),
+        facilitator_ids=[staff_facilitator(ctx, "monza-brianza")],
+    )
     members = [person() for _ in range(10)]
     for m in members:
         enrol(ctx, group.id, m.id)
@@ -125,7 +132,9 @@ def test_rule_violations_are_found(ctx: Context, q1, person) -> None:
     plan[2].duration_minutes = 60  # now the 2-hour lines exceed the meeting's length
     lapsed = person(status=S.SCREENED)
     withdraw_consent(ctx, lapsed.id, ConsentPurpose.PROCESSING)
-    small = create_group(ctx, "monza-brianza", "Piccolo")
+    small = create_group(
+        ctx, "monza-brianza", "Piccolo", facilitator_ids=[staff_facilitator(ctx, "monza-brianza")]
+    )
     for _ in range(3):
         enrol(ctx, small.id, person().id)
     start_group(ctx, small.id, override_reason="Avvio sperimentale")
@@ -175,7 +184,13 @@ def test_wellbeing_and_project_report(ctx: Context, q1) -> None:
 
 
 def test_lecco_reports_use_other_indicators_and_periods(ctx: Context, person) -> None:
-    group = create_group(ctx, "lecco", "Lario", start_date=date(2026, 2, 2))
+    group = create_group(
+        ctx,
+        "lecco",
+        "Lario",
+        start_date=date(2026, 2, 2),
+        facilitator_ids=[staff_facilitator(ctx, "lecco")],
+    )
     members = [person("lecco") for _ in range(10)]
     for m in members:
         enrol(ctx, group.id, m.id)

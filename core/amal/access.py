@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import enum
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any, TypeVar
 
 from flask import abort, g
@@ -41,6 +41,7 @@ class Permission(enum.StrEnum):
     MANAGE_GROUPS = "manage_groups"  # create, enrol, plan, start, conclude
     RECORD_ATTENDANCE = "record_attendance"
     FACILITATOR_NOTES = "facilitator_notes"
+    RECORD_NEEDS = "record_needs"  # the group's needs, which training meetings answer
     RECORD_WELLBEING = "record_wellbeing"
     MANAGE_REFERRALS = "manage_referrals"
     RUN_REPORTS = "run_reports"  # live figures and rule violations
@@ -50,6 +51,7 @@ class Permission(enum.StrEnum):
     DOWNLOAD_REGISTERS = "download_registers"  # PDF registers carry names
     VIEW_AUDIT = "view_audit"
     MANAGE_PRIVACY = "manage_privacy"  # notices, export, erasure
+    MANAGE_TERRITORY = "manage_territory"  # partners directory, help-desk opening hours
 
 
 P = Permission
@@ -70,6 +72,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.VIEW_GROUPS,
             P.RECORD_ATTENDANCE,
             P.FACILITATOR_NOTES,
+            P.RECORD_NEEDS,
             P.RECORD_WELLBEING,
         }
     ),
@@ -111,12 +114,20 @@ def can(permission: Permission, territory: str | None = None) -> bool:
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def requires(permission: Permission) -> Callable[[F], F]:
-    """Mark a territory view with the permission it needs (checked before it runs)."""
+def requires(
+    permission: Permission, *, territories: Collection[str] | None = None
+) -> Callable[[F], F]:
+    """Mark a territory view with the permission it needs (checked before it runs).
+
+    ``territories`` limits a view to some territories (a plugin's own pages, e.g.
+    Lecco's help desk, on an instance hosting several): elsewhere it is a 404.
+    """
 
     def decorate(view: F) -> F:
         @functools.wraps(view)
         def checked(*args: Any, **kwargs: Any) -> Any:
+            if territories is not None and g.territory not in territories:
+                abort(404)
             if not roles_in(principal(), g.territory):
                 abort(404)
             if not can(permission):
@@ -124,6 +135,7 @@ def requires(permission: Permission) -> Callable[[F], F]:
             return view(*args, **kwargs)
 
         checked.permission = permission  # type: ignore[attr-defined]
+        checked.territories = territories  # type: ignore[attr-defined]
         return checked  # type: ignore[return-value]
 
     return decorate

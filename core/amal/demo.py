@@ -205,11 +205,13 @@ class _Territory:
         )
 
     def _people(
-        self, n: int, status: ParticipantStatus, on: date | None = None
+        self, n: int, status: ParticipantStatus, on: date | None = None, employer: str = ""
     ) -> list[Participant]:
-        return [self._person(status, on) for _ in range(n)]
+        return [self._person(status, on, employer) for _ in range(n)]
 
-    def _person(self, status: ParticipantStatus, on: date | None = None) -> Participant:
+    def _person(
+        self, status: ParticipantStatus, on: date | None = None, employer: str = ""
+    ) -> Participant:
         """A person whose every step so far happened ``on`` (default today)."""
         ctx, fake, rnd = self.ctx, self.fake, self.random
         female = rnd.random() < 0.45
@@ -227,7 +229,8 @@ class _Territory:
             email=fake.free_email(),
             phone=fake.phone_number(),
             municipality=fake.city(),
-            last_employer=fake.company(),
+            # the company is drawn even when unused: a seed keeps giving the same people
+            last_employer=next(filter(None, (employer, fake.company()))),
             sector=rnd.choice(SECTORS),
             months_out_of_work=rnd.randint(1, 36),
             employment_status=rnd.choice(list(EmploymentStatus)),
@@ -278,8 +281,12 @@ class _Territory:
             company_of_origin="Agile (ex Eutelia)" if homogeneous else "",
             location="Sala riunioni del Comune",
         )
-        # Registered three weeks before the first meeting, enrolled the week before.
-        members = self._people(size, ParticipantStatus.ADMITTED, start - timedelta(days=21))
+        # Registered three weeks before the first meeting, enrolled the week before;
+        # a homogeneous group's people come from its company (enrolment checks it).
+        employer = "Eutelia S.p.A." if homogeneous else ""
+        members = self._people(
+            size, ParticipantStatus.ADMITTED, start - timedelta(days=21), employer
+        )
         for participant in members:
             enrol(ctx, group.id, participant.id, enrolled_on=start - timedelta(days=7))
         start_group(ctx, group.id, started_on=start)

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from stdnum.it import codicefiscale
@@ -194,3 +194,16 @@ def login(app: Flask, client):  # type: ignore[no-untyped-def]
         return user
 
     return do
+
+
+def staff_facilitator(ctx: Context, territory: str) -> int:
+    """The id of a facilitator of ``territory`` (created on first use): groups
+    cannot start without one."""
+    from amal.accounts.models import Role, User
+    from amal.accounts.services import create_user
+
+    username = f"facilitatore-{territory}"
+    user = ctx.session.scalar(select(User).where(User.username == username))
+    if user is None:
+        user = create_user(ctx, username, TEST_PASSWORD, roles=[(territory, Role.FACILITATOR)])
+    return user.id

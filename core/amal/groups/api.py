@@ -81,11 +81,18 @@ class Enrolments(MethodView):
     @bp.arguments(EnrolmentSchema)
     @bp.response(201, GroupSchema)
     def post(self, data: dict[str, Any], group_id: int):  # type: ignore[no-untyped-def]
-        """Enrol an admitted participant (409 when the group is full or closed)."""
+        """Enrol an admitted participant (409 when the group is full or closed, or
+        when a homogeneous group's company does not match without an override)."""
         session = request_context().session
         group = access.get_visible(session, Group, group_id)
         participant = access.get_visible(session, Participant, data["participant_id"])
-        enrol(request_context(), group.id, participant.id, enrolled_on=data["enrolled_on"])
+        enrol(
+            request_context(),
+            group.id,
+            participant.id,
+            enrolled_on=data["enrolled_on"],
+            homogeneity_override=data["homogeneity_override"],
+        )
         return group
 
 

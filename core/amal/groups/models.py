@@ -20,6 +20,12 @@ class GroupStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
+class FacilitatorRole(enum.StrEnum):
+    FACILITATOR = "facilitator"
+    CO_FACILITATOR = "co_facilitator"
+    MENTOR = "mentor"  # often from a partner (e.g. the Aeris cooperative)
+
+
 class GroupComposition(enum.StrEnum):
     HOMOGENEOUS = "homogeneous"  # same company of origin
     HETEROGENEOUS = "heterogeneous"
@@ -76,6 +82,9 @@ class Group(Base):
     history: Mapped[list[GroupStatusChange]] = relationship(
         order_by="GroupStatusChange.id", cascade="all, delete-orphan"
     )
+    facilitations: Mapped[list[Facilitation]] = relationship(
+        order_by="Facilitation.from_on, Facilitation.id", cascade="all, delete-orphan"
+    )
     needs: Mapped[list[GroupNeed]] = relationship(
         back_populates="group", cascade="all, delete-orphan", order_by="GroupNeed.id"
     )
@@ -83,6 +92,33 @@ class Group(Base):
     @property
     def current_members(self) -> list[Participant]:
         return [e.participant for e in self.enrolments if e.ended_at is None]
+
+
+class Facilitation(Base):
+    """Who facilitated a group, in which role, from when to when. A staff user
+    (who then sees the group while the assignment is open: ``group_facilitator``
+    holds the open ones) or a person from a partner, by name."""
+
+    __tablename__ = "group_facilitation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(
+        ForeignKey("self_help_group.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    name: Mapped[str] = mapped_column(String(200), default="")  # when not a staff user
+    partner_id: Mapped[int | None] = mapped_column(ForeignKey("partner.id"))
+    role: Mapped[FacilitatorRole] = mapped_column(enum_type(FacilitatorRole))
+    from_on: Mapped[date] = mapped_column(Date)
+    to_on: Mapped[date | None] = mapped_column(Date)
+    end_reason: Mapped[str] = mapped_column(Text, default="")
+    recorded_by: Mapped[str] = mapped_column(String(80))
+
+    user: Mapped[User | None] = relationship()
+
+    @property
+    def person(self) -> str:
+        return self.user.display_name if self.user else self.name
 
 
 class GroupStatusChange(Base):
@@ -136,5 +172,6 @@ class GroupNeed(Base):
     topic: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
     expressed_on: Mapped[date] = mapped_column(Date)
+    recorded_by: Mapped[str] = mapped_column(String(80), default="")
 
     group: Mapped[Group] = relationship(back_populates="needs")

@@ -41,6 +41,13 @@ class GroupSchema(StrictSchema):
 class EnrolmentSchema(StrictSchema):
     participant_id = fields.Int(required=True)
     enrolled_on = fields.Date(load_default=None, metadata=EVENT_DAY)
+    homogeneity_override = fields.Str(
+        load_default="",
+        metadata={
+            "description": "homogeneous groups: reason to enrol a person whose last employer "
+            "does not match the group's company (else 409 employer_mismatch)"
+        },
+    )
 
 
 class GroupActionSchema(StrictSchema):

@@ -1,9 +1,14 @@
-"""Group use cases: create from the territory policy, enrol within capacity,
-start, conclude, cancel, record needs."""
+"""Group use cases: create from the territory policy, facilitators over time,
+enrol within capacity (checking a homogeneous group's company), start,
+conclude, cancel, record needs, the composition of the members."""
 
 from __future__ import annotations
 
+import re
+import unicodedata
+from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import func, select
@@ -16,6 +21,8 @@ from amal.errors import DomainError
 from amal.events import event_date
 from amal.groups.models import (
     Enrolment,
+    Facilitation,
+    FacilitatorRole,
     Group,
     GroupComposition,
     GroupNeed,
@@ -27,6 +34,7 @@ from amal.participants.services import apply_transition
 from amal.projects.models import Project
 from amal.projects.services import current_project
 from amal.services import Context, fetch, use_case
+from amal.territories.models import Partner
 
 G = GroupStatus
 GROUP_TRANSITIONS: dict[GroupStatus, frozenset[GroupStatus]] = {
@@ -81,6 +89,7 @@ def create_group(
             raise DomainError(
                 "unknown_project", "No such project in this territory", field="project_id"
             )
+    facilitators = _facilitators(ctx, territory_code, facilitator_ids)
     group = Group(
         territory_code=territory_code,
         project_id=project.id if project else None,
@@ -96,12 +105,15 @@ def create_group(
         meeting_minutes=policy.meeting_minutes,
         status=G.PLANNED,
     )
-    group.facilitators.extend(_facilitators(ctx, territory_code, facilitator_ids))
     group.history.append(
         GroupStatusChange(from_status=None, to_status=G.PLANNED, changed_by=ctx.actor)
     )
     ctx.session.add(group)
     ctx.session.flush()
+    for user in facilitators:
+        assign_facilitator(
+            ctx, group.id, role=FacilitatorRole.FACILITATOR, user_id=user.id, from_on=start_date
+        )
     return group
 
 
@@ -135,6 +147,97 @@ def _facilitators(ctx: Context, territory_code: str, user_ids: Sequence[int]) ->
     return [found[i] for i in wanted]
 
 
+def _open(group: Group) -> list[Facilitation]:
+    return [f for f in group.facilitations if f.to_on is None]
+
+
+@use_case
+def assign_facilitator(
+    ctx: Context,
+    group_id: int,
+    *,
+    role: FacilitatorRole | str,
+    user_id: int | None = None,
+    name: str = "",
+    partner_id: int | None = None,
+    from_on: date | None = None,
+) -> Facilitation:
+    """Add a facilitator, co-facilitator or mentor to a group from ``from_on``
+    (default today; may be ahead, e.g. the group's first meeting). A staff user
+    must hold a role in the group's territory and then sees the group; a person
+    from a partner is recorded by name."""
+    group = fetch(ctx, Group, group_id, for_update=True)
+    if group.status in (G.CONCLUDED, G.CANCELLED):
+        raise DomainError("group_closed", f"Group {group.name!r} is {group.status.value}")
+    try:
+        role = FacilitatorRole(role)
+    except ValueError:
+        raise DomainError("invalid_value", "Unknown facilitator role", field="role") from None
+    user = None
+    if user_id:
+        user = fetch(ctx, User, user_id)
+        in_territory = ctx.session.scalar(
+            select(TerritoryRole.id).where(
+                TerritoryRole.user_id == user.id,
+                TerritoryRole.territory_code == group.territory_code,
+            )
+        )
+        if not in_territory or not user.is_active:
+            raise DomainError(
+                "not_staff_here", "The person has no active role in the group's territory"
+            )
+        if any(f.user_id == user.id for f in _open(group)):
+            raise DomainError(
+                "already_facilitating", f"{user.display_name} already facilitates this group"
+            )
+    elif not name.strip():
+        raise DomainError("required_field", "Choose a staff member or write a name", field="name")
+    if partner_id is not None:
+        partner = fetch(ctx, Partner, partner_id)
+        if partner.territory_code != group.territory_code:
+            raise DomainError("not_found", "No such partner in this territory", field="partner_id")
+    facilitation = Facilitation(
+        user_id=user.id if user else None,
+        name="" if user else name.strip(),
+        partner_id=partner_id,
+        role=role,
+        from_on=from_on or date.today(),
+        recorded_by=ctx.actor,
+    )
+    group.facilitations.append(facilitation)
+    if user is not None and user not in group.facilitators:
+        group.facilitators.append(user)  # the access rule: open assignments see the group
+    ctx.session.flush()
+    return facilitation
+
+
+@use_case
+def end_facilitation(
+    ctx: Context, facilitation_id: int, *, to_on: date | None = None, reason: str = ""
+) -> Facilitation:
+    """A facilitator leaves the group on ``to_on`` (the day it happened)."""
+    facilitation = fetch(ctx, Facilitation, facilitation_id, for_update=True)
+    if facilitation.to_on is not None:
+        raise DomainError("already_ended", "This assignment has already ended")
+    group = fetch(ctx, Group, facilitation.group_id, for_update=True)
+    facilitation.to_on = event_date(
+        ctx,
+        to_on,
+        event="facilitation_end",
+        entity="group_facilitation",
+        entity_id=facilitation.id,
+        not_before=facilitation.from_on,
+        not_before_what="the start of the assignment",
+        territory_code=group.territory_code,
+    )
+    facilitation.end_reason = reason.strip()
+    if facilitation.user_id is not None and not any(
+        f.user_id == facilitation.user_id for f in _open(group)
+    ):
+        group.facilitators = [u for u in group.facilitators if u.id != facilitation.user_id]
+    return facilitation
+
+
 def member_count(ctx: Context, group_id: int) -> int:
     return (
         ctx.session.scalar(
@@ -146,14 +249,44 @@ def member_count(ctx: Context, group_id: int) -> int:
     )
 
 
+LEGAL_FORMS = frozenset({"spa", "srl", "srls", "snc", "sas", "scarl", "scrl", "sc", "coop"})
+
+
+def _company_key(text: str) -> str:
+    """'Agile (ex Eutelia) S.p.A.' → 'agile ex eutelia': case, accents,
+    punctuation and the legal form do not make two names differ."""
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    words = re.sub(r"[^a-z0-9]+", " ", plain.lower().replace(".", "")).split()
+    return " ".join(w for w in words if w not in LEGAL_FORMS)
+
+
+def employer_matches(group: Group, participant: Participant) -> bool:
+    """Whether a person's last employer fits a homogeneous group's company or crisis:
+    one name contains the other ('Eutelia' fits 'Agile (ex Eutelia)')."""
+    company, employer = (
+        _company_key(group.company_of_origin),
+        _company_key(participant.last_employer),
+    )
+    if not company or not employer:
+        return False
+    return f" {employer} " in f" {company} " or f" {company} " in f" {employer} "
+
+
 @use_case(retries=3)
 def enrol(
-    ctx: Context, group_id: int, participant_id: int, *, enrolled_on: date | None = None
+    ctx: Context,
+    group_id: int,
+    participant_id: int,
+    *,
+    enrolled_on: date | None = None,
+    homogeneity_override: str = "",
 ) -> Enrolment:
     """Enrol an admitted participant on ``enrolled_on`` (default today; not before
     their admission). The group row is locked first, so that concurrent
     enrolments are serialised and capacity can never be exceeded; a conflict is
-    retried while places may still be free."""
+    retried while places may still be free.
+    In a homogeneous group, a person whose last employer does not match the
+    group's company is refused unless the coordinator gives a reason."""
     group = fetch(ctx, Group, group_id, for_update=True)
     if group.status not in ENROLLING:
         raise DomainError(
@@ -173,9 +306,31 @@ def enrol(
             f"Group {group.name!r} is full ({group.max_size} people)",
             capacity=group.max_size,
         )
-    change = apply_transition(
-        ctx, participant, ParticipantStatus.ENROLLED, f"Gruppo {group.name}", enrolled_on
-    )
+    reason = f"Gruppo {group.name}"
+    if group.composition == GroupComposition.HOMOGENEOUS and not employer_matches(
+        group, participant
+    ):
+        if not homogeneity_override.strip():
+            raise DomainError(
+                "employer_mismatch",
+                f"{participant.full_name}'s last employer "
+                f"({participant.last_employer or 'not recorded'}) does not match the group's "
+                f"company ({group.company_of_origin}): give a reason to enrol anyway",
+                field="homogeneity_override",
+                last_employer=participant.last_employer,
+                company=group.company_of_origin,
+            )
+        reason += f" (azienda diversa: {homogeneity_override.strip()})"
+        record(
+            ctx,
+            AuditAction.UPDATE,
+            "group",
+            group.id,
+            participant_id=participant.id,
+            territory_code=group.territory_code,
+            homogeneity_override=homogeneity_override.strip(),
+        )
+    change = apply_transition(ctx, participant, ParticipantStatus.ENROLLED, reason, enrolled_on)
     enrolment = Enrolment(
         group_id=group.id, participant_id=participant.id, enrolled_on=change.occurred_on
     )
@@ -234,6 +389,10 @@ def start_group(
             members=len(current),
             minimum=group.min_size,
         )
+    if not any(f.role == FacilitatorRole.FACILITATOR for f in _open(group)):
+        raise DomainError(
+            "facilitator_required", f"Group {group.name!r} has no facilitator: assign one first"
+        )
     reason = override_reason.strip()
     group.started_on = _move(ctx, group, G.ACTIVE, reason, started_on)
     for participant in current:
@@ -290,20 +449,65 @@ def cancel_group(
 
 
 @use_case
+def update_group(
+    ctx: Context,
+    group_id: int,
+    *,
+    start_date: date | None = None,
+    location: str | None = None,
+) -> Group:
+    """Change a group's first-meeting date and place. The date changes only
+    before the plan exists (afterwards, meetings are moved one by one, each
+    with its reason); a new place applies to the meetings still planned."""
+    from amal.meetings.models import Meeting, MeetingStatus
+
+    group = fetch(ctx, Group, group_id, for_update=True)
+    if group.status in (G.CONCLUDED, G.CANCELLED):
+        raise DomainError("group_closed", f"Group {group.name!r} is {group.status.value}")
+    meetings = ctx.session.scalars(select(Meeting).where(Meeting.group_id == group.id)).all()
+    if start_date is not None and start_date != group.start_date:
+        if meetings:
+            raise DomainError(
+                "plan_exists",
+                "The group already has a plan: move its meetings one by one",
+                field="start_date",
+            )
+        group.start_date = start_date
+    if location is not None and location.strip() != group.location:
+        group.location = location.strip()
+        for meeting in meetings:
+            if meeting.status == MeetingStatus.PLANNED:
+                meeting.location = group.location
+    record(ctx, AuditAction.UPDATE, "group", group.id, territory_code=group.territory_code)
+    return group
+
+
+@use_case
 def add_need(
     ctx: Context, group_id: int, topic: str, description: str = "", expressed_on: date | None = None
 ) -> GroupNeed:
+    """Record a need the group expressed (facilitators do, from the group page);
+    training meetings are then planned on it."""
     group = fetch(ctx, Group, group_id)
     if not topic.strip():
         raise DomainError("required_field", "A need needs a topic", field="topic")
     need = GroupNeed(
         group_id=group.id,
         topic=topic.strip(),
-        description=description,
-        expressed_on=expressed_on or date.today(),
+        description=description.strip(),
+        expressed_on=date.today(),
+        recorded_by=ctx.actor,
     )
     ctx.session.add(need)
     ctx.session.flush()
+    need.expressed_on = event_date(
+        ctx,
+        expressed_on,
+        event="group_need",
+        entity="group_need",
+        entity_id=need.id,
+        territory_code=group.territory_code,
+    )
     return need
 
 
@@ -382,3 +586,55 @@ def _move(
     )
     ctx.plugins.group_status_changed(group, change)
     return day
+
+
+AGE_BANDS = (
+    (0, 29, "<30"),
+    (30, 39, "30-39"),
+    (40, 49, "40-49"),
+    (50, 59, "50-59"),
+    (60, 200, "60+"),
+)
+MONTHS_BANDS = ((0, 5, "<6"), (6, 11, "6-11"), (12, 23, "12-23"), (24, 10_000, "24+"))
+
+
+@dataclass(frozen=True)
+class Mix:
+    """How a group is made up, for the coordinator to balance it."""
+
+    ages: list[tuple[str, int]]
+    sectors: list[tuple[str, int]]
+    months_out_of_work: list[tuple[str, int]]
+
+
+def _band(value: int | None, bands: tuple[tuple[int, int, str], ...]) -> str:
+    if value is None:
+        return "?"
+    return next(text for low, high, text in bands if low <= value <= high)
+
+
+def composition_mix(people: Sequence[Participant], today: date | None = None) -> Mix:
+    today = today or date.today()
+
+    def age(p: Participant) -> int | None:
+        if p.birth_date is None:
+            return None
+        b = p.birth_date
+        return today.year - b.year - ((today.month, today.day) < (b.month, b.day))
+
+    def counted(values: list[str], order: list[str]) -> list[tuple[str, int]]:
+        counts = Counter(values)
+        return [(k, counts[k]) for k in order if counts[k]] + sorted(
+            (k, n) for k, n in counts.items() if k not in order
+        )
+
+    return Mix(
+        ages=counted([_band(age(p), AGE_BANDS) for p in people], [b[2] for b in AGE_BANDS]),
+        sectors=sorted(
+            Counter(p.sector.strip() or "?" for p in people).items(), key=lambda kv: (-kv[1], kv[0])
+        ),
+        months_out_of_work=counted(
+            [_band(p.months_out_of_work, MONTHS_BANDS) for p in people],
+            [b[2] for b in MONTHS_BANDS],
+        ),
+    )

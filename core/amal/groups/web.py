@@ -20,14 +20,19 @@ from amal.access import Permission, requires
 from amal.accounts.models import Role, TerritoryRole, User
 from amal.db import get_session
 from amal.errors import DomainError
-from amal.groups.models import Enrolment, Group, GroupComposition
+from amal.groups.models import Enrolment, FacilitatorRole, Group, GroupComposition
 from amal.groups.services import (
     add_need,
+    assign_facilitator,
+    cancel_group,
+    composition_mix,
     conclude_group,
     create_group,
+    end_facilitation,
     enrol,
     members,
     start_group,
+    update_group,
 )
 from amal.meetings.models import Meeting, MeetingKind, MeetingStatus, Presence
 from amal.meetings.services import (
@@ -40,6 +45,7 @@ from amal.meetings.services import (
 )
 from amal.participants.models import Participant, ParticipantStatus
 from amal.projects.services import current_project, territory_projects
+from amal.territories.models import Partner
 from amal.web.context import request_context
 from amal.web.errors import attach_error, domain_message, optional_form_date
 from amal.web.labels import choices, options
@@ -69,7 +75,11 @@ class GroupForm(FlaskForm):
 
 
 class NeedForm(FlaskForm):
-    topic = StringField(_l("Need expressed by the group"), validators=[DataRequired()])
+    topic = StringField(
+        _l("Need expressed by the group"), validators=[DataRequired(), Length(max=200)]
+    )
+    description = TextAreaField(_l("Details (optional)"))
+    expressed_on = DateField(_l("Expressed on"), validators=[Optional()])
 
 
 class NotesForm(FlaskForm):
@@ -162,17 +172,49 @@ def show(group_id: int):  # type: ignore[no-untyped-def]
         .order_by(Meeting.scheduled_on, Meeting.id)
     ).all()
     who5 = group_change(ctx, group.id, "who5")
-    names = {p.id: p.full_name for p in members(ctx, group.id)}
+    current = members(ctx, group.id)
+    names = {p.id: p.full_name for p in current}
+    override_for = request.args.get("override_for", type=int)
     return render_template(
         "groups/show.html",
         group=group,
-        members=members(ctx, group.id),
+        members=current,
+        mix=composition_mix(current)
+        if group.composition == GroupComposition.HETEROGENEOUS
+        else None,
+        override_person=next((p for p in candidates if p.id == override_for), None),
+        facilitation_form=facilitation_form() if access.can(Permission.MANAGE_GROUPS) else None,
+        end_form=EndFacilitationForm(),
         candidates=candidates,
         plan=plan,
         who5=who5,
         names=names,
         need_form=NeedForm(),
     )
+
+
+@bp.post("/<id:group_id>/needs")
+@requires(Permission.RECORD_NEEDS)
+def record_need(group_id: int):  # type: ignore[no-untyped-def]
+    """Facilitators (of this group) and coordinators record the group's needs."""
+    group = access.get_visible(get_session(), Group, group_id)
+    form = NeedForm()
+    if not form.validate_on_submit():
+        flash(_("Write the need the group expressed."), "error")
+        return redirect(url_for("groups.show", group_id=group.id))
+    try:
+        add_need(
+            request_context(),
+            group.id,
+            form.topic.data,
+            form.description.data or "",
+            expressed_on=form.expressed_on.data,
+        )
+    except DomainError as error:
+        flash(domain_message(error), "error")
+    else:
+        flash(_("Need recorded."), "success")
+    return redirect(url_for("groups.show", group_id=group.id))
 
 
 @bp.post("/<id:group_id>/<action>")
@@ -182,7 +224,11 @@ def act(group_id: int, action: str):  # type: ignore[no-untyped-def]
     ctx = request_context()
     actions = {
         "enrol": lambda: enrol(
-            ctx, group.id, _visible_participant_id(), enrolled_on=optional_form_date("occurred_on")
+            ctx,
+            group.id,
+            _visible_participant_id(),
+            enrolled_on=optional_form_date("occurred_on"),
+            homogeneity_override=request.form.get("homogeneity_override", ""),
         ),
         "plan": lambda: generate_plan(ctx, group.id, replace=bool(request.form.get("replace"))),
         "start": lambda: start_group(
@@ -194,7 +240,13 @@ def act(group_id: int, action: str):  # type: ignore[no-untyped-def]
         "conclude": lambda: conclude_group(
             ctx, group.id, concluded_on=optional_form_date("occurred_on")
         ),
-        "need": lambda: add_need(ctx, group.id, request.form.get("topic", "")),
+        "cancel": lambda: cancel_group(ctx, group.id, request.form.get("reason", "")),
+        "edit": lambda: update_group(
+            ctx,
+            group.id,
+            start_date=_form_date("start_date") if request.form.get("start_date") else None,
+            location=request.form.get("location"),
+        ),
         "training": lambda: schedule_meeting(
             ctx,
             g.territory,
@@ -211,9 +263,115 @@ def act(group_id: int, action: str):  # type: ignore[no-untyped-def]
     try:
         actions[action]()
     except DomainError as error:
+        if error.code == "employer_mismatch":
+            flash(
+                _(
+                    "Warning: the last employer of this person (%(employer)s) does not match "
+                    "the group's company (%(company)s). Give a reason to enrol them anyway.",
+                    employer=error.details.get("last_employer") or _("not recorded"),
+                    company=error.details.get("company"),
+                ),
+                "error",
+            )
+            return redirect(
+                url_for(
+                    "groups.show",
+                    group_id=group.id,
+                    override_for=request.form.get("participant_id", type=int),
+                )
+            )
         flash(domain_message(error), "error")
     else:
         flash(_("Done."), "success")
+    return redirect(url_for("groups.show", group_id=group.id))
+
+
+class FacilitationForm(FlaskForm):
+    role = SelectField(_l("Role"), choices=choices(FacilitatorRole))
+    user_id = SelectField(_l("Staff member"), coerce=int)
+    name = StringField(_l("or, from a partner, name"), validators=[Length(max=200)])
+    partner_id = SelectField(_l("Partner"), coerce=int)
+    from_on = DateField(_l("From"), validators=[Optional()])
+
+
+class EndFacilitationForm(FlaskForm):
+    to_on = DateField(_l("Until"), validators=[Optional()])
+    reason = StringField(_l("Reason"), validators=[Length(max=500)])
+
+
+def _staff_choices() -> list[SelectChoice]:
+    rows = (
+        get_session()
+        .execute(
+            select(User.id, User.display_name)
+            .join(TerritoryRole, TerritoryRole.user_id == User.id)
+            .where(TerritoryRole.territory_code == g.territory, User.is_active.is_(True))
+            .distinct()
+            .order_by(User.display_name)
+        )
+        .all()
+    )
+    return options([(0, "—"), *rows])
+
+
+def _partner_choices() -> list[SelectChoice]:
+    rows = get_session().execute(
+        select(Partner.id, Partner.name)
+        .where(Partner.territory_code == g.territory)
+        .order_by(Partner.name)
+    )
+    return options([(0, "—"), *rows])
+
+
+def facilitation_form() -> FacilitationForm:
+    form = FacilitationForm()
+    form.user_id.choices = _staff_choices()
+    form.partner_id.choices = _partner_choices()
+    return form
+
+
+@bp.post("/<id:group_id>/facilitators")
+@requires(Permission.MANAGE_GROUPS)
+def add_facilitator(group_id: int):  # type: ignore[no-untyped-def]
+    group = access.get_visible(get_session(), Group, group_id)
+    form = facilitation_form()
+    if not form.validate_on_submit():
+        flash(_("Choose a staff member or write a name, and the role."), "error")
+        return redirect(url_for("groups.show", group_id=group.id))
+    try:
+        assign_facilitator(
+            request_context(),
+            group.id,
+            role=form.role.data,
+            user_id=form.user_id.data or None,
+            name=form.name.data or "",
+            partner_id=form.partner_id.data or None,
+            from_on=form.from_on.data,
+        )
+    except DomainError as error:
+        flash(domain_message(error), "error")
+    else:
+        flash(_("Facilitator added."), "success")
+    return redirect(url_for("groups.show", group_id=group.id))
+
+
+@bp.post("/<id:group_id>/facilitators/<id:facilitation_id>/end")
+@requires(Permission.MANAGE_GROUPS)
+def end_facilitator(group_id: int, facilitation_id: int):  # type: ignore[no-untyped-def]
+    group = access.get_visible(get_session(), Group, group_id)
+    if not any(f.id == facilitation_id for f in group.facilitations):
+        abort(404)
+    form = EndFacilitationForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        end_facilitation(
+            request_context(), facilitation_id, to_on=form.to_on.data, reason=form.reason.data or ""
+        )
+    except DomainError as error:
+        flash(domain_message(error), "error")
+    else:
+        flash(_("Facilitation ended."), "success")
     return redirect(url_for("groups.show", group_id=group.id))
 
 

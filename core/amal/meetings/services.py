@@ -38,18 +38,38 @@ def plan_dates(
     start: date, count: int, cadence_days: int, holidays: Mapping[date, str]
 ) -> list[PlannedDate]:
     """``count`` dates every ``cadence_days`` from ``start``; a date on a holiday
-    moves to the same weekday of the following week (again if needed)."""
+    moves to the same weekday of the following week (again if needed), and so
+    does a date the previous, moved meeting has reached. Every moved date says why."""
     planned: list[PlannedDate] = []
     for index in range(count):
         regular = start + timedelta(days=index * cadence_days)
-        day, skipped = regular, []
+        day, reasons = regular, []
         while day in holidays or (planned and day <= planned[-1].on):
             if day in holidays:
-                skipped.append(f"{day:%d/%m/%Y} ({holidays[day]})")
+                reasons.append(f"festività {day:%d/%m/%Y} ({holidays[day]})")
+            else:
+                reasons.append(
+                    f"l'incontro precedente è stato spostato al {planned[-1].on:%d/%m/%Y}"
+                )
             day += WEEK
-        note = f"Spostato: festività {', '.join(skipped)}" if skipped else ""
+        note = f"Spostato dal {regular:%d/%m/%Y}: {'; '.join(reasons)}" if reasons else ""
         planned.append(PlannedDate(day, note))
     return planned
+
+
+def plan_for(
+    start: date,
+    meetings: int,
+    cadence_days: int,
+    holidays: Mapping[date, str],
+    *,
+    opening_info_meeting: bool,
+) -> list[tuple[MeetingKind, PlannedDate]]:
+    """A group's plan: with ``opening_info_meeting`` an info meeting on the start
+    date, then the group meetings one cadence apart; every date, the info
+    meeting's included, avoids the territory's holidays."""
+    kinds = [MeetingKind.INFO] * opening_info_meeting + [MeetingKind.GROUP] * meetings
+    return list(zip(kinds, plan_dates(start, len(kinds), cadence_days, holidays), strict=True))
 
 
 @use_case
@@ -83,26 +103,23 @@ def generate_plan(ctx: Context, group_id: int, *, replace: bool = False) -> list
         ctx.session.flush()
 
     policy = ctx.plugins.group_policy(group.territory_code)
-    first = group.start_date
+    start = group.start_date
+    holidays = ctx.plugins.holidays(group.territory_code, {start.year + y for y in range(3)})
     meetings: list[Meeting] = []
-    if policy.opening_info_meeting:
-        meetings.append(
-            _new_meeting(
-                group,
-                MeetingKind.INFO,
-                None,
-                first,
-                "",
-                topic="Incontro informativo aperto ai candidati",
-            )
-        )
-        first += timedelta(days=group.cadence_days)
-    horizon = {first.year + y for y in range(3)}
-    holidays = ctx.plugins.holidays(group.territory_code, horizon)
-    for sequence, planned in enumerate(
-        plan_dates(first, group.planned_meetings, group.cadence_days, holidays), start=1
+    sequence = 0
+    for kind, planned in plan_for(
+        start,
+        group.planned_meetings,
+        group.cadence_days,
+        holidays,
+        opening_info_meeting=policy.opening_info_meeting,
     ):
-        meetings.append(_new_meeting(group, MeetingKind.GROUP, sequence, planned.on, planned.note))
+        if kind == MeetingKind.INFO:
+            topic = "Incontro informativo aperto ai candidati"
+            meetings.append(_new_meeting(group, kind, None, planned.on, planned.note, topic))
+        else:
+            sequence += 1
+            meetings.append(_new_meeting(group, kind, sequence, planned.on, planned.note))
     ctx.session.add_all(meetings)
     ctx.session.flush()
     return meetings

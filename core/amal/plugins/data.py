@@ -13,6 +13,7 @@ from amal.plugins.definitions import (
     PartnerRole,
     ProjectDefinition,
     ProjectTarget,
+    RepresentativeDefinition,
     ServiceDefinition,
 )
 
@@ -30,11 +31,19 @@ def _read(path: Path, table: str) -> list[dict[str, Any]]:
 
 def load_partners(path: Path) -> list[PartnerDefinition]:
     """``[[partner]]`` entries with ``name``, ``role`` (a PartnerRole value),
-    optional ``description`` and ``website``."""
+    optional ``description``, ``website``, ``email``, ``phone``, ``address``,
+    ``services_offered`` and ``[[partner.representative]]`` entries (``name``,
+    optional ``position``, ``email``, ``phone``)."""
     partners = []
     for row in _read(path, "partner"):
         try:
-            partners.append(PartnerDefinition(**{**row, "role": PartnerRole(row["role"])}))
+            people = tuple(RepresentativeDefinition(**r) for r in row.get("representative", []))
+            fields = {k: v for k, v in row.items() if k != "representative"}
+            partners.append(
+                PartnerDefinition(
+                    **{**fields, "role": PartnerRole(row["role"]), "representatives": people}
+                )
+            )
         except (KeyError, TypeError, ValueError) as exc:
             raise PluginError(f"{path}: bad partner entry {row!r}: {exc}") from exc
     return partners

@@ -60,11 +60,27 @@ class GroupPolicy:
 
 
 @dataclass(frozen=True)
+class RepresentativeDefinition:
+    name: str
+    position: str = ""
+    email: str = ""
+    phone: str = ""
+
+
+@dataclass(frozen=True)
 class PartnerDefinition:
+    """A partner as the plugin's data file describes it (the seed of the
+    partners directory; see ``amal_partners`` for how updates merge)."""
+
     name: str
     role: PartnerRole
     description: str = ""
     website: str = ""
+    email: str = ""
+    phone: str = ""
+    address: str = ""
+    services_offered: str = ""
+    representatives: tuple[RepresentativeDefinition, ...] = ()
 
 
 @dataclass(frozen=True)

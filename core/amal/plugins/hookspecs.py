@@ -94,8 +94,13 @@ def amal_holidays(territory: TerritoryDefinition, years: list[int]) -> dict[date
 def amal_partners(territory: TerritoryDefinition) -> list[PartnerDefinition] | None:
     """Return the partners of ``territory``'s project (funder, lead, unions...).
 
-    Called when a territory is first set up (``amal init``, ``amal demo``,
-    ``amal territory sync``); the coordinator can then edit them in the database.
+    Called when a territory is set up (``amal init``, ``amal demo``, ``amal
+    territory sync``). The answer seeds the partners directory; after that the
+    database is the reference and coordinators edit it (Partners page). How a
+    later plugin update merges: a partner whose name the directory has never
+    seen (matched on the name the plugin first gave it, so a renamed partner is
+    recognised) is added with its representatives; partners already there keep
+    the coordinators' edits; partners dropped from the plugin stay.
 
     Example::
 
@@ -204,6 +209,30 @@ def amal_projects(territory: TerritoryDefinition) -> list[ProjectDefinition] | N
                                           date(2026, 1, 1), date(2027, 6, 30),
                                           funders=("Provincia di Monza e Brianza",),
                                           target_groups=6)]
+    """
+
+
+@hookspec
+def amal_indicators() -> dict[str, Any] | None:
+    """Return report indicators of the plugin's own, by name (e.g. figures about
+    the plugin's tables), for report definitions to ask for.
+
+    Called once at start-up (report definitions are checked against the core's
+    indicators plus these) and when a report runs. Build each with
+    :func:`amal.reports.indicators.make_indicator`: a function of a
+    :class:`~amal.reports.indicators.Scope` (session, territory, period, report)
+    returning rows of aggregates, never names. A name already used by the core or
+    another plugin stops start-up. Prefix names with the plugin's.
+
+    Example::
+
+        @hookimpl
+        def amal_indicators():
+            @make_indicator("lecco_sportello_contacts", "Contatti allo sportello",
+                            "Esito", "Contatti")
+            def contacts(scope):
+                return [("informazioni", 12), ("candidato registrato", 4)]
+            return {contacts.name: contacts}
     """
 
 

@@ -210,6 +210,20 @@ class PluginHost:
     def projects(self, code: str) -> list[ProjectDefinition]:
         return _flatten(self.manager.hook.amal_projects(territory=self.territory(code)))
 
+    def indicators(self) -> dict[str, Any]:
+        """Plugins' report indicators by name (see ``amal_indicators``)."""
+        from amal.reports.indicators import INDICATORS
+
+        found: dict[str, Any] = {}
+        for impl in self.manager.hook.amal_indicators.get_hookimpls():
+            for name, indicator in (impl.function() or {}).items():
+                if name in INDICATORS or name in found:
+                    raise PluginError(
+                        f"Plugin {impl.plugin_name!r}: indicator {name!r} is already defined"
+                    )
+                found[name] = indicator
+        return found
+
     def navigation(self, code: str) -> list[NavigationEntry]:
         return _flatten(self.manager.hook.amal_navigation(territory=self.territory(code)))
 

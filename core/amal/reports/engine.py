@@ -10,7 +10,7 @@ from amal.errors import DomainError, PluginError
 from amal.plugins.definitions import ReportDefinition
 from amal.plugins.manager import PluginHost
 from amal.projects.services import current_project
-from amal.reports.indicators import INDICATORS, Scope, Table
+from amal.reports.indicators import INDICATORS, Indicator, Scope, Table
 from amal.reports.models import ReportRun
 from amal.reports.periods import Period, parse_period, project_period
 from amal.reports.rules import Violation, check_rules, pick_rules
@@ -32,10 +32,16 @@ def definitions(plugins: PluginHost, territory: str) -> dict[str, ReportDefiniti
     return {d.code: d for d in plugins.report_definitions(territory)}
 
 
+def available_indicators(plugins: PluginHost) -> dict[str, Indicator]:
+    """The core's indicators and the enabled plugins' own."""
+    return {**INDICATORS, **plugins.indicators()}
+
+
 def check_definitions(plugins: PluginHost) -> None:
     """Called at start-up: every report of every hosted territory must name known
     indicators and rules and one of the territory's partners as funder; every
     project's funders must be partners too."""
+    known = available_indicators(plugins)
     for code in plugins.territories:
         partners = {p.name for p in plugins.partners(code)}
         seen: set[str] = set()
@@ -44,11 +50,11 @@ def check_definitions(plugins: PluginHost) -> None:
             if definition.code in seen:
                 raise PluginError(f"{where} is defined twice")
             seen.add(definition.code)
-            unknown = [i for i in definition.indicators if i not in INDICATORS]
+            unknown = [i for i in definition.indicators if i not in known]
             if unknown:
                 raise PluginError(
                     f"{where} asks for unknown indicators {unknown}; "
-                    f"known: {', '.join(sorted(INDICATORS))}"
+                    f"known: {', '.join(sorted(known))}"
                 )
             if partners and definition.funder not in partners:
                 raise PluginError(f"{where}: funder {definition.funder!r} is not a partner")
@@ -84,7 +90,8 @@ def run_report(
         project_period(project.title, project.start_on, project.end_on) if project else None,
     )
     scope = Scope(ctx.session, territory, period, today, definition)
-    tables = [INDICATORS[name](scope) for name in definition.indicators]
+    known = available_indicators(ctx.plugins)
+    tables = [known[name](scope) for name in definition.indicators]
     violations = check_rules(scope, pick_rules(ctx.plugins, territory, definition.rules))
     return ReportResult(
         definition, territory, territory_definition.name, period, utcnow(), tables, violations

@@ -67,14 +67,28 @@ Indicator = Callable[[Scope], Table]
 INDICATORS: dict[str, Indicator] = {}
 
 
-def indicator(name: str, title: str, *columns: str) -> Callable[[Callable[..., list]], Indicator]:
-    """Register ``fn(scope) -> rows`` as indicator ``name``."""
+def make_indicator(
+    name: str, title: str, *columns: str
+) -> Callable[[Callable[..., list]], Indicator]:
+    """Turn ``fn(scope) -> rows`` into indicator ``name`` (a plugin's, see
+    ``amal_indicators``); the result carries its ``name``."""
 
-    def register(fn: Callable[[Scope], list[tuple[Any, ...]]]) -> Indicator:
+    def build(fn: Callable[[Scope], list[tuple[Any, ...]]]) -> Indicator:
         def run(scope: Scope) -> Table:
             return Table(name, title, columns, fn(scope))
 
         run.__doc__ = fn.__doc__
+        run.name = name  # type: ignore[attr-defined]
+        return run
+
+    return build
+
+
+def indicator(name: str, title: str, *columns: str) -> Callable[[Callable[..., list]], Indicator]:
+    """Register ``fn(scope) -> rows`` as the core's indicator ``name``."""
+
+    def register(fn: Callable[[Scope], list[tuple[Any, ...]]]) -> Indicator:
+        run = make_indicator(name, title, *columns)(fn)
         INDICATORS[name] = run
         return run
 

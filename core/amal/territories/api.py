@@ -24,6 +24,10 @@ class PartnerSchema(StrictSchema):
     role = fields.Enum(PartnerRole, by_value=True, dump_only=True)
     description = fields.Str(dump_only=True)
     website = fields.Str(dump_only=True)
+    email = fields.Str(dump_only=True)
+    phone = fields.Str(dump_only=True)
+    address = fields.Str(dump_only=True)
+    services_offered = fields.Str(dump_only=True)
 
 
 class ServiceSchema(StrictSchema):

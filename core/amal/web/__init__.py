@@ -11,7 +11,11 @@ from amal import access
 from amal.accounts.models import Role
 from amal.app import state
 from amal.db import get_session
-from amal.stats import instance_counts
+from amal.groups.models import GroupStatus
+from amal.outcomes.models import Situation
+from amal.participants.models import ParticipantStatus
+from amal.regional import SMALL_CELL, compare, people_chart
+from amal.web.labels import label
 
 bp = Blueprint("core", __name__)
 
@@ -42,34 +46,28 @@ def health():  # type: ignore[no-untyped-def]
     return jsonify(status="ok")
 
 
-SMALL_CELL = 5  # counts below this are hidden on cross-territory pages
-
-
 @bp.get("/regional")
 def regional():  # type: ignore[no-untyped-def]
-    """Anonymised aggregates across the territories a regional viewer covers;
-    small cells are suppressed so no person can be singled out."""
+    """Territories side by side for a regional viewer: anonymised aggregates
+    (see amal.regional for what is hidden and why)."""
     if not current_user.is_authenticated:
         return redirect(url_for("accounts.login"))
-    covered = [
-        c
+    hosted = state(current_app).plugins.territories
+    covered = {
+        c: hosted[c].name if c in hosted else c
         for c in access.territories_of(current_user)
         if Role.REGIONAL_VIEWER in access.roles_in(current_user, c)
-    ]
+    }
     if not covered:
         return render_template("error.html", status=404), 404
-    counts = instance_counts(get_session())
-    hosted = state(current_app).plugins.territories
-    rows = []
-    for code in covered:
-        figures = counts.get(code, {})
-        rows.append(
-            (
-                hosted[code].name if code in hosted else code,
-                {
-                    table: {status: (n if n >= SMALL_CELL else None) for status, n in per.items()}
-                    for table, per in figures.items()
-                },
-            )
-        )
-    return render_template("regional.html", rows=rows, small_cell=SMALL_CELL)
+    columns = compare(get_session(), covered)
+    people_labels = {s: label(s) for s in ParticipantStatus}
+    return render_template(
+        "regional.html",
+        columns=columns,
+        group_statuses=list(GroupStatus),
+        people_statuses=list(ParticipantStatus),
+        situations=list(Situation),
+        chart=people_chart(columns, people_labels),
+        small_cell=SMALL_CELL,
+    )

@@ -19,11 +19,23 @@ from amal.projects.web import bp as projects
 from amal.reports.api import bp as api_reports
 from amal.reports.web import bp as reports
 from amal.territories.api import bp as api_territory
+from amal.territories.web import bp as partners
 from amal.web import bp as core
 from amal.web.dashboard import bp as dashboard
 from amal.web.setup import init_web
 
-BLUEPRINTS = (core, accounts, dashboard, participants, groups, projects, reports, audit, privacy)
+BLUEPRINTS = (
+    core,
+    accounts,
+    dashboard,
+    participants,
+    groups,
+    partners,
+    projects,
+    reports,
+    audit,
+    privacy,
+)
 
 
 def register_web(app: Flask) -> None:

@@ -75,6 +75,11 @@ MESSAGES = {
     ),
     "invalid_facilitator": _l("Choose a facilitator of this territory."),
     "invalid_characters": _l("The text contains control characters that cannot be stored."),
+    "facilitator_required": _l("The group has no facilitator: add one before starting it."),
+    "already_facilitating": _l("This person already facilitates the group."),
+    "already_ended": _l("This assignment has already ended."),
+    "not_staff_here": _l("This person has no active role in the territory."),
+    "duplicate_partner": _l("A partner with this name already exists."),
 }
 ELIGIBILITY = {
     "No active consent to the processing of personal data": _l(

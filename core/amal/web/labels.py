@@ -10,10 +10,11 @@ from wtforms.fields.choices import SelectChoice
 
 from amal.accounts.models import Role
 from amal.consent.models import ConsentPurpose
-from amal.groups.models import GroupComposition, GroupStatus
+from amal.groups.models import FacilitatorRole, GroupComposition, GroupStatus
 from amal.meetings.models import MeetingKind, MeetingStatus, Presence
 from amal.outcomes.models import ContractType, OutcomeMoment, Situation
 from amal.participants.models import EmploymentStatus, ParticipantStatus, TransferStatus
+from amal.plugins.definitions import PartnerRole
 from amal.referrals.models import ReferralStatus
 from amal.wellbeing.models import Phase
 
@@ -40,6 +41,9 @@ _PAIRS: list[tuple[enum.Enum, object]] = [
     (GroupStatus.ACTIVE, _l("running")),
     (GroupStatus.CONCLUDED, _l("concluded")),
     (GroupStatus.CANCELLED, _l("cancelled")),
+    (FacilitatorRole.FACILITATOR, _l("facilitator")),
+    (FacilitatorRole.CO_FACILITATOR, _l("co-facilitator")),
+    (FacilitatorRole.MENTOR, _l("mentor")),
     (GroupComposition.HOMOGENEOUS, _l("homogeneous (same company)")),
     (GroupComposition.HETEROGENEOUS, _l("heterogeneous")),
     (MeetingKind.INFO, _l("information meeting")),
@@ -80,6 +84,15 @@ _PAIRS: list[tuple[enum.Enum, object]] = [
     (ContractType.APPRENTICESHIP, _l("apprenticeship")),
     (ContractType.TEMPORARY_AGENCY, _l("temporary agency")),
     (ContractType.OTHER, _l("other")),
+    (PartnerRole.FUNDER, _l("funder")),
+    (PartnerRole.CO_FUNDER, _l("co-funder")),
+    (PartnerRole.LEAD, _l("lead partner")),
+    (PartnerRole.PARTNER, _l("partner")),
+    (PartnerRole.TRADE_UNION, _l("trade union")),
+    (PartnerRole.EMPLOYMENT_OPERATOR, _l("accredited employment operator")),
+    (PartnerRole.SOCIAL_COOPERATIVE, _l("social cooperative")),
+    (PartnerRole.MENTOR, _l("mentor")),
+    (PartnerRole.INSTITUTION, _l("public institution")),
     (Role.COORDINATOR, _l("coordinator")),
     (Role.INTAKE_OPERATOR, _l("intake operator")),
     (Role.FACILITATOR, _l("facilitator")),

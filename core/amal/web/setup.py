@@ -178,12 +178,19 @@ def init_web(app: Flask) -> None:
             "my_territories": [
                 amal.plugins.territories[c] for c in mine if c in amal.plugins.territories
             ],
-            "plugin_navigation": amal.plugins.navigation(territory) if territory else [],
+            "plugin_navigation": _navigation(amal.plugins, territory),
             "can": access.can,
             "label": label,
             "get_locale": get_locale,
             "P": access.Permission,
         }
+
+    def _navigation(plugins, territory: str | None) -> list[Any]:  # type: ignore[no-untyped-def]
+        """Plugins' menu entries for this territory that the user's roles there may see."""
+        if not territory or not current_user.is_authenticated:
+            return []
+        mine = {role.value for role in access.roles_in(current_user, territory)}
+        return [e for e in plugins.navigation(territory) if not e.roles or mine & set(e.roles)]
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):  # type: ignore[no-untyped-def]

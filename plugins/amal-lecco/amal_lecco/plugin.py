@@ -1,15 +1,20 @@
 """Hook implementations for Lecco / Valmadrera (see amal.plugins.hookspecs).
 
 The core's holiday calendar for province LC already adds Lecco's patron saint,
-San Nicolò (6 December).
+San Nicolò (6 December). The help desk (``amal_lecco.sportello``) brings its own
+pages, menu entry, tables, migration branch and report indicator.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, Flask
 
 from amal.plugins import (
     GroupPolicy,
+    NavigationEntry,
     PartnerDefinition,
     ProjectDefinition,
     ReportDefinition,
@@ -21,6 +26,8 @@ from amal.plugins import (
 )
 from amal.plugins.data import load_partners, load_projects, load_services
 from amal_lecco.rules import info_meeting_first
+from amal_lecco.sportello import services as sportello
+from amal_lecco.sportello import web as sportello_web
 
 CODE = "lecco"
 DATA = Path(__file__).parent / "data"
@@ -93,6 +100,7 @@ def amal_report_definitions(territory: TerritoryDefinition) -> list[ReportDefini
                 "training_topics",
                 "attendance_rate",
                 "referrals",
+                sportello.contacts_indicator.name,
             ),
             formats=("csv", "xlsx"),
         ),
@@ -107,3 +115,32 @@ def amal_report_definitions(territory: TerritoryDefinition) -> list[ReportDefini
             meeting_kinds=("group", "training", "info"),
         ),
     ]
+
+
+# --- The help desk -------------------------------------------------------------------
+
+
+@hookimpl
+def amal_blueprints(app: Flask) -> list[Blueprint]:
+    return [sportello_web.bp]
+
+
+@hookimpl
+def amal_navigation(territory: TerritoryDefinition) -> list[NavigationEntry] | None:
+    if territory.code != CODE:
+        return None
+    return [
+        NavigationEntry(
+            "lecco_sportello.index", "Sportello", roles=("coordinator", "intake_operator")
+        )
+    ]
+
+
+@hookimpl
+def amal_migration_locations() -> list[Path]:
+    return [Path(__file__).parent / "migrations"]
+
+
+@hookimpl
+def amal_indicators() -> dict[str, Any]:
+    return {sportello.contacts_indicator.name: sportello.contacts_indicator}

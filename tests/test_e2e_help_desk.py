@@ -1,0 +1,69 @@
+"""In Chromium: at Lecco's help desk an intake operator records a walk-in, and the
+contact becomes a candidate without retyping (the Lecco plugin's own pages)."""
+
+# ruff: noqa: F811  (the browser fixtures are imported, then requested by name)
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+from test_e2e_browser import browser_page, live_server, see, shot  # noqa: F401 (fixtures)
+
+from amal.accounts.models import Role
+from amal.accounts.services import create_user
+from amal.consent.services import publish_notice
+from amal.participants.models import Participant
+from amal.services import Context
+from amal.testing import TEST_PASSWORD
+from amal_lecco.sportello.models import Contact, Outcome
+
+
+@pytest.mark.parametrize("amal_database_url", ["sqlite"], indirect=True)
+def test_help_desk_contact_becomes_a_candidate(
+    ctx: Context, live_server: str, browser_page
+) -> None:
+    publish_notice(ctx, "lecco", "1.0", "Informativa sul trattamento dei dati personali")
+    create_user(
+        ctx, "sportello", TEST_PASSWORD, display_name="Paola Sportello",
+        roles=[("lecco", Role.INTAKE_OPERATOR)],
+    )  # fmt: skip
+    page = browser_page
+    page.goto(f"{live_server}/login")
+    page.get_by_label("Nome utente").fill("sportello")
+    page.get_by_label("Password").fill(TEST_PASSWORD)
+    page.get_by_role("button", name="Accedi").click()
+    page.get_by_role("link", name="Sportello", exact=True).click()
+    page.get_by_role("heading", name="Sportello di Valmadrera").wait_for()
+
+    page.get_by_role("link", name="Nuovo contatto (accesso libero)").click()
+    page.get_by_label("Nome", exact=True).fill("Marta")
+    page.get_by_label("Cognome").fill("Colombo")
+    page.get_by_label("Telefono (facoltativo)").fill("0341 123456")
+    page.get_by_label("Motivo della visita").fill("Licenziata a marzo, vuole entrare in un gruppo")
+    page.get_by_label("da definire").check()
+    shot(page, "help-desk-01-walk-in")
+    page.get_by_role("button", name="Registra il contatto").click()
+    see(page, "Contatto registrato.")
+
+    # The core's intake form, already filled in from the contact.
+    assert page.get_by_label("Nome", exact=True).input_value() == "Marta"
+    assert page.get_by_label("Telefono").input_value() == "0341 123456"
+    assert page.get_by_label("Come ha conosciuto il servizio").input_value() == (
+        "Sportello di Valmadrera"
+    )
+    page.get_by_label("Data di nascita").fill("1972-09-14")
+    page.get_by_label("trattamento dei dati personali").check()
+    shot(page, "help-desk-02-candidate-form")
+    page.get_by_role("button", name="Registra", exact=True).click()
+    see(page, "Candidato registrato dal contatto allo sportello.")
+    shot(page, "help-desk-03-candidate")
+
+    participant = ctx.session.scalar(select(Participant).where(Participant.last_name == "Colombo"))
+    assert participant.needs == "Licenziata a marzo, vuole entrare in un gruppo"
+    contact = ctx.session.scalar(select(Contact).where(Contact.last_name == "Colombo"))
+    assert (contact.outcome, contact.participant_id) == (Outcome.CANDIDATE, participant.id)
+
+    page.get_by_role("link", name="Sportello", exact=True).click()
+    row = page.locator("tr", has_text="Colombo")
+    assert "candidato registrato" in row.inner_text()
+    shot(page, "help-desk-04-desk")
