@@ -15,7 +15,7 @@ MAX_EXAMPLES = 8
 
 
 @pytest.fixture
-def token(ctx) -> str:  # type: ignore[no-untyped-def]
+def token(ctx) -> str:
     publish_notice(ctx, "monza-brianza", "1.0", "Informativa")
     return create_token(ctx, "fuzz", "monza-brianza", Role.COORDINATOR)[1]
 
@@ -38,7 +38,7 @@ def test_api_fuzz(app, token: str, person) -> None:
             database=None,
         )
         @given(case=operation.as_strategy())
-        def check(case) -> None:  # type: ignore[no-untyped-def]
+        def check(case) -> None:
             nonlocal examples
             if case.path_parameters and "territory" in case.path_parameters:
                 case.path_parameters["territory"] = "monza-brianza"

@@ -3,7 +3,6 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
-from amal.app import state
 from amal.errors import DomainError
 from amal.groups.models import Enrolment, GroupComposition, GroupStatus
 from amal.groups.services import (
@@ -17,10 +16,11 @@ from amal.groups.services import (
 )
 from amal.participants.models import Participant
 from amal.participants.models import ParticipantStatus as S
+from amal.runtime import state
 from amal.services import Context
 
 
-def full_group(ctx, person, n=10, territory="monza-brianza"):  # type: ignore[no-untyped-def]
+def full_group(ctx, person, n=10, territory="monza-brianza"):
     group = create_group(ctx, territory, "Gruppo")
     members = [person(territory) for _ in range(n)]
     for m in members:

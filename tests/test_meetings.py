@@ -21,7 +21,7 @@ from amal.participants.models import ParticipantStatus as S
 from amal.services import Context
 
 
-def plan(ctx: Context, territory: str, start: date):  # type: ignore[no-untyped-def]
+def plan(ctx: Context, territory: str, start: date):
     group = create_group(ctx, territory, "G", start_date=start)
     return [m for m in generate_plan(ctx, group.id) if m.kind == MeetingKind.GROUP]
 
@@ -98,7 +98,7 @@ def test_plan_needs_a_start_and_is_replaced_only_explicitly(ctx: Context) -> Non
     assert len(generate_plan(ctx, group.id, replace=True)) == 17
 
 
-def started_group(ctx, person, start=date(2026, 1, 13)):  # type: ignore[no-untyped-def]
+def started_group(ctx, person, start=date(2026, 1, 13)):
     group = create_group(ctx, "monza-brianza", "G", start_date=start)
     members = [person() for _ in range(10)]
     for m in members:

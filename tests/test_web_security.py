@@ -9,7 +9,7 @@ from amal.participants.models import Participant
 from amal.testing import TEST_PASSWORD, csrf_token
 
 
-def make_user(ctx, name="maria", role=Role.COORDINATOR):  # type: ignore[no-untyped-def]
+def make_user(ctx, name="maria", role=Role.COORDINATOR):
     return create_user(ctx, name, TEST_PASSWORD, roles=[("lecco", role)])
 
 

@@ -22,7 +22,7 @@ from werkzeug.serving import run_simple
 from amal import migrate
 from amal.accounts.models import ApiToken, Role, User
 from amal.accounts.services import create_token, create_user, revoke_token, set_password
-from amal.app import create_app, service_context, state
+from amal.app import create_app
 from amal.config import load_config, write_secret_key
 from amal.db import get_session
 from amal.demo import DEMO_PASSWORD, is_empty, load_demo
@@ -30,6 +30,7 @@ from amal.errors import AmalError
 from amal.reports.engine import definitions as report_definitions
 from amal.reports.engine import run_report
 from amal.reports.outputs import render
+from amal.runtime import service_context, state
 from amal.scaffold import NewTerritory, scaffold
 from amal.stats import instance_counts
 from amal.territories.services import sync_territories
@@ -43,7 +44,7 @@ class InstanceError(NoAppException):
 
     exit_code = 1
 
-    def show(self, file=None) -> None:  # type: ignore[no-untyped-def]
+    def show(self, file=None) -> None:
         click.echo(f"Error: {self.format_message()}", err=True, file=file)
 
 
@@ -64,7 +65,7 @@ def _remember_instance(ctx: click.Context, _param: click.Parameter, value: Path)
 class AmalGroup(FlaskGroup):
     """Turns AMAL's own errors into clean CLI errors instead of tracebacks."""
 
-    def invoke(self, ctx: click.Context):  # type: ignore[no-untyped-def]
+    def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
         except AmalError as exc:
@@ -101,7 +102,7 @@ def cli() -> None:
 cli.params = [p for p in cli.params if p.name not in {"app", "env_file", "debug"}]
 
 
-def _ctx():  # type: ignore[no-untyped-def]
+def _ctx():
     return service_context(current_app, CLI_ACTOR)
 
 

@@ -326,8 +326,8 @@ class _Territory:
             recorded_on=self.today - timedelta(days=30),
         )
 
-    def _answers(self, scale, low: int, high: int) -> dict[int, int]:  # type: ignore[no-untyped-def]
-        def answer(item) -> int:  # type: ignore[no-untyped-def]
+    def _answers(self, scale, low: int, high: int) -> dict[int, int]:
+        def answer(item) -> int:
             value = self.random.randint(max(scale.min_answer, low), min(scale.max_answer, high))
             return scale.max_answer + scale.min_answer - value if item.reverse else value
 

@@ -35,7 +35,7 @@ UNPROCESSABLE = {
 }
 
 
-def problem(status: int, detail: str = "", **extra: Any):  # type: ignore[no-untyped-def]
+def problem(status: int, detail: str = "", **extra: Any):
     body = {"type": "about:blank", "title": HTTPStatus(status).phrase, "status": status}
     if detail:
         body["detail"] = detail
@@ -50,7 +50,7 @@ def is_api_request() -> bool:
     return request.path.startswith(PREFIX + "/")
 
 
-def http_problem(error: HTTPException):  # type: ignore[no-untyped-def]
+def http_problem(error: HTTPException):
     data = getattr(error, "data", None) or {}
     extra: dict[str, Any] = {}
     if "messages" in data:  # webargs: field errors by location
@@ -64,7 +64,7 @@ def http_problem(error: HTTPException):  # type: ignore[no-untyped-def]
     return response
 
 
-def domain_problem(error: DomainError):  # type: ignore[no-untyped-def]
+def domain_problem(error: DomainError):
     if error.code == "not_found":
         return problem(404, error.message, code=error.code)
     status = 422 if error.code in UNPROCESSABLE or error.code.startswith("invalid_") else 409

@@ -94,7 +94,7 @@ def _facilitators() -> list[SelectChoice]:
 
 @bp.get("/")
 @requires(Permission.VIEW_GROUPS)
-def index():  # type: ignore[no-untyped-def]
+def index():
     session = get_session()
     size = (
         select(func.count(Enrolment.id))
@@ -110,7 +110,7 @@ def index():  # type: ignore[no-untyped-def]
 
 @bp.route("/new", methods=["GET", "POST"])
 @requires(Permission.MANAGE_GROUPS)
-def new():  # type: ignore[no-untyped-def]
+def new():
     form = GroupForm()
     form.facilitator.choices = _facilitators()
     if form.validate_on_submit():
@@ -136,7 +136,7 @@ def new():  # type: ignore[no-untyped-def]
 
 @bp.get("/<id:group_id>")
 @requires(Permission.VIEW_GROUPS)
-def show(group_id: int):  # type: ignore[no-untyped-def]
+def show(group_id: int):
     group = access.get_visible(get_session(), Group, group_id)
     ctx = request_context()
     candidates = []
@@ -167,7 +167,7 @@ def show(group_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/<id:group_id>/<action>")
 @requires(Permission.MANAGE_GROUPS)
-def act(group_id: int, action: str):  # type: ignore[no-untyped-def]
+def act(group_id: int, action: str):
     group = access.get_visible(get_session(), Group, group_id)
     ctx = request_context()
     actions = {
@@ -209,7 +209,7 @@ def _form_date(name: str) -> date:
 
 @bp.post("/meetings/<id:meeting_id>/<action>")
 @requires(Permission.MANAGE_GROUPS)
-def change_meeting(meeting_id: int, action: str):  # type: ignore[no-untyped-def]
+def change_meeting(meeting_id: int, action: str):
     """Edit the plan: move a meeting to another day, or cancel it, with the reason."""
     found = access.get_visible(get_session(), Meeting, meeting_id)
     ctx = request_context()
@@ -237,7 +237,7 @@ def _visible_participant_id() -> int:
 
 @bp.route("/meetings/<id:meeting_id>", methods=["GET", "POST"])
 @requires(Permission.RECORD_ATTENDANCE)
-def meeting(meeting_id: int):  # type: ignore[no-untyped-def]
+def meeting(meeting_id: int):
     """The attendance grid: one choice per person, saved in one transaction."""
     session = get_session()
     found = access.get_visible(session, Meeting, meeting_id)

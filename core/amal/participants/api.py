@@ -64,7 +64,7 @@ class Participants(MethodView):
     @bp.arguments(ParticipantQuerySchema, location="query")
     @bp.response(200, ParticipantSchema(many=True))
     @bp.paginate()
-    def get(self, query: dict[str, Any], pagination_parameters):  # type: ignore[no-untyped-def]
+    def get(self, query: dict[str, Any], pagination_parameters):
         """List the participants the token may see (search, filter, sort, pages)."""
         session = request_context().session
         statement = matching(
@@ -84,7 +84,7 @@ class Participants(MethodView):
     @requires(Permission.EDIT_PARTICIPANTS)
     @bp.arguments(ParticipantCreateSchema)
     @bp.response(201, ParticipantSchema)
-    def post(self, data: dict[str, Any]):  # type: ignore[no-untyped-def]
+    def post(self, data: dict[str, Any]):
         """Register a candidate with the consents they gave (processing required)."""
         from flask import g
 
@@ -97,7 +97,7 @@ class ParticipantResource(MethodView):
     @requires(Permission.VIEW_PARTICIPANTS)
     @bp.etag
     @bp.response(200, ParticipantSchema)
-    def get(self, participant_id: int):  # type: ignore[no-untyped-def]
+    def get(self, participant_id: int):
         """One participant (the read is audited)."""
         _visible(participant_id)
         return view_participant(request_context(), participant_id)
@@ -106,7 +106,7 @@ class ParticipantResource(MethodView):
     @bp.etag
     @bp.arguments(ParticipantUpdateSchema(partial=True))
     @bp.response(200, ParticipantSchema)
-    def patch(self, data: dict[str, Any], participant_id: int):  # type: ignore[no-untyped-def]
+    def patch(self, data: dict[str, Any], participant_id: int):
         """Change some fields. Send the ETag of your copy in If-Match: a stale
         copy gets 412, so two clients cannot overwrite each other."""
         participant = _visible(participant_id)
@@ -119,7 +119,7 @@ class Transitions(MethodView):
     @requires(Permission.EDIT_PARTICIPANTS)
     @bp.arguments(TransitionSchema)
     @bp.response(200, ParticipantSchema)
-    def post(self, data: dict[str, Any], participant_id: int):  # type: ignore[no-untyped-def]
+    def post(self, data: dict[str, Any], participant_id: int):
         """Move the participant along the lifecycle (409 when the move is illegal)."""
         participant = _visible(participant_id)
         return change_status(request_context(), participant.id, data["to_status"], data["reason"])
@@ -129,7 +129,7 @@ class Transitions(MethodView):
 class Consents(MethodView):
     @requires(Permission.VIEW_PARTICIPANTS)
     @bp.response(200, ConsentSchema(many=True))
-    def get(self, participant_id: int):  # type: ignore[no-untyped-def]
+    def get(self, participant_id: int):
         participant = _visible(participant_id)
         return request_context().session.scalars(
             select(Consent).where(Consent.participant_id == participant.id).order_by(Consent.id)
@@ -138,7 +138,7 @@ class Consents(MethodView):
     @requires(Permission.EDIT_PARTICIPANTS)
     @bp.arguments(ConsentRequestSchema)
     @bp.response(201, ConsentSchema(many=True))
-    def post(self, data: dict[str, Any], participant_id: int):  # type: ignore[no-untyped-def]
+    def post(self, data: dict[str, Any], participant_id: int):
         """Record consents against the territory's current privacy notice."""
         participant = _visible(participant_id)
         return record_consents(request_context(), participant.id, data["purposes"])
@@ -148,7 +148,7 @@ class Consents(MethodView):
 class Wellbeing(MethodView):
     @requires(Permission.RECORD_WELLBEING)
     @bp.response(200, AdministrationSchema(many=True))
-    def get(self, participant_id: int):  # type: ignore[no-untyped-def]
+    def get(self, participant_id: int):
         participant = _visible(participant_id)
         return request_context().session.scalars(
             select(Administration)
@@ -159,7 +159,7 @@ class Wellbeing(MethodView):
     @requires(Permission.RECORD_WELLBEING)
     @bp.arguments(AdministrationSchema)
     @bp.response(201, AdministrationSchema)
-    def post(self, data: dict[str, Any], participant_id: int):  # type: ignore[no-untyped-def]
+    def post(self, data: dict[str, Any], participant_id: int):
         """Score and store a WHO-5 or Rosenberg questionnaire (needs consent)."""
         participant = _visible(participant_id)
         answers = {int(k): v for k, v in data["answers"].items()}
@@ -177,7 +177,7 @@ class Wellbeing(MethodView):
 class Referrals(MethodView):
     @requires(Permission.MANAGE_REFERRALS)
     @bp.response(200, ReferralSchema(many=True))
-    def get(self, participant_id: int):  # type: ignore[no-untyped-def]
+    def get(self, participant_id: int):
         participant = _visible(participant_id)
         return request_context().session.scalars(
             select(Referral).where(Referral.participant_id == participant.id).order_by(Referral.id)
@@ -186,7 +186,7 @@ class Referrals(MethodView):
     @requires(Permission.MANAGE_REFERRALS)
     @bp.arguments(ReferralSchema)
     @bp.response(201, ReferralSchema)
-    def post(self, data: dict[str, Any], participant_id: int):  # type: ignore[no-untyped-def]
+    def post(self, data: dict[str, Any], participant_id: int):
         """Propose a service of the territory's catalogue (needs consent to sharing)."""
         participant = _visible(participant_id)
         return propose_referral(
@@ -199,7 +199,7 @@ class ReferralTransitions(MethodView):
     @requires(Permission.MANAGE_REFERRALS)
     @bp.arguments(ReferralTransitionSchema)
     @bp.response(200, ReferralSchema)
-    def post(self, data: dict[str, Any], participant_id: int, referral_id: int):  # type: ignore[no-untyped-def]
+    def post(self, data: dict[str, Any], participant_id: int, referral_id: int):
         referral = access.get_visible(request_context().session, Referral, referral_id)
         if referral.participant_id != participant_id:
             from flask import abort
@@ -213,7 +213,7 @@ class Outcomes(MethodView):
     @requires(Permission.EDIT_PARTICIPANTS)
     @bp.arguments(OutcomeSchema)
     @bp.response(200, OutcomeSchema)
-    def put(self, data: dict[str, Any], participant_id: int, moment: str):  # type: ignore[no-untyped-def]
+    def put(self, data: dict[str, Any], participant_id: int, moment: str):
         """Record or correct the employment situation at the end or at follow-up."""
         participant = _visible(participant_id)
         return record_outcome(

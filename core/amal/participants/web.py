@@ -114,7 +114,7 @@ def _visible(participant_id: int) -> Participant:
 
 @bp.get("/")
 @requires(Permission.VIEW_PARTICIPANTS)
-def index():  # type: ignore[no-untyped-def]
+def index():
     session = get_session()
     text = request.args.get("q", "").strip()
     status = request.args.get("status", "")
@@ -160,7 +160,7 @@ def index():  # type: ignore[no-untyped-def]
 
 @bp.route("/new", methods=["GET", "POST"])
 @requires(Permission.EDIT_PARTICIPANTS)
-def new():  # type: ignore[no-untyped-def]
+def new():
     form = IntakeForm()
     form.employment_status.choices = choices(EmploymentStatus)
     form.consents.choices = choices(ConsentPurpose)
@@ -186,7 +186,7 @@ def new():  # type: ignore[no-untyped-def]
 
 @bp.get("/<id:participant_id>")
 @requires(Permission.VIEW_PARTICIPANTS)
-def show(participant_id: int):  # type: ignore[no-untyped-def]
+def show(participant_id: int):
     participant = _visible(participant_id)
     ctx = request_context()
     view_participant(ctx, participant.id)
@@ -205,7 +205,7 @@ def show(participant_id: int):  # type: ignore[no-untyped-def]
         .order_by(Meeting.scheduled_on)
     ).all()
 
-    def rows(model):  # type: ignore[no-untyped-def]
+    def rows(model):
         return session.scalars(
             select(model).where(model.participant_id == participant.id).order_by(model.id)
         ).all()
@@ -243,7 +243,7 @@ def _manual_transitions(participant: Participant) -> list[ParticipantStatus]:
 
 @bp.post("/<id:participant_id>/status")
 @requires(Permission.EDIT_PARTICIPANTS)
-def transition(participant_id: int):  # type: ignore[no-untyped-def]
+def transition(participant_id: int):
     participant = _visible(participant_id)
     form = TransitionForm()
     form.to_status.choices = choices(ParticipantStatus)
@@ -265,7 +265,7 @@ def transition(participant_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/<id:participant_id>/referrals")
 @requires(Permission.MANAGE_REFERRALS)
-def refer(participant_id: int):  # type: ignore[no-untyped-def]
+def refer(participant_id: int):
     participant = _visible(participant_id)
     form = ReferralForm()
     ctx = request_context()
@@ -284,7 +284,7 @@ def refer(participant_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/<id:participant_id>/referrals/<id:referral_id>")
 @requires(Permission.MANAGE_REFERRALS)
-def advance(participant_id: int, referral_id: int):  # type: ignore[no-untyped-def]
+def advance(participant_id: int, referral_id: int):
     referral = access.get_visible(get_session(), Referral, referral_id)
     if referral.participant_id != participant_id:
         abort(404)
@@ -295,7 +295,7 @@ def advance(participant_id: int, referral_id: int):  # type: ignore[no-untyped-d
     return redirect(url_for("participants.show", participant_id=participant_id))
 
 
-def _wellbeing_form(instrument_code: str):  # type: ignore[no-untyped-def]
+def _wellbeing_form(instrument_code: str):
     scale = get_instrument(instrument_code)
 
     class WellbeingForm(FlaskForm):
@@ -318,7 +318,7 @@ def _wellbeing_form(instrument_code: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/<id:participant_id>/wellbeing/<instrument>", methods=["GET", "POST"])
 @requires(Permission.RECORD_WELLBEING)
-def wellbeing(participant_id: int, instrument: str):  # type: ignore[no-untyped-def]
+def wellbeing(participant_id: int, instrument: str):
     participant = _visible(participant_id)
     try:
         scale, form = _wellbeing_form(instrument)
@@ -356,7 +356,7 @@ def wellbeing(participant_id: int, instrument: str):  # type: ignore[no-untyped-
 
 @bp.get("/<id:participant_id>/export.json")
 @requires(Permission.MANAGE_PRIVACY)
-def export(participant_id: int):  # type: ignore[no-untyped-def]
+def export(participant_id: int):
     participant = _visible(participant_id)
     data = export_person(request_context(), participant.id)
     return Response(
@@ -368,7 +368,7 @@ def export(participant_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/<id:participant_id>/erase")
 @requires(Permission.MANAGE_PRIVACY)
-def erase(participant_id: int):  # type: ignore[no-untyped-def]
+def erase(participant_id: int):
     participant = _visible(participant_id)
     form = ErasureForm()
     if form.validate_on_submit() and form.confirm.data.strip() == str(participant.id):

@@ -14,10 +14,10 @@ from amal import access
 from amal.access import Permission, requires
 from amal.api import api_blueprint
 from amal.api.schemas import StrictSchema
-from amal.app import state
 from amal.reports.engine import definitions, run_report, start_run
 from amal.reports.models import ReportRun
 from amal.reports.outputs import render
+from amal.runtime import state
 from amal.web.context import request_context
 
 bp = api_blueprint("api_reports", __name__, "/reports", "Funding reports and their runs")
@@ -57,7 +57,7 @@ class RunSchema(StrictSchema):
 class Definitions(MethodView):
     @requires(Permission.RUN_REPORTS)
     @bp.response(200, DefinitionSchema(many=True))
-    def get(self):  # type: ignore[no-untyped-def]
+    def get(self):
         return list(definitions(state(current_app).plugins, g.territory).values())
 
 
@@ -66,7 +66,7 @@ class Runs(MethodView):
     @requires(Permission.RUN_REPORTS)
     @bp.arguments(RunRequestSchema)
     @bp.response(201, RunSchema)
-    def post(self, data: dict[str, Any], code: str):  # type: ignore[no-untyped-def]
+    def post(self, data: dict[str, Any], code: str):
         """Start a run: it is computed at once and kept (status done, or failed
         with the reason, e.g. a period written in the wrong form)."""
         return start_run(request_context(), g.territory, code, data["period"])
@@ -85,7 +85,7 @@ def _run(run_id: int) -> ReportRun:
 class RunResource(MethodView):
     @requires(Permission.RUN_REPORTS)
     @bp.response(200, RunSchema)
-    def get(self, run_id: int):  # type: ignore[no-untyped-def]
+    def get(self, run_id: int):
         return _run(run_id)
 
 
@@ -97,7 +97,7 @@ class RunDownload(MethodView):
         content_type="application/octet-stream",
         description="The file (csv, xlsx, or pdf attendance registers)",
     )
-    def get(self, run_id: int, fmt: str):  # type: ignore[no-untyped-def]
+    def get(self, run_id: int, fmt: str):
         run = _run(run_id)
         if run.status != "done":
             abort(409, f"The run failed: {run.error}")

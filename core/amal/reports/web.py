@@ -9,10 +9,10 @@ from flask import Response, abort, current_app, g, render_template, request, url
 
 from amal import access
 from amal.access import Permission, requires
-from amal.app import state
 from amal.errors import DomainError
 from amal.reports.engine import definitions, run_report
 from amal.reports.outputs import render
+from amal.runtime import state
 from amal.web.context import request_context
 from amal.web.errors import domain_message
 from amal.web.setup import territory_blueprint
@@ -30,7 +30,7 @@ RULE_LINKS = {
 }
 
 
-def fix_link(violation) -> str | None:  # type: ignore[no-untyped-def]
+def fix_link(violation) -> str | None:
     """Where the coordinator fixes a violation."""
     endpoint, argument = RULE_LINKS.get(violation.entity, (None, None))
     return url_for(endpoint, **{argument: violation.entity_id}) if endpoint else None
@@ -38,14 +38,14 @@ def fix_link(violation) -> str | None:  # type: ignore[no-untyped-def]
 
 @bp.get("/")
 @requires(Permission.RUN_REPORTS)
-def index():  # type: ignore[no-untyped-def]
+def index():
     reports = definitions(state(current_app).plugins, g.territory).values()
     return render_template("reports/index.html", reports=reports)
 
 
 @bp.get("/<code>")
 @requires(Permission.RUN_REPORTS)
-def show(code: str):  # type: ignore[no-untyped-def]
+def show(code: str):
     available = definitions(state(current_app).plugins, g.territory)
     if code not in available:
         abort(404)
@@ -70,7 +70,7 @@ def show(code: str):  # type: ignore[no-untyped-def]
 
 @bp.get("/<code>/download.<fmt>")
 @requires(Permission.RUN_REPORTS)
-def download(code: str, fmt: str):  # type: ignore[no-untyped-def]
+def download(code: str, fmt: str):
     if fmt not in MIME:
         abort(404)
     if fmt == "pdf" and not access.can(Permission.DOWNLOAD_REGISTERS):

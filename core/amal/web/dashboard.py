@@ -24,7 +24,7 @@ bp = territory_blueprint("dashboard", __name__)
 
 @bp.get("/")
 @requires(Permission.VIEW_DASHBOARD)
-def show():  # type: ignore[no-untyped-def]
+def show():
     session = get_session()
     today = date.today()
     people = access.participants().subquery()

@@ -21,14 +21,13 @@ from flask_babel import Babel, get_locale
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
-from werkzeug.routing import IntegerConverter
 
 from amal import access
 from amal.accounts.models import User
 from amal.api.problems import domain_problem, http_problem, is_api_request
-from amal.app import state
 from amal.db import get_session
 from amal.errors import DomainError
+from amal.runtime import state
 from amal.web.errors import domain_message
 from amal.web.labels import label
 
@@ -106,7 +105,7 @@ def init_web(app: Flask) -> None:
             abort(400)
 
     @app.after_request
-    def security_headers(response):  # type: ignore[no-untyped-def]
+    def security_headers(response):
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
@@ -135,35 +134,25 @@ def init_web(app: Flask) -> None:
         }
 
     @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException):  # type: ignore[no-untyped-def]
+    def http_error(error: HTTPException):
         if is_api_request():
             return http_problem(error)
         status = error.code or 500
         return render_template("error.html", status=status), status
 
     @app.errorhandler(DomainError)
-    def unhandled_domain_error(error: DomainError):  # type: ignore[no-untyped-def]
+    def unhandled_domain_error(error: DomainError):
         if is_api_request():
             return domain_problem(error)
         return render_template("error.html", status=400, message=domain_message(error)), 400
 
     @app.errorhandler(CSRFError)
-    def csrf_refused(error: CSRFError):  # type: ignore[no-untyped-def]
+    def csrf_refused(error: CSRFError):
         return render_template("error.html", status=400, csrf=True), 400
 
     @app.post("/lang/<code>")
-    def set_language(code: str):  # type: ignore[no-untyped-def]
+    def set_language(code: str):
         if code in LANGUAGES:
             session["lang"] = code
         target = request.referrer or ""
         return redirect(target if target.startswith(request.host_url) else url_for("core.home"))
-
-
-MAX_ID = 2**31 - 1  # the largest key both databases store as INTEGER
-
-
-class IdConverter(IntegerConverter):
-    """``<id:name>``: a record key, 1 to MAX_ID (larger numbers are a 404, not a crash)."""
-
-    def __init__(self, url_map, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
-        super().__init__(url_map, min=1, max=MAX_ID)
