@@ -18,6 +18,8 @@ from amal.ids import IdConverter
 from amal.plugins.manager import PluginHost
 from amal.reports.engine import check_definitions as check_report_definitions
 from amal.runtime import AmalState
+from amal.web.blueprints import register_web
+from amal.web.observability import init_request_log
 
 
 def create_app(
@@ -62,9 +64,8 @@ def create_app(
     )
     app.teardown_appcontext(db.close_session)
 
-    from amal.web.blueprints import register_web
-
     app.url_map.converters["id"] = IdConverter
+    init_request_log(app)  # first: its clock and request id cover every other hook
     register_web(app)
     for blueprint in plugins.manager.hook.amal_blueprints(app=app):
         for bp in blueprint or []:

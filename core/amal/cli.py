@@ -7,10 +7,12 @@ Errors a person can fix are printed as ``Error: ...`` with exit status 1.
 from __future__ import annotations
 
 import json
+import os
 import secrets
 import sys
 from dataclasses import asdict
 from pathlib import Path
+from typing import NoReturn
 
 import click
 from flask import Flask, current_app
@@ -232,10 +234,25 @@ def plugins_command(as_json: bool) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--debug", is_flag=True, help="Reloader and debugger (never in production).")
-def serve_command(host: str, port: int, debug: bool) -> None:
-    """Run the development web server."""
+@click.option(
+    "--production",
+    is_flag=True,
+    help="gunicorn with the settings shipped in amal.gunicorn_conf (workers, JSON logs, "
+    "graceful reload on SIGHUP).",
+)
+@click.option("--workers", type=click.IntRange(min=1), help="gunicorn workers (--production).")
+def serve_command(host: str, port: int, debug: bool, production: bool, workers: int | None) -> None:
+    """Run the web server: gunicorn with --production, else the development server."""
     if not migrate.is_up_to_date(current_app):
         raise click.ClickException("The database schema is not up to date: run 'amal db upgrade'.")
+    if production:
+        if debug:
+            raise click.UsageError("--debug is for the development server, not --production.")
+        _exec_gunicorn(host, port, workers)
+    if state(current_app).config.is_production:
+        click.echo(
+            "Warning: this is the development server; use 'amal serve --production'.", err=True
+        )
     # Flask's app.run() refuses to run under its own CLI, so call werkzeug directly.
     run_simple(
         host,
@@ -245,6 +262,19 @@ def serve_command(host: str, port: int, debug: bool) -> None:
         use_debugger=debug,
         threaded=True,
     )
+
+
+def _exec_gunicorn(host: str, port: int, workers: int | None) -> NoReturn:
+    """Replace this process with gunicorn's master, so that signals from systemd
+    or the operator (HUP: graceful reload, TERM: graceful stop) reach it."""
+    env = dict(os.environ)
+    env["AMAL_INSTANCE"] = str(state(current_app).config.instance_path)
+    env["AMAL_BIND"] = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    if workers:
+        env["AMAL_WORKERS"] = str(workers)
+    argv = [sys.executable, "-m", "gunicorn", "--config", "python:amal.gunicorn_conf"]
+    sys.stdout.flush()
+    os.execve(sys.executable, argv, env)
 
 
 # --- users -------------------------------------------------------------------------------

@@ -1,18 +1,22 @@
 """Core web pages: the home page (which sends each user where they work) and
-the health check. The staff pages live in each area's ``web.py``."""
+the health and readiness checks. The staff pages live in each area's ``web.py``."""
 
 from __future__ import annotations
+
+import logging
 
 from flask import Blueprint, current_app, jsonify, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 
-from amal import access
+from amal import access, migrate
 from amal.accounts.models import Role
 from amal.db import get_session
 from amal.runtime import state
 from amal.stats import instance_counts
 
+log = logging.getLogger(__name__)
 bp = Blueprint("core", __name__)
 
 
@@ -38,8 +42,24 @@ def home():
 
 @bp.get("/healthz")
 def health():
-    get_session().execute(text("SELECT 1"))
+    """Liveness: the process answers (no database: a database outage must not
+    get healthy workers restarted)."""
     return jsonify(status="ok")
+
+
+@bp.get("/readyz")
+def ready():
+    """Readiness: the database answers and its schema is at every head, so a
+    proxy or orchestrator sends traffic here."""
+    try:
+        get_session().execute(text("SELECT 1"))
+        current = migrate.is_up_to_date(current_app)
+    except SQLAlchemyError:
+        log.warning("readiness: database unreachable", exc_info=True)
+        return jsonify(status="unavailable", database="unreachable"), 503
+    if not current:
+        return jsonify(status="unavailable", database="ok", migrations="pending"), 503
+    return jsonify(status="ready", database="ok", migrations="current")
 
 
 SMALL_CELL = 5  # counts below this are hidden on cross-territory pages
