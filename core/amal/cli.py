@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 from werkzeug.serving import run_simple
 
-from amal import migrate
+from amal import backup, migrate
 from amal.accounts.models import ApiToken, Role, User
 from amal.accounts.services import create_token, create_user, revoke_token, set_password
 from amal.app import create_app
@@ -275,6 +275,47 @@ def _exec_gunicorn(host: str, port: int, workers: int | None) -> NoReturn:
     argv = [sys.executable, "-m", "gunicorn", "--config", "python:amal.gunicorn_conf"]
     sys.stdout.flush()
     os.execve(sys.executable, argv, env)
+
+
+# --- backup ------------------------------------------------------------------------------
+
+
+@cli.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def backup_command(file: Path) -> None:
+    """Write a backup of the instance (database, stored files, manifest) to FILE."""
+    manifest = backup.create_backup(current_app, file)
+    rows = sum(t["rows"] for t in manifest["tables"].values())
+    click.echo(
+        f"Backup written to {file}: {manifest['dialect']}, schema "
+        f"{', '.join(manifest['schema_revisions']) or '(none)'}, "
+        f"{len(manifest['tables'])} tables, {rows} rows, {len(manifest['files'])} files."
+    )
+
+
+@cli.command("restore")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask: the instance's data is replaced.")
+def restore_command(file: Path, yes: bool) -> None:
+    """Replace the instance's database and stored files with the backup in FILE.
+
+    Stop the web app first. A backup of an older schema is migrated; one of a
+    newer schema is refused."""
+    manifest = backup.read_manifest(file)
+    if not yes:
+        click.confirm(
+            f"Replace every record of this instance with the backup of "
+            f"{manifest['created_at']} ({manifest['instance']})?",
+            abort=True,
+        )
+    result = backup.restore_backup(current_app, file)
+    rows = sum(t["rows"] for t in result.manifest["tables"].values())
+    click.echo(
+        f"Restored {result.tables} tables ({rows} rows, every table identical to the "
+        f"backup) and {result.files} files."
+    )
+    if result.migrated_from is not None:
+        click.echo(f"Migrated from schema {', '.join(result.migrated_from) or '(none)'} to head.")
 
 
 # --- users -------------------------------------------------------------------------------
