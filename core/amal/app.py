@@ -19,6 +19,7 @@ from amal.plugins.manager import PluginHost
 from amal.reports.engine import check_definitions as check_report_definitions
 from amal.runtime import AmalState
 from amal.web.blueprints import register_web
+from amal.web.faults import init_database_faults
 from amal.web.observability import init_request_log
 
 
@@ -67,6 +68,7 @@ def create_app(
     app.url_map.converters["id"] = IdConverter
     init_request_log(app)  # first: its clock and request id cover every other hook
     register_web(app)
+    init_database_faults(app)
     for blueprint in plugins.manager.hook.amal_blueprints(app=app):
         for bp in blueprint or []:
             app.register_blueprint(bp)

@@ -18,7 +18,6 @@ import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, NoAppException, ScriptInfo
 from sqlalchemy import select
-from sqlalchemy.exc import OperationalError
 from werkzeug.serving import run_simple
 
 from amal import backup, migrate
@@ -26,7 +25,7 @@ from amal.accounts.models import ApiToken, Role, User
 from amal.accounts.services import create_token, create_user, revoke_token, set_password
 from amal.app import create_app
 from amal.config import load_config, write_secret_key
-from amal.db import get_session
+from amal.db import DATABASE_UNAVAILABLE, get_session
 from amal.demo import DEMO_PASSWORD, is_empty, load_demo
 from amal.errors import AmalError
 from amal.reports.engine import definitions as report_definitions
@@ -72,8 +71,10 @@ class AmalGroup(FlaskGroup):
             return super().invoke(ctx)
         except AmalError as exc:
             raise click.ClickException(str(exc)) from exc
-        except OperationalError as exc:
-            raise click.ClickException(f"Database unreachable or broken: {exc.orig}") from exc
+        except DATABASE_UNAVAILABLE as exc:
+            # One line: the driver's message can run over several.
+            reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+            raise click.ClickException(f"Database unavailable: {reason}") from exc
 
 
 @click.group(

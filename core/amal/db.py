@@ -17,6 +17,8 @@ from sqlalchemy import (
     create_engine,
     event,
 )
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 # Stable constraint names keep Alembic migrations identical on SQLite and PostgreSQL.
@@ -101,3 +103,12 @@ def close_session(_exc: BaseException | None = None) -> None:
     session = g.pop("amal_session", None)
     if session is not None:
         session.close()
+
+
+# The database is down or does not answer in time: the web and the API answer
+# 503 (amal.web.faults), the CLI a one-line error; not a bug in the request.
+DATABASE_UNAVAILABLE: tuple[type[Exception], ...] = (
+    OperationalError,
+    InterfaceError,
+    PoolTimeout,
+)
