@@ -5,6 +5,7 @@ the database returns works, without restarting anything."""
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 from collections.abc import Iterator
@@ -61,19 +62,15 @@ class SwitchableProxy:
             pass
         finally:
             for s in (source, sink):
-                try:
+                with contextlib.suppress(OSError):
                     s.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
 
     def down(self) -> None:
         self.alive = False
         with self.lock:
             for s in self.open:
-                try:
+                with contextlib.suppress(OSError):
                     s.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
             self.open.clear()
 
     def up(self) -> None:
