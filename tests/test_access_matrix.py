@@ -30,6 +30,8 @@ SAMPLE_PERIOD = {
 GLOBAL_ROUTES = {
     ("core.home", "GET"): {"anonymous": {302}, "*": {302, 200}},
     ("core.health", "GET"): {"*": {200}},
+    # Public, no data; 503 here: the test database is built without Alembic.
+    ("core.ready", "GET"): {"*": {503}},
     ("core.regional", "GET"): {"anonymous": {302}, "regional_viewer": {200}, "*": {404}},
     ("accounts.login", "GET"): {"*": {200}},
     ("accounts.password", "GET"): {"anonymous": {302}, "*": {200}},
