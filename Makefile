@@ -10,7 +10,7 @@ BIN := $(VENV)/bin
 AMAL := AMAL_ENV=development $(BIN)/amal --instance $(INSTANCE)
 PLUGINS := $(wildcard plugins/*/pyproject.toml)
 
-.PHONY: install run test lint format browser bench translations clean
+.PHONY: install run test lint format browser bench translations imports clean
 
 # Installed once, again when a pyproject changes.
 # constraints.txt pins every version (SECURITY.md: how operators audit them).
@@ -62,6 +62,11 @@ translations: install
 # Figures, not pass/fail: page and report timings and query counts.
 bench: install
 	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)
+
+# The import graph between packages, its cycles and upward imports
+# (REV=<commit> for a past revision, IMPORTS_ARGS=--modules for module edges).
+imports:
+	$(PYTHON) scripts/import_graph.py $(if $(REV),--rev $(REV)) $(IMPORTS_ARGS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info core/*.egg-info plugins/*/*.egg-info

@@ -22,14 +22,14 @@ from contextlib import contextmanager
 
 from sqlalchemy import event, func, select
 
-from amal import create_app
 from amal.accounts.models import Role
 from amal.accounts.services import create_user
-from amal.app import state
+from amal.app import create_app
 from amal.db import Base
 from amal.demo import load_demo
 from amal.participants.models import Participant
 from amal.reports.engine import definitions, run_report
+from amal.runtime import state
 from amal.services import Context
 from amal.territories.services import sync_territories
 

@@ -17,7 +17,7 @@ PROBLEM = "application/problem+json"
 
 
 @pytest.fixture
-def bearer(ctx: Context):  # type: ignore[no-untyped-def]
+def bearer(ctx: Context):
     def make(role: str = "coordinator", territory: str = "monza-brianza") -> dict[str, str]:
         _, secret = create_token(ctx, f"{role}-{territory}", territory, Role(role))
         return {"Authorization": f"Bearer {secret}"}
@@ -365,8 +365,8 @@ def test_admin_creates_and_revokes_tokens_in_the_web(client, login, ctx) -> None
 def test_plugins_add_api_blueprints_to_the_openapi_document(tmp_path, amal_database_url) -> None:
     from flask.views import MethodView
 
-    from amal import create_app
     from amal.api import api_blueprint
+    from amal.app import create_app
     from amal.plugins import hookimpl
 
     class SportelloApi:

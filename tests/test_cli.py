@@ -18,7 +18,7 @@ def instance(tmp_path: Path, amal_database_url: str, monkeypatch: pytest.MonkeyP
     return tmp_path
 
 
-def run(instance: Path, *args: str, input: str | None = None):  # type: ignore[no-untyped-def]
+def run(instance: Path, *args: str, input: str | None = None):
     return CliRunner().invoke(cli, ["--instance", str(instance), *args], input=input)
 
 

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from amal import create_app
+from amal.app import create_app
 from amal.config import load_config, write_secret_key
 from amal.errors import ConfigError
 

@@ -19,9 +19,10 @@ from sqlalchemy.engine import make_url
 
 from amal.accounts.models import ApiToken, Role
 from amal.accounts.services import create_token, create_user
-from amal.app import create_app, state
+from amal.app import create_app
 from amal.cli import cli
 from amal.groups.services import create_group
+from amal.runtime import state
 from amal.services import Context
 from amal.testing import TEST_PASSWORD, csrf_token
 

@@ -51,7 +51,7 @@ def _browser_problem() -> str | None:
 
 
 @pytest.fixture
-def browser_page(tmp_path: Path):  # type: ignore[no-untyped-def]
+def browser_page(tmp_path: Path):
     problem = _browser_problem()
     if problem:
         if os.environ.get("AMAL_TEST_REQUIRE_BROWSER"):
@@ -72,7 +72,7 @@ def browser_page(tmp_path: Path):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def live_server(app) -> Iterator[str]:  # type: ignore[no-untyped-def]
+def live_server(app) -> Iterator[str]:
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -80,7 +80,7 @@ def live_server(app) -> Iterator[str]:  # type: ignore[no-untyped-def]
     server.shutdown()
 
 
-def see(page, text: str) -> None:  # type: ignore[no-untyped-def]
+def see(page, text: str) -> None:
     """Wait for ``text``; on failure keep a screenshot and say what the page showed."""
     try:
         page.get_by_text(text).wait_for()
@@ -90,7 +90,7 @@ def see(page, text: str) -> None:  # type: ignore[no-untyped-def]
         raise AssertionError(f"{text!r} not shown on {page.url}; messages: {shown}") from exc
 
 
-def shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
+def shot(page, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 

@@ -12,18 +12,18 @@ from amal.events import event_date
 TODAY = date(2026, 7, 2)
 
 
-def backdates(ctx) -> list[AuditEntry]:  # type: ignore[no-untyped-def]
+def backdates(ctx) -> list[AuditEntry]:
     return list(
         ctx.session.scalars(select(AuditEntry).where(AuditEntry.action == AuditAction.BACKDATE))
     )
 
 
-def test_defaults_to_today_without_an_audit_entry(ctx) -> None:  # type: ignore[no-untyped-def]
+def test_defaults_to_today_without_an_audit_entry(ctx) -> None:
     assert event_date(ctx, None, event="status_change", entity="participant", today=TODAY) == TODAY
     assert backdates(ctx) == []
 
 
-def test_a_past_date_is_kept_and_audited_as_back_dated(ctx) -> None:  # type: ignore[no-untyped-def]
+def test_a_past_date_is_kept_and_audited_as_back_dated(ctx) -> None:
     day = event_date(
         ctx,
         date(2026, 6, 28),
@@ -43,7 +43,7 @@ def test_a_past_date_is_kept_and_audited_as_back_dated(ctx) -> None:  # type: ig
     }
 
 
-def test_refuses_the_future_and_dates_before_the_record(ctx) -> None:  # type: ignore[no-untyped-def]
+def test_refuses_the_future_and_dates_before_the_record(ctx) -> None:
     with pytest.raises(DomainError) as future:
         event_date(ctx, date(2026, 7, 3), event="outcome", entity="outcome", today=TODAY)
     assert future.value.code == "event_in_future"

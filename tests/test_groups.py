@@ -3,7 +3,6 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
-from amal.app import state
 from amal.errors import DomainError
 from amal.groups.models import Enrolment, GroupComposition, GroupStatus
 from amal.groups.services import (
@@ -17,6 +16,7 @@ from amal.groups.services import (
 )
 from amal.participants.models import Participant
 from amal.participants.models import ParticipantStatus as S
+from amal.runtime import state
 from amal.services import Context
 from amal.testing import staff_facilitator
 

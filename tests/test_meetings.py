@@ -22,7 +22,7 @@ from amal.services import Context
 from amal.testing import staff_facilitator
 
 
-def plan(ctx: Context, territory: str, start: date):  # type: ignore[no-untyped-def]
+def plan(ctx: Context, territory: str, start: date):
     group = create_group(ctx, territory, "G", start_date=start)
     return [m for m in generate_plan(ctx, group.id) if m.kind == MeetingKind.GROUP]
 

@@ -5,8 +5,8 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 
 from amal import migrate
-from amal.app import state
 from amal.db import Base
+from amal.runtime import state
 
 
 def test_migrations_match_the_models(empty_app) -> None:
@@ -50,7 +50,7 @@ def downgrade():
 
 
 def test_a_plugin_brings_its_own_migration_branch(tmp_path, amal_database_url) -> None:
-    from amal import create_app
+    from amal.app import create_app
     from amal.plugins import hookimpl
 
     versions = tmp_path / "notes_migrations"

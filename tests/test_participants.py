@@ -189,7 +189,7 @@ def test_update_refuses_unknown_fields_and_audits_changes(ctx: Context, person) 
     assert entry.details["fields"] == ["phone", "sector"]
 
 
-def count(ctx: Context, statement) -> int:  # type: ignore[no-untyped-def]
+def count(ctx: Context, statement) -> int:
     return len(ctx.session.scalars(statement).all())
 
 

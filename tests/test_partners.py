@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from amal import create_app
-from amal.app import state
+from amal.app import create_app
 from amal.plugins import PartnerDefinition, PartnerRole, RepresentativeDefinition, hookimpl
 from amal.plugins.data import load_partners
+from amal.runtime import state
 from amal.services import Context
 from amal.territories.models import Partner
 from amal.territories.services import (

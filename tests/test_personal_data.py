@@ -13,7 +13,6 @@ from sqlalchemy import func, select
 
 from amal.accounts.models import Role
 from amal.accounts.services import create_token
-from amal.app import state
 from amal.cli import cli
 from amal.consent import personal_data
 from amal.db import Base
@@ -22,6 +21,7 @@ from amal.meetings.models import Meeting, MeetingKind
 from amal.meetings.services import save_notes, schedule_meeting
 from amal.participants.transfers import accept_transfer, propose_transfer
 from amal.referrals.services import propose_referral
+from amal.runtime import state
 from amal.services import Context
 from amal.testing import valid_fiscal_code
 

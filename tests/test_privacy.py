@@ -88,7 +88,7 @@ def test_outcome_contract_rules(ctx: Context, person) -> None:
     assert outcome.contract_type.value == "fixed_term"  # corrected, not duplicated
 
 
-def busy_person(ctx: Context, person):  # type: ignore[no-untyped-def]
+def busy_person(ctx: Context, person):
     """A member of a running group with scores, a register line, a referral, an outcome."""
     group = create_group(
         ctx,

@@ -348,7 +348,7 @@ def test_api_projects(client, ctx: Context, bearer) -> None:  # type: ignore[no-
 
 
 def test_project_funders_must_be_partners(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from amal import create_app
+    from amal.app import create_app
     from amal.errors import PluginError
     from amal.plugins import ProjectDefinition, hookimpl
 

@@ -7,19 +7,19 @@ from datetime import date
 import pytest
 from sqlalchemy import event
 
-from amal.app import state
 from amal.groups.services import create_group, enrol
 from amal.meetings.models import Presence
 from amal.meetings.services import generate_plan, record_register
 from amal.referrals.services import propose_referral
+from amal.runtime import state
 from amal.wellbeing.services import record_administration
 
 
 @contextmanager
-def counting(app):  # type: ignore[no-untyped-def]
+def counting(app):
     statements: list[str] = []
 
-    def count(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+    def count(_conn, _cursor, statement, *_args) -> None:
         statements.append(statement)
 
     engine = state(app).engine
@@ -30,7 +30,7 @@ def counting(app):  # type: ignore[no-untyped-def]
         event.remove(engine, "before_cursor_execute", count)
 
 
-def build(ctx, person, members: int):  # type: ignore[no-untyped-def]
+def build(ctx, person, members: int):
     group = create_group(ctx, "lecco", f"Gruppo {members}", start_date=date(2026, 1, 12))
     people = [person("lecco") for _ in range(members)]
     for p in people:
@@ -58,7 +58,7 @@ PAGES = [
 ]
 
 
-def page_costs(app, client, group, people, plan) -> dict[str, int]:  # type: ignore[no-untyped-def]
+def page_costs(app, client, group, people, plan) -> dict[str, int]:
     costs = {}
     for page in PAGES:
         url = page.format(

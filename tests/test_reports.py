@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
 
-from amal import create_app
+from amal.app import create_app
 from amal.consent.models import ConsentPurpose
 from amal.consent.services import withdraw_consent
 from amal.errors import DomainError, PluginError
@@ -66,7 +66,7 @@ def test_bad_periods_say_what_is_expected(text, kind, message) -> None:
 
 
 @pytest.fixture
-def q1(ctx: Context, person):  # type: ignore[no-untyped-def]
+def q1(ctx: Context, person):
     """A Monza group of 10 from 13 January 2026 (fortnightly Tuesdays). In Q1:
     meetings 1-3 held, 4 without register, 5 cancelled, 6 without register."""
     group = create_group(
@@ -97,7 +97,7 @@ def q1(ctx: Context, person):  # type: ignore[no-untyped-def]
     return group, members, plan
 
 
-def table(result, name):  # type: ignore[no-untyped-def]
+def table(result, name):
     return {
         row[0]: row[1:] if len(row) > 2 else row[1]
         for row in next(t for t in result.tables if t.indicator == name).rows

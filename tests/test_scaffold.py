@@ -71,7 +71,7 @@ def test_new_territory_installs_starts_and_passes_its_own_tests(tmp_path: Path) 
     served = run(
         sys.executable,
         "-c",
-        "from amal import create_app; import sys; "
+        "from amal.app import create_app; import sys; "
         f"r = create_app({str(instance)!r}).test_client().get('/login'); "
         "print(r.status_code, 'Alto Lario' in r.get_data(as_text=True))",
         env=env,

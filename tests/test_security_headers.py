@@ -10,7 +10,8 @@ from test_access_matrix import OWN, url_for_rule, world  # noqa: F401 (world is 
 
 from amal.accounts.models import Role
 from amal.accounts.services import create_token
-from amal.app import create_app, state
+from amal.app import create_app
+from amal.runtime import state
 from amal.testing import csrf_token
 
 API = "/api/v1/territories"
@@ -51,7 +52,9 @@ def test_headers_on_every_route_web_and_api(app, client, login, world, ctx) -> N
             headers={"Authorization": f"Bearer {secret}"} if api else {},
         )
         where = f"{method} {url} ({response.status_code})"
-        assert response.status_code < 500, where
+        # /readyz rightly answers 503 here: the test schema is made without
+        # migrations, so they are not "current".
+        assert response.status_code < 500 or rule.endpoint == "core.ready", where
         check_common(response, where)
         assert response.headers.get("Cache-Control") == "no-store", where
         assert "Strict-Transport-Security" not in response.headers  # testing: no TLS

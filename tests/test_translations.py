@@ -12,7 +12,7 @@ ROOT = Path(__file__).parents[1]
 TRANSLATIONS = ROOT / "core" / "amal" / "translations"
 
 
-def load(path: Path, reader):  # type: ignore[no-untyped-def]
+def load(path: Path, reader):
     with open(path, "rb") as handle:
         return reader(handle)
 

@@ -12,7 +12,7 @@ from amal.participants.models import Participant
 from amal.testing import csrf_token
 
 
-def group_with_plan(ctx, person):  # type: ignore[no-untyped-def]
+def group_with_plan(ctx, person):
     group = create_group(ctx, "lecco", "Lario", start_date=date(2026, 3, 2))
     member = person("lecco")
     enrol(ctx, group.id, member.id)

@@ -33,11 +33,11 @@ class SportelloPlugin:
 
 
 @pytest.fixture
-def app(empty_app):  # type: ignore[no-untyped-def]
+def app(empty_app):
     """The standard app, rebuilt with the sportello plugin."""
-    from amal import create_app
-    from amal.app import state
+    from amal.app import create_app
     from amal.db import Base
+    from amal.runtime import state
     from amal.territories.services import sync_territories
 
     config = state(empty_app).config

@@ -13,7 +13,7 @@ from amal.testing import TEST_PASSWORD, csrf_token
 MAX_FAILURES = parse(PER_ACCOUNT_AND_SOURCE).amount
 
 
-def make_user(ctx, name="maria", role=Role.COORDINATOR):  # type: ignore[no-untyped-def]
+def make_user(ctx, name="maria", role=Role.COORDINATOR):
     return create_user(ctx, name, TEST_PASSWORD, roles=[("lecco", role)])
 
 

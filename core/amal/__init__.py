@@ -1,5 +1,3 @@
-"""AMAL — case management for Auto Mutuo Aiuto Lavoro self-help groups."""
+"""AMAL — case management for Auto Mutuo Aiuto Lavoro self-help groups.
 
-from amal.app import create_app
-
-__all__ = ["create_app"]
+The app factory is :func:`amal.app.create_app`."""

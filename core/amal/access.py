@@ -84,7 +84,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
 PERSONAL_DATA_ROLES = frozenset({Role.COORDINATOR, Role.INTAKE_OPERATOR, Role.FACILITATOR})
 
 
-def principal():  # type: ignore[no-untyped-def]
+def principal():
     """Who is asking: an API token's principal, else the logged-in staff user."""
     return g.get("api_principal") or current_user
 

@@ -1,34 +1,26 @@
-"""The application factory."""
+"""The application factory: an entry point (with the CLI, the WSGI module and
+:mod:`amal.testing`). Nothing below imports it; what views and services need
+from the running app lives in :mod:`amal.runtime`."""
 
 from __future__ import annotations
 
 import os
 import secrets
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session, sessionmaker
 
 from amal import db
-from amal.config import InstanceConfig, load_config
+from amal.config import load_config
 from amal.errors import ConfigError
+from amal.ids import IdConverter
 from amal.plugins.manager import PluginHost
 from amal.reports.engine import check_definitions as check_report_definitions
-from amal.services import Context
-
-
-@dataclass(frozen=True)
-class AmalState:
-    """What the app keeps in ``app.extensions["amal"]``."""
-
-    config: InstanceConfig
-    plugins: PluginHost
-    engine: Engine
-    session_factory: sessionmaker[Session]
+from amal.runtime import AmalState
+from amal.web.blueprints import register_web
+from amal.web.observability import init_request_log
 
 
 def create_app(
@@ -87,10 +79,8 @@ def create_app(
     )
     app.teardown_appcontext(db.close_session)
 
-    from amal.web.blueprints import register_web
-    from amal.web.setup import IdConverter
-
     app.url_map.converters["id"] = IdConverter
+    init_request_log(app)  # first: its clock and request id cover every other hook
     register_web(app)
     for blueprint in plugins.manager.hook.amal_blueprints(app=app):
         for bp in blueprint or []:
@@ -98,13 +88,3 @@ def create_app(
     for command in plugins.cli_commands():
         app.cli.add_command(command)
     return app
-
-
-def state(app: Flask) -> AmalState:
-    return app.extensions["amal"]
-
-
-def service_context(app: Flask, actor: str, session: Session | None = None) -> Context:
-    """A service context on the app's database (the request session by default)."""
-    amal = state(app)
-    return Context(session=session or db.get_session(), actor=actor, plugins=amal.plugins)

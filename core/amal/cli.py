@@ -7,11 +7,13 @@ Errors a person can fix are printed as ``Error: ...`` with exit status 1.
 from __future__ import annotations
 
 import json
+import os
 import secrets
 import sys
 from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
+from typing import NoReturn
 
 import click
 from flask import Flask, current_app
@@ -20,11 +22,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 from werkzeug.serving import run_simple
 
-from amal import migrate
+from amal import backup, migrate
 from amal.access import Permission, holds
 from amal.accounts.models import ApiToken, Role, User
 from amal.accounts.services import create_token, create_user, revoke_token, set_password
-from amal.app import create_app, service_context, state
+from amal.app import create_app
 from amal.config import load_config, write_secret_key
 from amal.consent.services import erase_person, export_person
 from amal.db import get_session, is_unavailable
@@ -43,6 +45,7 @@ from amal.reports.engine import definitions as report_definitions
 from amal.reports.engine import run_report, start_run
 from amal.reports.outputs import render
 from amal.reports.submissions import submit_run
+from amal.runtime import service_context, state
 from amal.scaffold import NewTerritory, scaffold
 from amal.stats import instance_counts
 from amal.territories.services import sync_territories
@@ -57,7 +60,7 @@ class InstanceError(NoAppException):
 
     exit_code = 1
 
-    def show(self, file=None) -> None:  # type: ignore[no-untyped-def]
+    def show(self, file=None) -> None:
         click.echo(f"Error: {self.format_message()}", err=True, file=file)
 
 
@@ -114,7 +117,7 @@ class AmalGroup(FlaskGroup):
         option.callback = show_help
         return option
 
-    def invoke(self, ctx: click.Context):  # type: ignore[no-untyped-def]
+    def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
         except AmalError as exc:
@@ -158,7 +161,7 @@ def cli() -> None:
 cli.params = [p for p in cli.params if p.name not in {"app", "env_file", "debug"}]
 
 
-def _ctx():  # type: ignore[no-untyped-def]
+def _ctx():
     return service_context(current_app, CLI_ACTOR)
 
 
@@ -288,10 +291,25 @@ def plugins_command(as_json: bool) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--debug", is_flag=True, help="Reloader and debugger (never in production).")
-def serve_command(host: str, port: int, debug: bool) -> None:
-    """Run the development web server."""
+@click.option(
+    "--production",
+    is_flag=True,
+    help="gunicorn with the settings shipped in amal.gunicorn_conf (workers, JSON logs, "
+    "graceful reload on SIGHUP).",
+)
+@click.option("--workers", type=click.IntRange(min=1), help="gunicorn workers (--production).")
+def serve_command(host: str, port: int, debug: bool, production: bool, workers: int | None) -> None:
+    """Run the web server: gunicorn with --production, else the development server."""
     if not migrate.is_up_to_date(current_app):
         raise click.ClickException("The database schema is not up to date: run 'amal db upgrade'.")
+    if production:
+        if debug:
+            raise click.UsageError("--debug is for the development server, not --production.")
+        _exec_gunicorn(host, port, workers)
+    if state(current_app).config.is_production:
+        click.echo(
+            "Warning: this is the development server; use 'amal serve --production'.", err=True
+        )
     # Flask's app.run() refuses to run under its own CLI, so call werkzeug directly.
     run_simple(
         host,
@@ -301,6 +319,60 @@ def serve_command(host: str, port: int, debug: bool) -> None:
         use_debugger=debug,
         threaded=True,
     )
+
+
+def _exec_gunicorn(host: str, port: int, workers: int | None) -> NoReturn:
+    """Replace this process with gunicorn's master, so that signals from systemd
+    or the operator (HUP: graceful reload, TERM: graceful stop) reach it."""
+    env = dict(os.environ)
+    env["AMAL_INSTANCE"] = str(state(current_app).config.instance_path)
+    env["AMAL_BIND"] = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    if workers:
+        env["AMAL_WORKERS"] = str(workers)
+    argv = [sys.executable, "-m", "gunicorn", "--config", "python:amal.gunicorn_conf"]
+    sys.stdout.flush()
+    os.execve(sys.executable, argv, env)
+
+
+# --- backup ------------------------------------------------------------------------------
+
+
+@cli.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def backup_command(file: Path) -> None:
+    """Write a backup of the instance (database, stored files, manifest) to FILE."""
+    manifest = backup.create_backup(current_app, file)
+    rows = sum(t["rows"] for t in manifest["tables"].values())
+    click.echo(
+        f"Backup written to {file}: {manifest['dialect']}, schema "
+        f"{', '.join(manifest['schema_revisions']) or '(none)'}, "
+        f"{len(manifest['tables'])} tables, {rows} rows, {len(manifest['files'])} files."
+    )
+
+
+@cli.command("restore")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask: the instance's data is replaced.")
+def restore_command(file: Path, yes: bool) -> None:
+    """Replace the instance's database and stored files with the backup in FILE.
+
+    Stop the web app first. A backup of an older schema is migrated; one of a
+    newer schema is refused."""
+    manifest = backup.read_manifest(file)
+    if not yes:
+        click.confirm(
+            f"Replace every record of this instance with the backup of "
+            f"{manifest['created_at']} ({manifest['instance']})?",
+            abort=True,
+        )
+    result = backup.restore_backup(current_app, file)
+    rows = sum(t["rows"] for t in result.manifest["tables"].values())
+    click.echo(
+        f"Restored {result.tables} tables ({rows} rows, every table identical to the "
+        f"backup) and {result.files} files."
+    )
+    if result.migrated_from is not None:
+        click.echo(f"Migrated from schema {', '.join(result.migrated_from) or '(none)'} to head.")
 
 
 # --- users -------------------------------------------------------------------------------
@@ -555,7 +627,7 @@ def transfer_group() -> None:
     the territory concerned; the steps are audited under that name."""
 
 
-def _coordinator(username: str, territory: str):  # type: ignore[no-untyped-def]
+def _coordinator(username: str, territory: str):
     """A service context acting as ``username``, a coordinator of ``territory``."""
     user = get_session().scalar(select(User).where(User.username == username))
     if user is None or not user.is_active:

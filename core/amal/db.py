@@ -6,6 +6,7 @@ from __future__ import annotations
 import enum
 from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from flask import current_app, g
 from sqlalchemy import (
@@ -66,6 +67,10 @@ class DatabaseMissing(ConfigError):
     """The configured database does not exist (and is not to be created)."""
 
 
+# The calendar the programme's days are counted in (event dates, periods).
+ITALY = ZoneInfo("Europe/Rome")
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -104,7 +109,7 @@ def make_engine(
         database = engine.url.database or ""
 
         @event.listens_for(engine, "do_connect")
-        def _refuse_missing_file(_dialect, _record, _cargs, _cparams) -> None:  # type: ignore[no-untyped-def]
+        def _refuse_missing_file(_dialect, _record, _cargs, _cparams) -> None:
             if (
                 not create_missing
                 and database not in ("", ":memory:")
@@ -118,13 +123,13 @@ def make_engine(
                 )
 
         @event.listens_for(engine, "connect")
-        def _sqlite_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+        def _sqlite_connect(dbapi_connection, _record) -> None:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.close()
 
         @event.listens_for(engine, "begin")
-        def _sqlite_begin(conn) -> None:  # type: ignore[no-untyped-def]
+        def _sqlite_begin(conn) -> None:
             # pysqlite begins a transaction only at the first INSERT/UPDATE/DELETE,
             # after the reads a rule checks. A writer's transaction follows
             # SQLAlchemy's pysqlite recipe instead: the driver's own BEGIN is
@@ -146,7 +151,7 @@ def make_engine(
     )
 
     @event.listens_for(engine, "connect")
-    def _postgres_timeouts(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    def _postgres_timeouts(dbapi_connection, _record) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute(f"SET statement_timeout = {int(statement_timeout * 1000)}")
         cursor.close()

@@ -20,6 +20,7 @@ from amal.accounts.models import Role, User
 from amal.accounts.services import create_user
 from amal.consent.models import ConsentPurpose
 from amal.consent.services import current_notice, publish_notice, record_consents
+from amal.db import ITALY
 from amal.groups.models import GroupComposition
 from amal.groups.services import (
     add_need,
@@ -36,7 +37,6 @@ from amal.participants.models import EmploymentStatus, Participant, ParticipantS
 from amal.participants.services import change_status, register_candidate
 from amal.referrals.models import ReferralStatus
 from amal.referrals.services import advance_referral, propose_referral
-from amal.reports.periods import ITALY
 from amal.services import Context, use_case
 from amal.wellbeing.instruments import ROSENBERG, WHO5
 from amal.wellbeing.models import Phase
@@ -393,8 +393,8 @@ class _Territory:
             recorded_on=self.today - timedelta(days=30),
         )
 
-    def _answers(self, scale, low: int, high: int) -> dict[int, int]:  # type: ignore[no-untyped-def]
-        def answer(item) -> int:  # type: ignore[no-untyped-def]
+    def _answers(self, scale, low: int, high: int) -> dict[int, int]:
+        def answer(item) -> int:
             value = self.random.randint(max(scale.min_answer, low), min(scale.max_answer, high))
             return scale.max_answer + scale.min_answer - value if item.reverse else value
 

@@ -11,7 +11,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Flask
 
-from amal.app import state
+from amal.runtime import state
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 CORE_BRANCH = "amal_core"
@@ -26,7 +26,7 @@ def alembic_config(app: Flask) -> Config:
     return config
 
 
-def _run(app: Flask, action, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+def _run(app: Flask, action, *args, **kwargs) -> None:
     config = alembic_config(app)
     with state(app).engine.connect() as connection:
         sqlite = connection.dialect.name == "sqlite"

@@ -78,7 +78,7 @@ class DatabaseStorage(Storage):
             connection.execute(delete(T).where(T.c.key == key))
 
 
-def _case(condition, then, otherwise):  # type: ignore[no-untyped-def]
+def _case(condition, then, otherwise):
     return case((condition, then), else_=otherwise)
 
 

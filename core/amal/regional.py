@@ -72,7 +72,7 @@ class Column:
     outcomes: dict[object, Cell]  # latest outcome's Situation per person, None = total
 
 
-def _by_territory(session: Session, model, territories: Sequence[str]) -> dict:  # type: ignore[no-untyped-def]
+def _by_territory(session: Session, model, territories: Sequence[str]) -> dict:
     found: dict[str, Counter] = defaultdict(Counter)
     for code, status, n in session.execute(
         select(model.territory_code, model.status, func.count())

@@ -104,7 +104,7 @@ def use_case(
 ) -> Callable[[Callable[Concatenate[Context, P], R]], Callable[Concatenate[Context, P], R]]: ...
 
 
-def use_case(fn=None, *, retries=0):  # type: ignore[no-untyped-def]
+def use_case(fn=None, *, retries=0):
     """Run the decorated service in one transaction. ``retries``: how many times
     to run it again after a concurrency conflict before refusing."""
 

@@ -26,9 +26,10 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from stdnum.it import codicefiscale
 
-from amal.app import create_app, state
+from amal.app import create_app
 from amal.db import Base
 from amal.plugins.manager import installed_entry_points
+from amal.runtime import state
 from amal.services import Context
 from amal.territories.services import sync_territories
 
@@ -141,14 +142,14 @@ def ctx(app: Flask) -> Iterator[Context]:
 
 
 @pytest.fixture
-def client(app: Flask):  # type: ignore[no-untyped-def]
+def client(app: Flask):
     return app.test_client()
 
 
 TEST_PASSWORD = "test-password-123"
 
 
-def csrf_token(client, path: str = "/login") -> str:  # type: ignore[no-untyped-def]
+def csrf_token(client, path: str = "/login") -> str:
     """The CSRF token of a form page, read as a browser would."""
     page = client.get(path).get_data(as_text=True)
     match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page) or re.search(
@@ -159,7 +160,7 @@ def csrf_token(client, path: str = "/login") -> str:  # type: ignore[no-untyped-
 
 
 @pytest.fixture
-def login(app: Flask, client):  # type: ignore[no-untyped-def]
+def login(app: Flask, client):
     """``login(role, territory)`` creates a user with that role and logs the test
     client in through the login form. Returns the user."""
     from amal.accounts.models import Role
@@ -169,7 +170,7 @@ def login(app: Flask, client):  # type: ignore[no-untyped-def]
 
     def do(
         role: str | None = "coordinator", territory: str | None = None, *, is_admin: bool = False
-    ):  # type: ignore[no-untyped-def]
+    ):
         amal = state(app)
         code = territory or next(iter(amal.plugins.territories))
         with amal.session_factory() as session:

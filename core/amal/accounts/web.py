@@ -88,7 +88,7 @@ class UserForm(FlaskForm):
 
 
 @bp.route("/login", methods=["GET", "POST"])
-def login():  # type: ignore[no-untyped-def]
+def login():
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
@@ -138,7 +138,7 @@ def _safe_next(target: str | None) -> str | None:
 
 
 @bp.post("/logout")
-def logout():  # type: ignore[no-untyped-def]
+def logout():
     if session.get("sid"):
         end_session(request_context(), session["sid"])
     logout_user()
@@ -148,7 +148,7 @@ def logout():  # type: ignore[no-untyped-def]
 
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
-def password():  # type: ignore[no-untyped-def]
+def password():
     form = PasswordForm()
     if form.validate_on_submit():
         try:
@@ -173,7 +173,7 @@ def password():  # type: ignore[no-untyped-def]
 
 @bp.route("/admin/users", methods=["GET", "POST"])
 @login_required
-def users():  # type: ignore[no-untyped-def]
+def users():
     if not current_user.is_admin:
         abort(403)
     ctx = request_context()
@@ -209,7 +209,7 @@ def users():  # type: ignore[no-untyped-def]
 
 @bp.post("/admin/users/<id:user_id>/<action>")
 @login_required
-def change_user(user_id: int, action: str):  # type: ignore[no-untyped-def]
+def change_user(user_id: int, action: str):
     """Deactivate or reactivate an account, or grant it a role in a territory."""
     if not current_user.is_admin:
         abort(403)
@@ -247,7 +247,7 @@ class TokenForm(FlaskForm):
 
 @bp.route("/admin/tokens", methods=["GET", "POST"])
 @login_required
-def tokens():  # type: ignore[no-untyped-def]
+def tokens():
     """API tokens: create (the secret is shown once), list, revoke."""
     if not current_user.is_admin:
         abort(403)
@@ -270,7 +270,7 @@ def tokens():  # type: ignore[no-untyped-def]
 
 @bp.post("/admin/tokens/<id:token_id>/revoke")
 @login_required
-def revoke(token_id: int):  # type: ignore[no-untyped-def]
+def revoke(token_id: int):
     if not current_user.is_admin:
         abort(403)
     try:

@@ -22,7 +22,8 @@ from werkzeug.exceptions import Unauthorized
 from amal.accounts.models import Role
 from amal.accounts.services import token_for_secret
 from amal.api.problems import PREFIX, PROBLEM
-from amal.app import service_context, state
+from amal.ids import MAX_ID, IdConverter
+from amal.runtime import service_context, state
 
 MAX_PAGE = 1_000_000  # far beyond any list here; keeps the row offset in range
 _smorest_page_schema = pagination._pagination_parameters_schema_factory
@@ -154,7 +155,10 @@ def api_blueprint(name: str, import_name: str, prefix: str, description: str) ->
     return bp
 
 
-def init_api(app: Flask, blueprints: list[ApiBlueprint]) -> AmalApi:
+def init_api(app: Flask, blueprints: list[ApiBlueprint]) -> list[ApiBlueprint]:
+    """Register the API and its blueprints (the core's and the plugins');
+    returns every blueprint registered, which the web exempts from CSRF
+    (a bearer token is no ambient credential)."""
     app.config.update(
         API_TITLE="AMAL API",
         API_VERSION="v1",
@@ -166,8 +170,6 @@ def init_api(app: Flask, blueprints: list[ApiBlueprint]) -> AmalApi:
             "security": [{"bearerAuth": []}],
         },
     )
-    from amal.web.setup import MAX_ID, IdConverter, csrf
-
     api = AmalApi(app)
     api.register_converter(
         IdConverter, lambda _converter: {"type": "integer", "minimum": 1, "maximum": MAX_ID}
@@ -176,13 +178,13 @@ def init_api(app: Flask, blueprints: list[ApiBlueprint]) -> AmalApi:
         "bearerAuth", {"type": "http", "scheme": "bearer", "description": "amal token create"}
     )
     plugin_blueprints = state(app).plugins.manager.hook.amal_api_blueprints(api=api)
-    for blueprint in [*blueprints, *[b for bps in plugin_blueprints for b in bps or []]]:
-        csrf.exempt(blueprint)
+    registered = [*blueprints, *[b for bps in plugin_blueprints for b in bps or []]]
+    for blueprint in registered:
         api.register_blueprint(blueprint)
 
     @app.get(f"{PREFIX}/")
-    def api_docs():  # type: ignore[no-untyped-def]
+    def api_docs():
         """A browsable page of the OpenAPI document (no JavaScript needed)."""
         return render_template("api/docs.html", spec=api.spec.to_dict())
 
-    return api
+    return registered

@@ -10,7 +10,7 @@ from marshmallow import fields
 from amal.api import authenticate
 from amal.api.problems import PREFIX
 from amal.api.schemas import StrictSchema
-from amal.app import state
+from amal.runtime import state
 
 bp = Blueprint(
     "api_plugins",
@@ -31,5 +31,5 @@ class PluginSchema(StrictSchema):
 @bp.route("/")
 class Plugins(MethodView):
     @bp.response(200, PluginSchema(many=True))
-    def get(self):  # type: ignore[no-untyped-def]
+    def get(self):
         return state(current_app).plugins.describe()

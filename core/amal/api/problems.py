@@ -39,7 +39,7 @@ UNPROCESSABLE = {
 }
 
 
-def problem(status: int, detail: str = "", **extra: Any):  # type: ignore[no-untyped-def]
+def problem(status: int, detail: str = "", **extra: Any):
     body = {"type": "about:blank", "title": HTTPStatus(status).phrase, "status": status}
     if detail:
         body["detail"] = detail
@@ -50,7 +50,7 @@ def problem(status: int, detail: str = "", **extra: Any):  # type: ignore[no-unt
     return response
 
 
-def unavailable_problem(detail: str):  # type: ignore[no-untyped-def]
+def unavailable_problem(detail: str):
     response = problem(503, detail, code="database_unavailable")
     response.headers["Retry-After"] = "30"
     return response
@@ -60,7 +60,7 @@ def is_api_request() -> bool:
     return request.path.startswith(PREFIX + "/")
 
 
-def http_problem(error: HTTPException):  # type: ignore[no-untyped-def]
+def http_problem(error: HTTPException):
     data = getattr(error, "data", None) or {}
     extra: dict[str, Any] = {}
     if "messages" in data:  # webargs: field errors by location
@@ -78,7 +78,7 @@ def http_problem(error: HTTPException):  # type: ignore[no-untyped-def]
 NOT_FOUND = {"not_found", "unknown_report"}
 
 
-def domain_problem(error: DomainError):  # type: ignore[no-untyped-def]
+def domain_problem(error: DomainError):
     if error.code in NOT_FOUND:
         return problem(404, error.message, code=error.code)
     if error.code == "concurrent_change" and request.headers.get("If-Match"):

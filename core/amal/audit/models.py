@@ -45,5 +45,5 @@ class AppendOnlyError(RuntimeError):
 
 @event.listens_for(AuditEntry, "before_update")
 @event.listens_for(AuditEntry, "before_delete")
-def _refuse_changes(_mapper, _connection, target: AuditEntry) -> None:  # type: ignore[no-untyped-def]
+def _refuse_changes(_mapper, _connection, target: AuditEntry) -> None:
     raise AppendOnlyError(f"audit entry {target.id} is append-only")

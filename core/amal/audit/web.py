@@ -16,7 +16,7 @@ PAGE_SIZE = 100
 
 @bp.get("/")
 @requires(Permission.VIEW_AUDIT)
-def index():  # type: ignore[no-untyped-def]
+def index():
     query = select(AuditEntry).where(AuditEntry.territory_code == g.territory)
     participant_id = request.args.get("participant", type=record_id)
     actor = request.args.get("actor", "").strip()

@@ -19,8 +19,8 @@ from amal.events import event_date
 from amal.groups.models import Enrolment
 from amal.meetings.models import Attendance
 from amal.outcomes.models import Outcome
+from amal.participants.history import registered_on
 from amal.participants.models import Participant, StatusChange, TerritoryTransfer
-from amal.participants.services import registered_on
 from amal.referrals.models import Referral
 from amal.services import Context, fetch, use_case
 from amal.wellbeing.models import Administration

@@ -28,7 +28,7 @@ class NoticeForm(FlaskForm):
 
 @bp.route("/", methods=["GET", "POST"])
 @requires(Permission.MANAGE_PRIVACY)
-def notices():  # type: ignore[no-untyped-def]
+def notices():
     ctx = request_context()
     form = NoticeForm()
     if form.validate_on_submit():

@@ -36,7 +36,7 @@ class Groups(MethodView):
     @requires(Permission.VIEW_GROUPS)
     @bp.response(200, GroupSchema(many=True))
     @bp.paginate()
-    def get(self, pagination_parameters):  # type: ignore[no-untyped-def]
+    def get(self, pagination_parameters):
         session = request_context().session
         statement = access.groups()
         pagination_parameters.item_count = session.scalar(
@@ -51,7 +51,7 @@ class Groups(MethodView):
     @requires(Permission.MANAGE_GROUPS)
     @bp.arguments(GroupSchema)
     @bp.response(201, GroupSchema)
-    def post(self, data: dict[str, Any]):  # type: ignore[no-untyped-def]
+    def post(self, data: dict[str, Any]):
         """Create a group; size and plan come from the territory's policy."""
         return create_group(
             request_context(),
@@ -71,7 +71,7 @@ class Groups(MethodView):
 class GroupResource(MethodView):
     @requires(Permission.VIEW_GROUPS)
     @bp.response(200, GroupSchema)
-    def get(self, group_id: int):  # type: ignore[no-untyped-def]
+    def get(self, group_id: int):
         return access.get_visible(request_context().session, Group, group_id)
 
 
@@ -80,7 +80,7 @@ class Enrolments(MethodView):
     @requires(Permission.MANAGE_GROUPS)
     @bp.arguments(EnrolmentSchema)
     @bp.response(201, GroupSchema)
-    def post(self, data: dict[str, Any], group_id: int):  # type: ignore[no-untyped-def]
+    def post(self, data: dict[str, Any], group_id: int):
         """Enrol an admitted participant (409 when the group is full or closed, or
         when a homogeneous group's company does not match without an override)."""
         session = request_context().session
@@ -101,7 +101,7 @@ class GroupActions(MethodView):
     @requires(Permission.MANAGE_GROUPS)
     @bp.arguments(GroupActionSchema)
     @bp.response(200, GroupSchema)
-    def post(self, data: dict[str, Any], group_id: int, action: str):  # type: ignore[no-untyped-def]
+    def post(self, data: dict[str, Any], group_id: int, action: str):
         """start, conclude, or plan (generate the meetings around holidays)."""
         ctx = request_context()
         group = access.get_visible(ctx.session, Group, group_id)
@@ -123,7 +123,7 @@ class GroupActions(MethodView):
 class GroupMeetings(MethodView):
     @requires(Permission.VIEW_GROUPS)
     @bp.response(200, MeetingSchema(many=True))
-    def get(self, group_id: int):  # type: ignore[no-untyped-def]
+    def get(self, group_id: int):
         session = request_context().session
         group = access.get_visible(session, Group, group_id)
         return session.scalars(
@@ -137,7 +137,7 @@ class GroupMeetings(MethodView):
 class MeetingResource(MethodView):
     @requires(Permission.RECORD_ATTENDANCE)
     @meetings_bp.response(200, MeetingSchema)
-    def get(self, meeting_id: int):  # type: ignore[no-untyped-def]
+    def get(self, meeting_id: int):
         return access.get_visible(request_context().session, Meeting, meeting_id)
 
 
@@ -146,7 +146,7 @@ class Register(MethodView):
     @requires(Permission.RECORD_ATTENDANCE)
     @meetings_bp.arguments(RegisterSchema)
     @meetings_bp.response(200, MeetingSchema)
-    def put(self, data: dict[str, Any], meeting_id: int):  # type: ignore[no-untyped-def]
+    def put(self, data: dict[str, Any], meeting_id: int):
         """Record the whole register in one transaction; the meeting becomes held."""
         ctx = request_context()
         meeting = access.get_visible(ctx.session, Meeting, meeting_id)

@@ -106,7 +106,7 @@ def _facilitators() -> list[SelectChoice]:
 
 @bp.get("/")
 @requires(Permission.VIEW_GROUPS)
-def index():  # type: ignore[no-untyped-def]
+def index():
     session = get_session()
     size = (
         select(func.count(Enrolment.id))
@@ -122,7 +122,7 @@ def index():  # type: ignore[no-untyped-def]
 
 @bp.route("/new", methods=["GET", "POST"])
 @requires(Permission.MANAGE_GROUPS)
-def new():  # type: ignore[no-untyped-def]
+def new():
     form = GroupForm()
     form.facilitator.choices = _facilitators()
     session = get_session()
@@ -156,7 +156,7 @@ def new():  # type: ignore[no-untyped-def]
 
 @bp.get("/<id:group_id>")
 @requires(Permission.VIEW_GROUPS)
-def show(group_id: int):  # type: ignore[no-untyped-def]
+def show(group_id: int):
     group = access.get_visible(get_session(), Group, group_id)
     ctx = request_context()
     candidates = []
@@ -195,7 +195,7 @@ def show(group_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/<id:group_id>/needs")
 @requires(Permission.RECORD_NEEDS)
-def record_need(group_id: int):  # type: ignore[no-untyped-def]
+def record_need(group_id: int):
     """Facilitators (of this group) and coordinators record the group's needs."""
     group = access.get_visible(get_session(), Group, group_id)
     form = NeedForm()
@@ -219,7 +219,7 @@ def record_need(group_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/<id:group_id>/<action>")
 @requires(Permission.MANAGE_GROUPS)
-def act(group_id: int, action: str):  # type: ignore[no-untyped-def]
+def act(group_id: int, action: str):
     group = access.get_visible(get_session(), Group, group_id)
     ctx = request_context()
     actions = {
@@ -332,7 +332,7 @@ def facilitation_form() -> FacilitationForm:
 
 @bp.post("/<id:group_id>/facilitators")
 @requires(Permission.MANAGE_GROUPS)
-def add_facilitator(group_id: int):  # type: ignore[no-untyped-def]
+def add_facilitator(group_id: int):
     group = access.get_visible(get_session(), Group, group_id)
     form = facilitation_form()
     if not form.validate_on_submit():
@@ -357,7 +357,7 @@ def add_facilitator(group_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/<id:group_id>/facilitators/<id:facilitation_id>/end")
 @requires(Permission.MANAGE_GROUPS)
-def end_facilitator(group_id: int, facilitation_id: int):  # type: ignore[no-untyped-def]
+def end_facilitator(group_id: int, facilitation_id: int):
     group = access.get_visible(get_session(), Group, group_id)
     if not any(f.id == facilitation_id for f in group.facilitations):
         abort(404)
@@ -384,7 +384,7 @@ def _form_date(name: str) -> date:
 
 @bp.post("/meetings/<id:meeting_id>/<action>")
 @requires(Permission.MANAGE_GROUPS)
-def change_meeting(meeting_id: int, action: str):  # type: ignore[no-untyped-def]
+def change_meeting(meeting_id: int, action: str):
     """Edit the plan: move a meeting to another day, or cancel it, with the reason."""
     found = access.get_visible(get_session(), Meeting, meeting_id)
     ctx = request_context()
@@ -412,7 +412,7 @@ def _visible_participant_id() -> int:
 
 @bp.route("/meetings/<id:meeting_id>", methods=["GET", "POST"])
 @requires(Permission.RECORD_ATTENDANCE)
-def meeting(meeting_id: int):  # type: ignore[no-untyped-def]
+def meeting(meeting_id: int):
     """The attendance grid: one choice per person, saved in one transaction."""
     session = get_session()
     found = access.get_visible(session, Meeting, meeting_id)

@@ -369,7 +369,7 @@ class AttendanceRate:
         return self.present / self.held if self.held else 0.0
 
 
-def _rate(ctx: Context, *conditions) -> AttendanceRate:  # type: ignore[no-untyped-def]
+def _rate(ctx: Context, *conditions) -> AttendanceRate:
     held, present, justified = ctx.session.execute(
         select(
             func.count(Attendance.id),

@@ -7,7 +7,7 @@ import amal.models  # noqa: F401  (fills Base.metadata)
 from amal.db import Base, UTCDateTime
 
 
-def render_item(kind, obj, _autogen_context):  # type: ignore[no-untyped-def]
+def render_item(kind, obj, _autogen_context):
     """Migrations hold plain SQLAlchemy types, not AMAL's Python-side wrappers."""
     if kind == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"

@@ -11,8 +11,8 @@ from amal.audit.services import record
 from amal.errors import DomainError
 from amal.events import event_date
 from amal.outcomes.models import ContractType, Outcome, OutcomeMoment, Situation
+from amal.participants.history import registered_on
 from amal.participants.models import Participant
-from amal.participants.services import registered_on
 from amal.services import Context, fetch, use_case
 
 WITH_CONTRACT = frozenset({Situation.EMPLOYED})

@@ -78,7 +78,7 @@ class Participants(MethodView):
     @bp.arguments(ParticipantQuerySchema, location="query")
     @bp.response(200, ParticipantSchema(many=True))
     @bp.paginate()
-    def get(self, query: dict[str, Any], pagination_parameters):  # type: ignore[no-untyped-def]
+    def get(self, query: dict[str, Any], pagination_parameters):
         """List the participants the token may see (search, filter, sort, pages)."""
         session = request_context().session
         statement = matching(
@@ -98,7 +98,7 @@ class Participants(MethodView):
     @requires(Permission.EDIT_PARTICIPANTS)
     @bp.arguments(ParticipantCreateSchema)
     @bp.response(201, ParticipantSchema)
-    def post(self, data: dict[str, Any]):  # type: ignore[no-untyped-def]
+    def post(self, data: dict[str, Any]):
         """Register a candidate with the consents they gave (processing required)."""
         from flask import g
 
@@ -117,7 +117,7 @@ class ParticipantResource(MethodView):
     @requires(Permission.VIEW_PARTICIPANTS)
     @bp.etag
     @bp.response(200, ParticipantSchema)
-    def get(self, participant_id: int):  # type: ignore[no-untyped-def]
+    def get(self, participant_id: int):
         """One participant (the read is audited)."""
         _visible(participant_id)
         return view_participant(request_context(), participant_id)
@@ -126,7 +126,7 @@ class ParticipantResource(MethodView):
     @bp.etag
     @bp.arguments(ParticipantUpdateSchema(partial=True))
     @bp.response(200, ParticipantSchema)
-    def patch(self, data: dict[str, Any], participant_id: int):  # type: ignore[no-untyped-def]
+    def patch(self, data: dict[str, Any], participant_id: int):
         """Change some fields. Send the ETag of your copy in If-Match: a stale
         copy gets 412, so two clients cannot overwrite each other."""
         participant = _visible(participant_id)
@@ -166,7 +166,7 @@ class PersonalDataSchema(Schema):
 class Export(MethodView):
     @requires(Permission.MANAGE_PRIVACY)
     @bp.response(200, PersonalDataSchema)
-    def get(self, participant_id: int):  # type: ignore[no-untyped-def]
+    def get(self, participant_id: int):
         """Right of access (GDPR art. 15): the person's rows and the shared notes
         that mention them, as the web's export (audited)."""
         participant = _visible(participant_id)
@@ -178,7 +178,7 @@ class Erasure(MethodView):
     @requires(Permission.MANAGE_PRIVACY)
     @bp.arguments(ErasureSchema)
     @bp.response(200, ParticipantSchema)
-    def post(self, data: dict[str, Any], participant_id: int):  # type: ignore[no-untyped-def]
+    def post(self, data: dict[str, Any], participant_id: int):
         """Right to erasure (GDPR art. 17): identity, contacts and free text are
         removed, counts for funders kept (409 when already erased)."""
         participant = _visible(participant_id)
@@ -190,7 +190,7 @@ class Transitions(MethodView):
     @requires(Permission.EDIT_PARTICIPANTS)
     @bp.arguments(TransitionSchema)
     @bp.response(200, ParticipantSchema)
-    def post(self, data: dict[str, Any], participant_id: int):  # type: ignore[no-untyped-def]
+    def post(self, data: dict[str, Any], participant_id: int):
         """Move the participant along the lifecycle (409 when the move is illegal)."""
         participant = _visible(participant_id)
         return change_status(
@@ -206,7 +206,7 @@ class Transitions(MethodView):
 class Consents(MethodView):
     @requires(Permission.VIEW_PARTICIPANTS)
     @bp.response(200, ConsentSchema(many=True))
-    def get(self, participant_id: int):  # type: ignore[no-untyped-def]
+    def get(self, participant_id: int):
         participant = _visible(participant_id)
         return request_context().session.scalars(
             select(Consent).where(Consent.participant_id == participant.id).order_by(Consent.id)
@@ -215,7 +215,7 @@ class Consents(MethodView):
     @requires(Permission.EDIT_PARTICIPANTS)
     @bp.arguments(ConsentRequestSchema)
     @bp.response(201, ConsentSchema(many=True))
-    def post(self, data: dict[str, Any], participant_id: int):  # type: ignore[no-untyped-def]
+    def post(self, data: dict[str, Any], participant_id: int):
         """Record consents against the territory's current privacy notice."""
         participant = _visible(participant_id)
         return record_consents(
@@ -227,7 +227,7 @@ class Consents(MethodView):
 class Wellbeing(MethodView):
     @requires(Permission.RECORD_WELLBEING)
     @bp.response(200, AdministrationSchema(many=True))
-    def get(self, participant_id: int):  # type: ignore[no-untyped-def]
+    def get(self, participant_id: int):
         participant = _visible(participant_id)
         return request_context().session.scalars(
             select(Administration)
@@ -238,7 +238,7 @@ class Wellbeing(MethodView):
     @requires(Permission.RECORD_WELLBEING)
     @bp.arguments(AdministrationSchema)
     @bp.response(201, AdministrationSchema)
-    def post(self, data: dict[str, Any], participant_id: int):  # type: ignore[no-untyped-def]
+    def post(self, data: dict[str, Any], participant_id: int):
         """Score and store a WHO-5 or Rosenberg questionnaire (needs consent)."""
         participant = _visible(participant_id)
         answers = {int(k): v for k, v in data["answers"].items()}
@@ -256,7 +256,7 @@ class Wellbeing(MethodView):
 class Referrals(MethodView):
     @requires(Permission.MANAGE_REFERRALS)
     @bp.response(200, ReferralSchema(many=True))
-    def get(self, participant_id: int):  # type: ignore[no-untyped-def]
+    def get(self, participant_id: int):
         participant = _visible(participant_id)
         return request_context().session.scalars(
             select(Referral).where(Referral.participant_id == participant.id).order_by(Referral.id)
@@ -265,7 +265,7 @@ class Referrals(MethodView):
     @requires(Permission.MANAGE_REFERRALS)
     @bp.arguments(ReferralSchema)
     @bp.response(201, ReferralSchema)
-    def post(self, data: dict[str, Any], participant_id: int):  # type: ignore[no-untyped-def]
+    def post(self, data: dict[str, Any], participant_id: int):
         """Propose a service of the territory's catalogue (needs consent to sharing)."""
         participant = _visible(participant_id)
         return propose_referral(
@@ -282,7 +282,7 @@ class ReferralTransitions(MethodView):
     @requires(Permission.MANAGE_REFERRALS)
     @bp.arguments(ReferralTransitionSchema)
     @bp.response(200, ReferralSchema)
-    def post(self, data: dict[str, Any], participant_id: int, referral_id: int):  # type: ignore[no-untyped-def]
+    def post(self, data: dict[str, Any], participant_id: int, referral_id: int):
         referral = access.get_visible(request_context().session, Referral, referral_id)
         if referral.participant_id != participant_id:
             from flask import abort
@@ -296,7 +296,7 @@ class Outcomes(MethodView):
     @requires(Permission.EDIT_PARTICIPANTS)
     @bp.arguments(OutcomeSchema)
     @bp.response(200, OutcomeSchema)
-    def put(self, data: dict[str, Any], participant_id: int, moment: str):  # type: ignore[no-untyped-def]
+    def put(self, data: dict[str, Any], participant_id: int, moment: str):
         """Record or correct the employment situation at the end or at follow-up."""
         participant = _visible(participant_id)
         return record_outcome(
@@ -314,7 +314,7 @@ class Outcomes(MethodView):
 class History(MethodView):
     @requires(Permission.VIEW_PARTICIPANTS)
     @bp.response(200, StatusChangeSchema(many=True))
-    def get(self, participant_id: int):  # type: ignore[no-untyped-def]
+    def get(self, participant_id: int):
         """The person's path: each status change with the day it happened and
         when it was recorded (the read is audited)."""
         _visible(participant_id)
@@ -325,7 +325,7 @@ class History(MethodView):
 class Transfers(MethodView):
     @requires(Permission.TRANSFER_PARTICIPANTS)
     @bp.response(200, TransferSchema(many=True))
-    def get(self, participant_id: int):  # type: ignore[no-untyped-def]
+    def get(self, participant_id: int):
         """Transfers proposed for this person, with their decisions."""
         participant = _visible(participant_id)
         ctx = request_context()
@@ -335,7 +335,7 @@ class Transfers(MethodView):
     @requires(Permission.TRANSFER_PARTICIPANTS)
     @bp.arguments(TransferSchema)
     @bp.response(201, TransferSchema)
-    def post(self, data: dict[str, Any], participant_id: int):  # type: ignore[no-untyped-def]
+    def post(self, data: dict[str, Any], participant_id: int):
         """The origin proposes moving the person to another territory of this
         instance; the destination's coordinator accepts or refuses."""
         participant = _visible(participant_id)
@@ -352,7 +352,7 @@ class Transfers(MethodView):
 class IncomingTransfers(MethodView):
     @requires(Permission.TRANSFER_PARTICIPANTS)
     @bp.response(200, IncomingTransferSchema(many=True))
-    def get(self):  # type: ignore[no-untyped-def]
+    def get(self):
         """Transfers waiting for this territory's decision (each read is audited)."""
         from flask import g
 
@@ -367,7 +367,7 @@ class TransferDecision(MethodView):
     @requires(Permission.TRANSFER_PARTICIPANTS)
     @bp.arguments(TransferDecisionSchema)
     @bp.response(200, TransferSchema)
-    def post(self, data: dict[str, Any], transfer_id: int, decision: str):  # type: ignore[no-untyped-def]
+    def post(self, data: dict[str, Any], transfer_id: int, decision: str):
         """accept or refuse (the destination; refusing needs a note), cancel (the
         origin, before a decision). A transfer of another territory is 404."""
         from flask import g

@@ -1,4 +1,5 @@
-"""Which territory a person belonged to on a given day.
+"""A person's history: the day they were registered, and which territory they
+belonged to on a given day.
 
 A transfer does not rewrite the past: an accepted transfer's ``transferred_on``
 splits the person's history, so figures attribute each event to the territory
@@ -8,11 +9,14 @@ the person was in on the day it happened.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, func, select
 
-from amal.participants.models import Participant, TerritoryTransfer, TransferStatus
+from amal.participants.models import Participant, StatusChange, TerritoryTransfer, TransferStatus
+
+if TYPE_CHECKING:  # annotations only: services sit above history
+    from amal.services import Context
 
 
 def territory_on(participant_id: Any, day: Any) -> ColumnElement[str]:
@@ -55,3 +59,13 @@ def ever_in(territory: str) -> Any:
 def territory_of(session: Any, participant_id: int, day: date) -> str:
     """The territory of one person on ``day`` (for pages and tests)."""
     return session.scalar(select(territory_on(participant_id, day)))
+
+
+def registered_on(ctx: Context, participant_id: int) -> date | None:
+    """The day the person was registered: what their consents, referrals and
+    outcomes may not precede."""
+    return ctx.session.scalar(
+        select(func.min(StatusChange.occurred_on)).where(
+            StatusChange.participant_id == participant_id
+        )
+    )

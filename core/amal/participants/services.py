@@ -318,16 +318,6 @@ def _open_record(ctx: Context, participant_id: int, *, for_update: bool = False)
     return participant
 
 
-def registered_on(ctx: Context, participant_id: int) -> date | None:
-    """The day the person was registered: what their consents, referrals and
-    outcomes may not precede."""
-    return ctx.session.scalar(
-        select(func.min(StatusChange.occurred_on)).where(
-            StatusChange.participant_id == participant_id
-        )
-    )
-
-
 def last_event_on(ctx: Context, participant_id: int) -> date | None:
     """The day of the person's latest status change or accepted transfer: a new
     step of their path cannot be dated before it."""

@@ -111,7 +111,7 @@ def propose_transfer(
     return transfer
 
 
-def _open_transfer(ctx: Context, transfer_id: int, territory_code: str, side: str):  # type: ignore[no-untyped-def]
+def _open_transfer(ctx: Context, transfer_id: int, territory_code: str, side: str):
     """A proposal still waiting, seen from ``side`` ("to_territory" or
     "from_territory") of ``territory_code``; other territories get NotFound."""
     transfer = fetch(ctx, TerritoryTransfer, transfer_id, for_update=True)

@@ -137,7 +137,7 @@ def _visible(participant_id: int) -> Participant:
 
 @bp.get("/")
 @requires(Permission.VIEW_PARTICIPANTS)
-def index():  # type: ignore[no-untyped-def]
+def index():
     session = get_session()
     text = request.args.get("q", "").strip()
     status = request.args.get("status", "")
@@ -183,7 +183,7 @@ def index():  # type: ignore[no-untyped-def]
 
 @bp.route("/new", methods=["GET", "POST"])
 @requires(Permission.EDIT_PARTICIPANTS)
-def new():  # type: ignore[no-untyped-def]
+def new():
     form = IntakeForm()
     form.employment_status.choices = choices(EmploymentStatus)
     form.consents.choices = choices(ConsentPurpose)
@@ -211,7 +211,7 @@ def new():  # type: ignore[no-untyped-def]
 
 @bp.get("/<id:participant_id>")
 @requires(Permission.VIEW_PARTICIPANTS)
-def show(participant_id: int):  # type: ignore[no-untyped-def]
+def show(participant_id: int):
     participant = _visible(participant_id)
     ctx = request_context()
     view_participant(ctx, participant.id)
@@ -230,7 +230,7 @@ def show(participant_id: int):  # type: ignore[no-untyped-def]
         .order_by(Meeting.scheduled_on)
     ).all()
 
-    def rows(model):  # type: ignore[no-untyped-def]
+    def rows(model):
         return session.scalars(
             select(model).where(model.participant_id == participant.id).order_by(model.id)
         ).all()
@@ -282,7 +282,7 @@ def _manual_transitions(participant: Participant) -> list[ParticipantStatus]:
 
 @bp.post("/<id:participant_id>/status")
 @requires(Permission.EDIT_PARTICIPANTS)
-def transition(participant_id: int):  # type: ignore[no-untyped-def]
+def transition(participant_id: int):
     participant = _visible(participant_id)
     form = TransitionForm()
     form.to_status.choices = choices(ParticipantStatus)
@@ -310,7 +310,7 @@ def transition(participant_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/<id:participant_id>/referrals")
 @requires(Permission.MANAGE_REFERRALS)
-def refer(participant_id: int):  # type: ignore[no-untyped-def]
+def refer(participant_id: int):
     participant = _visible(participant_id)
     form = ReferralForm()
     ctx = request_context()
@@ -335,7 +335,7 @@ def refer(participant_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/<id:participant_id>/referrals/<id:referral_id>")
 @requires(Permission.MANAGE_REFERRALS)
-def advance(participant_id: int, referral_id: int):  # type: ignore[no-untyped-def]
+def advance(participant_id: int, referral_id: int):
     referral = access.get_visible(get_session(), Referral, referral_id)
     if referral.participant_id != participant_id:
         abort(404)
@@ -351,7 +351,7 @@ def advance(participant_id: int, referral_id: int):  # type: ignore[no-untyped-d
     return redirect(url_for("participants.show", participant_id=participant_id))
 
 
-def _wellbeing_form(instrument_code: str):  # type: ignore[no-untyped-def]
+def _wellbeing_form(instrument_code: str):
     scale = get_instrument(instrument_code)
 
     class WellbeingForm(FlaskForm):
@@ -374,7 +374,7 @@ def _wellbeing_form(instrument_code: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/<id:participant_id>/wellbeing/<instrument>", methods=["GET", "POST"])
 @requires(Permission.RECORD_WELLBEING)
-def wellbeing(participant_id: int, instrument: str):  # type: ignore[no-untyped-def]
+def wellbeing(participant_id: int, instrument: str):
     participant = _visible(participant_id)
     try:
         scale, form = _wellbeing_form(instrument)
@@ -412,7 +412,7 @@ def wellbeing(participant_id: int, instrument: str):  # type: ignore[no-untyped-
 
 @bp.get("/<id:participant_id>/export.json")
 @requires(Permission.MANAGE_PRIVACY)
-def export(participant_id: int):  # type: ignore[no-untyped-def]
+def export(participant_id: int):
     participant = _visible(participant_id)
     data = export_person(request_context(), participant.id)
     return Response(
@@ -424,7 +424,7 @@ def export(participant_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/<id:participant_id>/erase")
 @requires(Permission.MANAGE_PRIVACY)
-def erase(participant_id: int):  # type: ignore[no-untyped-def]
+def erase(participant_id: int):
     participant = _visible(participant_id)
     form = ErasureForm()
     if form.validate_on_submit() and form.confirm.data.strip() == str(participant.id):
@@ -448,7 +448,7 @@ def erase(participant_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/<id:participant_id>/transfer")
 @requires(Permission.TRANSFER_PARTICIPANTS)
-def transfer(participant_id: int):  # type: ignore[no-untyped-def]
+def transfer(participant_id: int):
     """The origin's coordinator proposes moving the person to another territory."""
     participant = _visible(participant_id)
     form = _transfer_form(participant)
@@ -472,7 +472,7 @@ def transfer(participant_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/transfers")
 @requires(Permission.TRANSFER_PARTICIPANTS)
-def transfers():  # type: ignore[no-untyped-def]
+def transfers():
     """Transfers waiting for this territory's decision (incoming)."""
     ctx = request_context()
     return render_template(
@@ -484,7 +484,7 @@ def transfers():  # type: ignore[no-untyped-def]
 
 @bp.post("/transfers/<id:transfer_id>/<any(accept, refuse, cancel):decision>")
 @requires(Permission.TRANSFER_PARTICIPANTS)
-def decide_transfer(transfer_id: int, decision: str):  # type: ignore[no-untyped-def]
+def decide_transfer(transfer_id: int, decision: str):
     """Accept or refuse an incoming transfer; cancel one this territory proposed."""
     ctx = request_context()
     note = request.form.get("note", "")

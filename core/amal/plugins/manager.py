@@ -211,13 +211,13 @@ class PluginHost:
         return _flatten(self.manager.hook.amal_projects(territory=self.territory(code)))
 
     def indicators(self) -> dict[str, Any]:
-        """Plugins' report indicators by name (see ``amal_indicators``)."""
-        from amal.reports.indicators import INDICATORS
-
+        """Plugins' report indicators by name (see ``amal_indicators``); a name
+        two plugins use stops start-up (clashes with the core's are checked by
+        :func:`amal.reports.engine.available_indicators`)."""
         found: dict[str, Any] = {}
         for impl in self.manager.hook.amal_indicators.get_hookimpls():
             for name, indicator in (impl.function() or {}).items():
-                if name in INDICATORS or name in found:
+                if name in found:
                     raise PluginError(
                         f"Plugin {impl.plugin_name!r}: indicator {name!r} is already defined"
                     )

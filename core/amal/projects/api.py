@@ -52,7 +52,7 @@ class ProjectUpdateSchema(ProjectSchema):
     """The fields a PATCH may change (all optional)."""
 
 
-def _project(project_id: int):  # type: ignore[no-untyped-def]
+def _project(project_id: int):
     try:
         return project_of(request_context(), g.territory, project_id)
     except DomainError:
@@ -63,7 +63,7 @@ def _project(project_id: int):  # type: ignore[no-untyped-def]
 class Projects(MethodView):
     @requires(Permission.MANAGE_GROUPS)
     @bp.response(200, ProjectSchema(many=True))
-    def get(self):  # type: ignore[no-untyped-def]
+    def get(self):
         return territory_projects(request_context().session, g.territory)
 
 
@@ -72,14 +72,14 @@ class ProjectResource(MethodView):
     @requires(Permission.MANAGE_GROUPS)
     @bp.etag
     @bp.response(200, ProjectSchema)
-    def get(self, project_id: int):  # type: ignore[no-untyped-def]
+    def get(self, project_id: int):
         return _project(project_id)
 
     @requires(Permission.MANAGE_PROJECTS)
     @bp.etag
     @bp.arguments(ProjectUpdateSchema(partial=True))
     @bp.response(200, ProjectSchema)
-    def patch(self, data: dict[str, Any], project_id: int):  # type: ignore[no-untyped-def]
+    def patch(self, data: dict[str, Any], project_id: int):
         """Change dates, funders (partner ids of the territory) and targets. Send
         the ETag of your copy in If-Match: a stale copy gets 412."""
         project = _project(project_id)

@@ -15,12 +15,12 @@ from sqlalchemy.orm import Session
 
 from amal.audit.models import AuditAction
 from amal.audit.services import record
+from amal.db import ITALY
 from amal.errors import DomainError
 from amal.groups.models import Enrolment, Group, GroupStatus, GroupStatusChange
 from amal.meetings.models import Attendance, Meeting, MeetingKind, MeetingStatus, Presence
 from amal.plugins.manager import PluginHost
 from amal.projects.models import Project
-from amal.reports.periods import ITALY
 from amal.services import Context, fetch, use_case
 from amal.territories.models import Partner
 from amal.wellbeing.instruments import WHO5

@@ -66,7 +66,7 @@ def _project(project_id: int) -> Project:
 
 @bp.get("/")
 @requires(Permission.MANAGE_GROUPS)
-def index():  # type: ignore[no-untyped-def]
+def index():
     session = request_context().session
     projects = territory_projects(session, g.territory)
     current = current_project(session, g.territory)
@@ -75,7 +75,7 @@ def index():  # type: ignore[no-untyped-def]
 
 @bp.get("/<id:project_id>")
 @requires(Permission.MANAGE_GROUPS)
-def show(project_id: int):  # type: ignore[no-untyped-def]
+def show(project_id: int):
     project = _project(project_id)
     progress = project_progress(request_context().session, project, date.today())
     p = project
@@ -126,7 +126,7 @@ def show(project_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/<id:project_id>/edit", methods=["GET", "POST"])
 @requires(Permission.MANAGE_PROJECTS)
-def edit(project_id: int):  # type: ignore[no-untyped-def]
+def edit(project_id: int):
     project = _project(project_id)
     ctx = request_context()
     form = ProjectForm(obj=project)

@@ -10,8 +10,8 @@ from amal.consent.models import ConsentPurpose
 from amal.consent.services import require_consent
 from amal.errors import DomainError
 from amal.events import event_date
+from amal.participants.history import registered_on
 from amal.participants.models import Participant
-from amal.participants.services import registered_on
 from amal.referrals.models import Referral, ReferralStatus
 from amal.services import Context, fetch, use_case
 

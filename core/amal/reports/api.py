@@ -14,12 +14,12 @@ from amal import access
 from amal.access import Permission, requires
 from amal.api import api_blueprint
 from amal.api.schemas import StrictSchema
-from amal.app import state
 from amal.errors import DomainError
 from amal.reports.engine import definitions, run_report, start_run
 from amal.reports.models import ReportRun, ReportSubmission
 from amal.reports.outputs import render
 from amal.reports.submissions import changes_since, file_of, get_submission, submissions, submit_run
+from amal.runtime import state
 from amal.web.context import request_context
 
 bp = api_blueprint("api_reports", __name__, "/reports", "Funding reports and their runs")
@@ -59,7 +59,7 @@ class RunSchema(StrictSchema):
 class Definitions(MethodView):
     @requires(Permission.VIEW_REPORTS)
     @bp.response(200, DefinitionSchema(many=True))
-    def get(self):  # type: ignore[no-untyped-def]
+    def get(self):
         return list(definitions(state(current_app).plugins, g.territory).values())
 
 
@@ -68,7 +68,7 @@ class Runs(MethodView):
     @requires(Permission.RUN_REPORTS)
     @bp.arguments(RunRequestSchema)
     @bp.response(201, RunSchema)
-    def post(self, data: dict[str, Any], code: str):  # type: ignore[no-untyped-def]
+    def post(self, data: dict[str, Any], code: str):
         """Start a run: it is computed at once and kept (status done, or failed
         with the reason, e.g. a period written in the wrong form)."""
         return start_run(request_context(), g.territory, code, data["period"])
@@ -140,7 +140,7 @@ def _run(run_id: int) -> ReportRun:
 class RunResource(MethodView):
     @requires(Permission.RUN_REPORTS)
     @bp.response(200, RunSchema)
-    def get(self, run_id: int):  # type: ignore[no-untyped-def]
+    def get(self, run_id: int):
         return _run(run_id)
 
 
@@ -152,7 +152,7 @@ class RunDownload(MethodView):
         content_type="application/octet-stream",
         description="The file (csv, xlsx, or pdf attendance registers)",
     )
-    def get(self, run_id: int, fmt: str):  # type: ignore[no-untyped-def]
+    def get(self, run_id: int, fmt: str):
         run = _run(run_id)
         if run.status != "done":
             abort(409, f"The run failed: {run.error}")
@@ -174,7 +174,7 @@ class RunSubmission(MethodView):
     @requires(Permission.SUBMIT_REPORTS)
     @bp.arguments(SubmitSchema)
     @bp.response(201, SubmissionSchema)
-    def post(self, data: dict[str, Any], run_id: int):  # type: ignore[no-untyped-def]
+    def post(self, data: dict[str, Any], run_id: int):
         """Submit a run to the funder. 409 ``blocking_violations`` while a blocking
         violation has no justification (its keys in ``violations``); 409
         ``run_outdated`` when the data changed after the run."""
@@ -187,7 +187,7 @@ class RunSubmission(MethodView):
 class Submissions(MethodView):
     @requires(Permission.VIEW_REPORTS)
     @bp.response(200, SubmissionSchema(many=True))
-    def get(self):  # type: ignore[no-untyped-def]
+    def get(self):
         """The current submission of every report and period (what the funder sees)."""
         return submissions(request_context(), g.territory)
 
@@ -203,7 +203,7 @@ def _submission(submission_id: int) -> ReportSubmission:
 class SubmissionResource(MethodView):
     @requires(Permission.VIEW_REPORTS)
     @bp.response(200, SubmissionDetailSchema)
-    def get(self, submission_id: int):  # type: ignore[no-untyped-def]
+    def get(self, submission_id: int):
         """A submission; coordinators also get its justifications and the figures
         changed since it was sent."""
         submission = _submission(submission_id)
@@ -221,7 +221,7 @@ class SubmissionResource(MethodView):
 class SubmissionDownload(MethodView):
     @requires(Permission.VIEW_REPORTS)
     @bp.response(200, content_type="application/octet-stream", description="The file as submitted")
-    def get(self, submission_id: int, fmt: str):  # type: ignore[no-untyped-def]
+    def get(self, submission_id: int, fmt: str):
         submission = _submission(submission_id)
         if fmt == "pdf" and not access.can(Permission.DOWNLOAD_REGISTERS):
             abort(403, "Attendance registers carry names: not for this role")

@@ -33,8 +33,13 @@ def definitions(plugins: PluginHost, territory: str) -> dict[str, ReportDefiniti
 
 
 def available_indicators(plugins: PluginHost) -> dict[str, Indicator]:
-    """The core's indicators and the enabled plugins' own."""
-    return {**INDICATORS, **plugins.indicators()}
+    """The core's indicators and the enabled plugins' own (which may not reuse
+    a core name)."""
+    own = plugins.indicators()
+    clashes = sorted(set(own) & set(INDICATORS))
+    if clashes:
+        raise PluginError(f"Plugin indicators {clashes} are already defined by the core")
+    return {**INDICATORS, **own}
 
 
 def check_definitions(plugins: PluginHost) -> None:

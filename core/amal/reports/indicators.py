@@ -95,7 +95,7 @@ def indicator(name: str, title: str, *columns: str) -> Callable[[Callable[..., l
     return register
 
 
-def _counted_meetings(scope: Scope, kinds: tuple[str, ...] | None = None):  # type: ignore[no-untyped-def]
+def _counted_meetings(scope: Scope, kinds: tuple[str, ...] | None = None):
     """Held meetings of the period of the kinds the report counts."""
     return select(Meeting.id).where(
         Meeting.territory_code == scope.territory,
@@ -105,7 +105,7 @@ def _counted_meetings(scope: Scope, kinds: tuple[str, ...] | None = None):  # ty
     )
 
 
-def _people_present():  # type: ignore[no-untyped-def]
+def _people_present():
     """Per meeting (correlated): how many register lines say present."""
     return (
         select(func.count(Attendance.id))

@@ -16,12 +16,12 @@ from openpyxl.styles import Font
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from amal.db import ITALY
 from amal.errors import DomainError
 from amal.groups.models import Enrolment, Group
 from amal.meetings.models import Attendance, Meeting, MeetingStatus
 from amal.participants.models import Participant
 from amal.reports.engine import ReportResult
-from amal.reports.periods import ITALY
 from amal.reports.vocabulary import italian
 from amal.services import Context
 

@@ -5,11 +5,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
+from amal.db import ITALY
 from amal.errors import DomainError
 
-ITALY = ZoneInfo("Europe/Rome")
 # Reports cover the years the programme can have run in: nothing before 2000,
 # nothing past the end of this century.
 MIN_YEAR, MAX_YEAR = 2000, 2099

@@ -21,7 +21,6 @@ from flask_babel import gettext as _
 
 from amal import access
 from amal.access import Permission, requires
-from amal.app import state
 from amal.errors import DomainError
 from amal.reports.engine import definitions, run_report, start_run
 from amal.reports.outputs import render
@@ -33,6 +32,7 @@ from amal.reports.submissions import (
     submissions,
     submit_run,
 )
+from amal.runtime import state
 from amal.web.context import request_context
 from amal.web.errors import domain_message
 from amal.web.setup import territory_blueprint
@@ -50,7 +50,7 @@ RULE_LINKS = {
 }
 
 
-def fix_link(violation) -> str | None:  # type: ignore[no-untyped-def]
+def fix_link(violation) -> str | None:
     """Where the coordinator fixes a violation."""
     endpoint, argument = RULE_LINKS.get(violation.entity, (None, None))
     return url_for(endpoint, **{argument: violation.entity_id}) if endpoint else None
@@ -58,7 +58,7 @@ def fix_link(violation) -> str | None:  # type: ignore[no-untyped-def]
 
 @bp.get("/")
 @requires(Permission.VIEW_REPORTS)
-def index():  # type: ignore[no-untyped-def]
+def index():
     reports = definitions(state(current_app).plugins, g.territory)
     sent = submissions(request_context(), g.territory)
     return render_template(
@@ -66,7 +66,7 @@ def index():  # type: ignore[no-untyped-def]
     )
 
 
-def _show(code: str, *, justifications: dict[str, str] | None = None, submit_error: str = ""):  # type: ignore[no-untyped-def]
+def _show(code: str, *, justifications: dict[str, str] | None = None, submit_error: str = ""):
     available = definitions(state(current_app).plugins, g.territory)
     if code not in available:
         abort(404)
@@ -109,13 +109,13 @@ def _show(code: str, *, justifications: dict[str, str] | None = None, submit_err
 
 @bp.get("/<code>")
 @requires(Permission.VIEW_REPORTS)
-def show(code: str):  # type: ignore[no-untyped-def]
+def show(code: str):
     return _show(code)
 
 
 @bp.post("/<code>/submit")
 @requires(Permission.SUBMIT_REPORTS)
-def submit(code: str):  # type: ignore[no-untyped-def]
+def submit(code: str):
     """Run the report now and submit that run, with the justifications typed in."""
     if code not in definitions(state(current_app).plugins, g.territory):
         abort(404)
@@ -142,7 +142,7 @@ def submit(code: str):  # type: ignore[no-untyped-def]
 
 @bp.get("/<code>/download.<fmt>")
 @requires(Permission.RUN_REPORTS)
-def download(code: str, fmt: str):  # type: ignore[no-untyped-def]
+def download(code: str, fmt: str):
     """The live figures as a file (the coordinator's working copy)."""
     if fmt not in MIME or code not in definitions(state(current_app).plugins, g.territory):
         abort(404)
@@ -164,7 +164,7 @@ def download(code: str, fmt: str):  # type: ignore[no-untyped-def]
 
 @bp.get("/submissions/<id:submission_id>/download.<fmt>")
 @requires(Permission.VIEW_REPORTS)
-def download_submitted(submission_id: int, fmt: str):  # type: ignore[no-untyped-def]
+def download_submitted(submission_id: int, fmt: str):
     """A submitted file exactly as it was sent (what the funder downloads)."""
     if fmt not in MIME:
         abort(404)

@@ -10,8 +10,8 @@ from sqlalchemy import select
 from amal.access import Permission, requires
 from amal.api import api_blueprint
 from amal.api.schemas import StrictSchema
-from amal.app import state
 from amal.plugins.definitions import PartnerRole
+from amal.runtime import state
 from amal.territories.models import Partner
 from amal.web.context import request_context
 
@@ -43,7 +43,7 @@ class ServiceSchema(StrictSchema):
 class Partners(MethodView):
     @requires(Permission.VIEW_REPORTS)
     @bp.response(200, PartnerSchema(many=True))
-    def get(self):  # type: ignore[no-untyped-def]
+    def get(self):
         return request_context().session.scalars(
             select(Partner).where(Partner.territory_code == g.territory).order_by(Partner.id)
         )
@@ -53,6 +53,6 @@ class Partners(MethodView):
 class Services(MethodView):
     @requires(Permission.MANAGE_REFERRALS)
     @bp.response(200, ServiceSchema(many=True))
-    def get(self):  # type: ignore[no-untyped-def]
+    def get(self):
         """The Dote Lavoro / GOL services participants can be referred to."""
         return state(current_app).plugins.service_catalogue(g.territory)

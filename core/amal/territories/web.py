@@ -12,9 +12,9 @@ from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from amal.access import Permission, requires
-from amal.app import state
 from amal.errors import DomainError, NotFound
 from amal.plugins.definitions import PartnerRole
+from amal.runtime import state
 from amal.territories.services import (
     PARTNER_FIELDS,
     REPRESENTATIVE_FIELDS,
@@ -51,7 +51,7 @@ class RepresentativeForm(FlaskForm):
     phone = StringField(_l("Phone"), validators=[Length(max=40)])
 
 
-def _partner(partner_id: int):  # type: ignore[no-untyped-def]
+def _partner(partner_id: int):
     try:
         return partner_in(request_context(), g.territory, partner_id)
     except NotFound:
@@ -60,7 +60,7 @@ def _partner(partner_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/")
 @requires(Permission.VIEW_DASHBOARD)
-def index():  # type: ignore[no-untyped-def]
+def index():
     catalogue = state(current_app).plugins.service_catalogue(g.territory)
     services_of: dict[str, list] = {}
     for service in catalogue:
@@ -75,7 +75,7 @@ def index():  # type: ignore[no-untyped-def]
 
 @bp.route("/new", methods=["GET", "POST"])
 @requires(Permission.MANAGE_TERRITORY)
-def new():  # type: ignore[no-untyped-def]
+def new():
     form = PartnerForm()
     if form.validate_on_submit():
         try:
@@ -94,7 +94,7 @@ def new():  # type: ignore[no-untyped-def]
 
 @bp.route("/<id:partner_id>/edit", methods=["GET", "POST"])
 @requires(Permission.MANAGE_TERRITORY)
-def edit(partner_id: int):  # type: ignore[no-untyped-def]
+def edit(partner_id: int):
     partner = _partner(partner_id)
     form = PartnerForm(obj=partner)
     if form.validate_on_submit():
@@ -115,7 +115,7 @@ def edit(partner_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/<id:partner_id>/representatives")
 @requires(Permission.MANAGE_TERRITORY)
-def add_person(partner_id: int):  # type: ignore[no-untyped-def]
+def add_person(partner_id: int):
     partner = _partner(partner_id)
     form = RepresentativeForm()
     if not form.validate_on_submit():
@@ -137,7 +137,7 @@ def add_person(partner_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/<id:partner_id>/representatives/<id:person_id>/remove")
 @requires(Permission.MANAGE_TERRITORY)
-def remove_person(partner_id: int, person_id: int):  # type: ignore[no-untyped-def]
+def remove_person(partner_id: int, person_id: int):
     partner = _partner(partner_id)
     try:
         remove_representative(request_context(), g.territory, partner.id, person_id)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from flask import current_app
 
 from amal.access import principal
-from amal.app import service_context
+from amal.runtime import service_context
 from amal.services import Context
 
 

@@ -9,7 +9,6 @@ from sqlalchemy import func, select
 
 from amal import access
 from amal.access import Permission, requires
-from amal.app import state
 from amal.db import get_session
 from amal.groups.models import GroupStatus
 from amal.meetings.models import Meeting, MeetingStatus
@@ -18,6 +17,7 @@ from amal.referrals.models import Referral, ReferralStatus
 from amal.reports.indicators import Window
 from amal.reports.periods import Period
 from amal.reports.rules import check_rules, pick_rules
+from amal.runtime import state
 from amal.web.setup import territory_blueprint
 
 bp = territory_blueprint("dashboard", __name__)
@@ -25,7 +25,7 @@ bp = territory_blueprint("dashboard", __name__)
 
 @bp.get("/")
 @requires(Permission.VIEW_DASHBOARD)
-def show():  # type: ignore[no-untyped-def]
+def show():
     session = get_session()
     today = date.today()
     people = access.participants().subquery()

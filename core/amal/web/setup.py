@@ -24,18 +24,19 @@ from flask_babel import gettext as _
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.middleware.proxy_fix import ProxyFix
-from werkzeug.routing import IntegerConverter
 
 from amal import access
 from amal.accounts.models import User
 from amal.accounts.services import session_is_live
 from amal.api.problems import domain_problem, http_problem, is_api_request, unavailable_problem
-from amal.app import service_context, state
-from amal.db import MAX_INT, DatabaseMissing, get_session, is_unavailable
+from amal.db import DatabaseMissing, get_session, is_unavailable
 from amal.errors import DomainError
+from amal.ids import MAX_ID
 from amal.ratelimit import LoginThrottle, make_storage
+from amal.runtime import service_context, state
 from amal.text import has_forbidden
 from amal.web.errors import domain_message
 from amal.web.labels import label
@@ -134,7 +135,7 @@ def init_web(app: Flask) -> None:
     )
 
     @app.before_request
-    def refuse_hostile_input():  # type: ignore[no-untyped-def]
+    def refuse_hostile_input():
         """Forms with control characters are refused (see amal.text); JSON too
         deeply nested to parse is a 400, not a crash."""
         if request.method in ("GET", "HEAD", "OPTIONS"):
@@ -153,7 +154,7 @@ def init_web(app: Flask) -> None:
     production = amal.config.is_production
 
     @app.after_request
-    def security_headers(response):  # type: ignore[no-untyped-def]
+    def security_headers(response):
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
@@ -185,7 +186,7 @@ def init_web(app: Flask) -> None:
             "P": access.Permission,
         }
 
-    def _navigation(plugins, territory: str | None) -> list[Any]:  # type: ignore[no-untyped-def]
+    def _navigation(plugins, territory: str | None) -> list[Any]:
         """Plugins' menu entries for this territory that the user's roles there may see."""
         if not territory or not current_user.is_authenticated:
             return []
@@ -193,7 +194,7 @@ def init_web(app: Flask) -> None:
         return [e for e in plugins.navigation(territory) if not e.roles or mine & set(e.roles)]
 
     @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException):  # type: ignore[no-untyped-def]
+    def http_error(error: HTTPException):
         if is_api_request():
             response = http_problem(error)
         else:
@@ -206,7 +207,7 @@ def init_web(app: Flask) -> None:
         return response
 
     @app.errorhandler(DomainError)
-    def unhandled_domain_error(error: DomainError):  # type: ignore[no-untyped-def]
+    def unhandled_domain_error(error: DomainError):
         if is_api_request():
             return domain_problem(error)
         status = 409 if error.code == "concurrent_change" else 400
@@ -214,14 +215,18 @@ def init_web(app: Flask) -> None:
 
     @app.errorhandler(DBAPIError)
     @app.errorhandler(DatabaseMissing)
-    def database_unavailable(error: Exception):  # type: ignore[no-untyped-def]
+    @app.errorhandler(PoolTimeout)
+    def database_unavailable(error: Exception):
         """The database is down, too slow (timeouts), locked or read-only: 503,
         never a stack trace. The page is rendered without the context processors
         (whose menu would query the database again)."""
-        if not isinstance(error, DatabaseMissing) and not is_unavailable(error):
+        if isinstance(error, DBAPIError) and not is_unavailable(error):
             current_app.logger.exception("database error", exc_info=error)
             return http_error(InternalServerError())
         current_app.logger.warning("database unavailable: %s", error)
+        # Nothing after this may need the database (the response headers ask
+        # who is logged in): the user counts as anonymous for the rest of it.
+        g._login_user = login_manager.anonymous_user()
         if is_api_request():
             return unavailable_problem("The database is unavailable or did not answer in time.")
         page = current_app.jinja_env.get_template("unavailable.html").render(
@@ -230,18 +235,15 @@ def init_web(app: Flask) -> None:
         return page, 503, {"Retry-After": "30"}
 
     @app.errorhandler(CSRFError)
-    def csrf_refused(error: CSRFError):  # type: ignore[no-untyped-def]
+    def csrf_refused(error: CSRFError):
         return render_template("error.html", status=400, csrf=True), 400
 
     @app.post("/lang/<code>")
-    def set_language(code: str):  # type: ignore[no-untyped-def]
+    def set_language(code: str):
         if code in LANGUAGES:
             session["lang"] = code
         target = request.referrer or ""
         return redirect(target if target.startswith(request.host_url) else url_for("core.home"))
-
-
-MAX_ID = MAX_INT  # the largest key both databases store as INTEGER
 
 
 def record_id(text: str) -> int:
@@ -251,10 +253,3 @@ def record_id(text: str) -> int:
     if not 1 <= value <= MAX_ID:
         raise ValueError(f"{value} is not a record key")
     return value
-
-
-class IdConverter(IntegerConverter):
-    """``<id:name>``: a record key, 1 to MAX_ID (larger numbers are a 404, not a crash)."""
-
-    def __init__(self, url_map, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
-        super().__init__(url_map, min=1, max=MAX_ID)

@@ -125,7 +125,7 @@ class GroupChange:
         return sum(1 for c in self.changes if c.delta >= self.meaningful_change)
 
 
-def changes(ctx: Context, instrument: str, *conditions) -> list[Change]:  # type: ignore[no-untyped-def]
+def changes(ctx: Context, instrument: str, *conditions) -> list[Change]:
     """Entry vs latest later score (end, else midway) per person with both."""
     scale = get_instrument(instrument)
     rows = ctx.session.execute(

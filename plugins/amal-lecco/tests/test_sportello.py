@@ -7,11 +7,11 @@ import pytest
 from sqlalchemy import inspect, select
 
 from amal import migrate
-from amal.app import state
 from amal.consent.services import publish_notice
 from amal.errors import DomainError
 from amal.participants.models import Participant, ParticipantStatus
 from amal.reports.engine import run_report
+from amal.runtime import state
 from amal.services import Context
 from amal.testing import csrf_token
 from amal_lecco.sportello.models import AppointmentStatus, Channel, Contact, OpeningHours, Outcome
@@ -27,7 +27,7 @@ def amal_plugins() -> list[str]:
     return ["lecco"]
 
 
-def walk_in(ctx: Context, **fields) -> Contact:  # type: ignore[no-untyped-def]
+def walk_in(ctx: Context, **fields) -> Contact:
     values = {
         "first_name": "Marta",
         "last_name": "Colombo",

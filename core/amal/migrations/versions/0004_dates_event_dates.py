@@ -33,7 +33,7 @@ CARRIED_OVER = {
 }
 
 
-def _italian_day(value: datetime | str | None):  # type: ignore[no-untyped-def]
+def _italian_day(value: datetime | str | None):
     """The calendar day in Italy of a stored UTC timestamp (SQLite hands back text)."""
     if value is None:
         return None

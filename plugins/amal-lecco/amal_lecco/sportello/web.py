@@ -58,7 +58,7 @@ def message(error: DomainError) -> str:
     return MESSAGES.get(error.code) or domain_message(error)
 
 
-def show_error(form: FlaskForm, error: DomainError, default_field) -> None:  # type: ignore[no-untyped-def]
+def show_error(form: FlaskForm, error: DomainError, default_field) -> None:
     target = getattr(form, str(error.details.get("field", "")), None) or default_field
     target.errors.append(message(error))
 
@@ -100,7 +100,7 @@ class ContactForm(FlaskForm):
 
 @bp.get("/")
 @requires(Permission.EDIT_PARTICIPANTS, territories=TERRITORIES)
-def index():  # type: ignore[no-untyped-def]
+def index():
     ctx = request_context()
     return render_template(
         "amal_lecco/sportello/index.html",
@@ -118,7 +118,7 @@ def index():  # type: ignore[no-untyped-def]
 
 @bp.post("/hours")
 @requires(Permission.MANAGE_TERRITORY, territories=TERRITORIES)
-def add_hours():  # type: ignore[no-untyped-def]
+def add_hours():
     form = HoursForm()
     if not form.validate_on_submit():
         flash("Indica giorno, apertura e chiusura.", "error")
@@ -141,7 +141,7 @@ def add_hours():  # type: ignore[no-untyped-def]
 
 @bp.post("/hours/<id:slot_id>/remove")
 @requires(Permission.MANAGE_TERRITORY, territories=TERRITORIES)
-def remove_hours(slot_id: int):  # type: ignore[no-untyped-def]
+def remove_hours(slot_id: int):
     try:
         services.remove_opening_hours(request_context(), g.territory, slot_id)
     except DomainError:
@@ -152,7 +152,7 @@ def remove_hours(slot_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/appointments")
 @requires(Permission.EDIT_PARTICIPANTS, territories=TERRITORIES)
-def book():  # type: ignore[no-untyped-def]
+def book():
     form = AppointmentForm()
     if not form.validate_on_submit():
         flash("Indica giorno, ora, nome e cognome.", "error")
@@ -184,7 +184,7 @@ def _appointment(appointment_id: int) -> Appointment:
 
 @bp.post("/appointments/<id:appointment_id>/<action>")
 @requires(Permission.EDIT_PARTICIPANTS, territories=TERRITORIES)
-def close(appointment_id: int, action: str):  # type: ignore[no-untyped-def]
+def close(appointment_id: int, action: str):
     statuses = {"missed": AppointmentStatus.MISSED, "cancel": AppointmentStatus.CANCELLED}
     appointment = _appointment(appointment_id)
     if action not in statuses:
@@ -200,7 +200,7 @@ def close(appointment_id: int, action: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/contacts/new", methods=["GET", "POST"])
 @requires(Permission.EDIT_PARTICIPANTS, territories=TERRITORIES)
-def new_contact():  # type: ignore[no-untyped-def]
+def new_contact():
     appointment_id = request.args.get("appointment", type=int)
     appointment = _appointment(appointment_id) if appointment_id else None
     form = ContactForm(obj=appointment if request.method == "GET" else None)
@@ -241,7 +241,7 @@ def _contact(contact_id: int) -> Contact:
 
 @bp.get("/contacts/<id:contact_id>")
 @requires(Permission.EDIT_PARTICIPANTS, territories=TERRITORIES)
-def contact(contact_id: int):  # type: ignore[no-untyped-def]
+def contact(contact_id: int):
     found = services.view_contact(request_context(), g.territory, _contact(contact_id).id)
     return render_template(
         "amal_lecco/sportello/contact.html",
@@ -253,7 +253,7 @@ def contact(contact_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/contacts/<id:contact_id>/candidate", methods=["GET", "POST"])
 @requires(Permission.EDIT_PARTICIPANTS, territories=TERRITORIES)
-def candidate(contact_id: int):  # type: ignore[no-untyped-def]
+def candidate(contact_id: int):
     """The core's intake form, filled in from the contact."""
     found = _contact(contact_id)
     if found.participant_id is not None:

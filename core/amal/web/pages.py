@@ -1,0 +1,93 @@
+"""Core web pages: the home page (which sends each user where they work) and
+the health and readiness checks. The staff pages live in each area's ``web.py``."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, current_app, jsonify, redirect, render_template, url_for
+from flask_login import current_user
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from amal import access, migrate
+from amal.accounts.models import Role
+from amal.db import get_session
+from amal.groups.models import GroupStatus
+from amal.outcomes.models import Situation
+from amal.participants.models import ParticipantStatus
+from amal.regional import SMALL_CELL, compare, people_chart
+from amal.runtime import state
+from amal.web.labels import label
+
+log = logging.getLogger(__name__)
+bp = Blueprint("core", __name__)
+
+
+@bp.get("/")
+def home():
+    if not current_user.is_authenticated:
+        return redirect(url_for("accounts.login"))
+    hosted = state(current_app).plugins.territories
+    for code in access.territories_of(current_user):
+        if code not in hosted:
+            continue
+        roles = access.roles_in(current_user, code)
+        if roles & access.PERSONAL_DATA_ROLES:
+            return redirect(url_for("dashboard.show", territory=code))
+        if Role.FUNDER_VIEWER in roles:
+            return redirect(url_for("reports.index", territory=code))
+        if Role.REGIONAL_VIEWER in roles:
+            return redirect(url_for("core.regional"))
+    if current_user.is_admin:
+        return redirect(url_for("accounts.users"))
+    return render_template("no_roles.html")
+
+
+@bp.get("/healthz")
+def health():
+    """Liveness: the process answers (no database: a database outage must not
+    get healthy workers restarted)."""
+    return jsonify(status="ok")
+
+
+@bp.get("/readyz")
+def ready():
+    """Readiness: the database answers and its schema is at every head, so a
+    proxy or orchestrator sends traffic here."""
+    try:
+        get_session().execute(text("SELECT 1"))
+        current = migrate.is_up_to_date(current_app)
+    except SQLAlchemyError:
+        log.warning("readiness: database unreachable", exc_info=True)
+        return jsonify(status="unavailable", database="unreachable"), 503
+    if not current:
+        return jsonify(status="unavailable", database="ok", migrations="pending"), 503
+    return jsonify(status="ready", database="ok", migrations="current")
+
+
+@bp.get("/regional")
+def regional():
+    """Territories side by side for a regional viewer: anonymised aggregates
+    (see amal.regional for what is hidden and why)."""
+    if not current_user.is_authenticated:
+        return redirect(url_for("accounts.login"))
+    hosted = state(current_app).plugins.territories
+    covered = {
+        c: hosted[c].name if c in hosted else c
+        for c in access.territories_of(current_user)
+        if Role.REGIONAL_VIEWER in access.roles_in(current_user, c)
+    }
+    if not covered:
+        return render_template("error.html", status=404), 404
+    columns = compare(get_session(), covered)
+    people_labels = {s: label(s) for s in ParticipantStatus}
+    return render_template(
+        "regional.html",
+        columns=columns,
+        group_statuses=list(GroupStatus),
+        people_statuses=list(ParticipantStatus),
+        situations=list(Situation),
+        chart=people_chart(columns, people_labels),
+        small_cell=SMALL_CELL,
+    )
