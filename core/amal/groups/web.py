@@ -291,7 +291,7 @@ class FacilitationForm(FlaskForm):
     user_id = SelectField(_l("Staff member"), coerce=int)
     name = StringField(_l("or, from a partner, name"), validators=[Length(max=200)])
     partner_id = SelectField(_l("Partner"), coerce=int)
-    from_on = DateField(_l("From"), validators=[Optional()])
+    from_on = DateField(_l("Starting on"), validators=[Optional()])
 
 
 class EndFacilitationForm(FlaskForm):
