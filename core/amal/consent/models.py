@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from amal.db import Base, enum_type, utcnow
@@ -39,11 +39,23 @@ class Consent(Base):
     notice_id: Mapped[int] = mapped_column(ForeignKey("privacy_notice.id"))
     purpose: Mapped[ConsentPurpose] = mapped_column(enum_type(ConsentPurpose))
     granted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The day the person signed (the recording moment is granted_at).
+    granted_on: Mapped[date] = mapped_column(Date, default=date.today)
     recorded_by: Mapped[str] = mapped_column(String(80))
     withdrawn_at: Mapped[datetime | None]
+    # The day the person withdrew: what depends on the purpose stops from then.
+    withdrawn_on: Mapped[date | None] = mapped_column(Date)
+    withdrawal_reason: Mapped[str] = mapped_column(Text, default="")
+    # The day a consent on a newer notice replaced this one (re-consent).
+    superseded_on: Mapped[date | None] = mapped_column(Date)
 
     notice: Mapped[PrivacyNotice] = relationship()
 
     @property
     def is_active(self) -> bool:
-        return self.withdrawn_at is None
+        return self.withdrawn_at is None and self.superseded_on is None
+
+    def covers(self, day: date) -> bool:
+        """Whether this consent was in force on ``day`` (withdrawal and
+        replacement end it from their day on)."""
+        return all(end is None or day < end for end in (self.withdrawn_on, self.superseded_on))

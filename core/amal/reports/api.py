@@ -17,7 +17,7 @@ from amal.api.schemas import StrictSchema
 from amal.app import state
 from amal.reports.engine import definitions, run_report, start_run
 from amal.reports.models import ReportRun
-from amal.reports.outputs import render
+from amal.reports.outputs import export_report
 from amal.web.context import request_context
 
 bp = api_blueprint("api_reports", __name__, "/reports", "Funding reports and their runs")
@@ -104,7 +104,8 @@ class RunDownload(MethodView):
         if fmt == "pdf" and not access.can(Permission.DOWNLOAD_REGISTERS):
             abort(403, "Attendance registers carry names: not for this role")
         ctx = request_context()
-        content = render(ctx, run_report(ctx, g.territory, run.report_code, run.period), fmt)
+        result = run_report(ctx, g.territory, run.report_code, run.period)
+        content = export_report(ctx, result, fmt)
         return Response(
             content,
             mimetype=MIME[fmt],

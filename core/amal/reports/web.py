@@ -12,7 +12,7 @@ from amal.access import Permission, requires
 from amal.app import state
 from amal.errors import DomainError
 from amal.reports.engine import definitions, run_report
-from amal.reports.outputs import render
+from amal.reports.outputs import export_report
 from amal.web.context import request_context
 from amal.web.errors import domain_message
 from amal.web.setup import territory_blueprint
@@ -78,7 +78,7 @@ def download(code: str, fmt: str):  # type: ignore[no-untyped-def]
     ctx = request_context()
     try:
         result = run_report(ctx, g.territory, code, request.args.get("period", ""))
-        content = render(ctx, result, fmt)
+        content = export_report(ctx, result, fmt)
     except DomainError as exc:
         return render_template("error.html", status=400, message=domain_message(exc)), 400
     name = re.sub(r"[^A-Za-z0-9_-]+", "-", f"{g.territory}-{code}-{request.args['period']}")

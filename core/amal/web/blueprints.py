@@ -14,6 +14,7 @@ from amal.groups.api import meetings_bp as api_meetings
 from amal.groups.web import bp as groups
 from amal.participants.api import bp as api_participants
 from amal.participants.web import bp as participants
+from amal.referrals.web import bp as referrals
 from amal.reports.api import bp as api_reports
 from amal.reports.web import bp as reports
 from amal.territories.api import bp as api_territory
@@ -21,7 +22,17 @@ from amal.web import bp as core
 from amal.web.dashboard import bp as dashboard
 from amal.web.setup import init_web
 
-BLUEPRINTS = (core, accounts, dashboard, participants, groups, reports, audit, privacy)
+BLUEPRINTS = (
+    core,
+    accounts,
+    dashboard,
+    participants,
+    groups,
+    referrals,
+    reports,
+    audit,
+    privacy,
+)
 
 
 def register_web(app: Flask) -> None:

@@ -30,7 +30,7 @@ from amal.app import state
 from amal.db import get_session
 from amal.errors import DomainError
 from amal.web.errors import domain_message
-from amal.web.labels import label
+from amal.web.labels import entity_label, field_label, label, word
 
 LANGUAGES = ("it", "en")
 CONTENT_SECURITY_POLICY = (
@@ -130,6 +130,9 @@ def init_web(app: Flask) -> None:
             "plugin_navigation": amal.plugins.navigation(territory) if territory else [],
             "can": access.can,
             "label": label,
+            "field_label": field_label,
+            "entity_label": entity_label,
+            "word": word,
             "get_locale": get_locale,
             "P": access.Permission,
         }
