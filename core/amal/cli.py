@@ -30,6 +30,7 @@ from amal.consent.models import Consent, ConsentPurpose
 from amal.consent.services import (
     DEPENDENTS,
     outdated_consents,
+    publish_notice,
     record_consents,
     renew_consents,
     withdraw_consent,
@@ -600,6 +601,18 @@ def consent_renew(participant_id: int, on: Any) -> None:
     """Re-consent on the current privacy notice (old consents stay in the history)."""
     renewed = renew_consents(_ctx(), participant_id, on=on.date() if on else None)
     click.echo(f"Renewed on notice {renewed[0].notice.version}: {len(renewed)} consents.")
+
+
+@consent_group.command("notice")
+@click.argument("territory")
+@click.argument("version")
+@click.option("--text-file", type=click.File(encoding="utf-8"), required=True)
+def consent_notice(territory: str, version: str, text_file: Any) -> None:
+    """Publish VERSION of TERRITORY's privacy notice (new consents refer to it)."""
+    ctx = _ctx()
+    publish_notice(ctx, territory, version, text_file.read())
+    flagged = len(outdated_consents(ctx.session, territory))
+    click.echo(f"Notice {version} published; {flagged} people to ask for a re-consent.")
 
 
 @consent_group.command("outdated")

@@ -32,6 +32,8 @@ UNPROCESSABLE = {
     "not_in_register",
     "empty_register",
     "format_not_offered",
+    "empty_fiscal_code",
+    "fiscal_code_is_vat",
 }
 
 
