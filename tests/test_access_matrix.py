@@ -121,7 +121,7 @@ def url_for_rule(rule, territory: str, world) -> str:  # type: ignore[no-untyped
     values = dict(
         world[territory],
         run_id=1,
-        moment="end",
+        purpose="sharing",
         territory=territory,
         fmt="csv",
         instrument="who5",
