@@ -32,3 +32,12 @@ def test_every_group_policy_field_is_documented() -> None:
     names = [f.name for f in fields(GroupPolicy)]
     assert not [n for n in names if f"`{n}`" not in MANUAL], "document in docs/plugins.md"
     assert not [n for n in names if f"``{n}``" not in doc], "document in hookspecs.py"
+
+
+def test_every_outcome_category_is_in_the_staff_manual() -> None:
+    from amal.outcomes.models import OutcomeCategory
+    from amal.reports.vocabulary import italian
+
+    manual = (ROOT / "docs" / "manual.md").read_text(encoding="utf-8")
+    missing = [c for c in OutcomeCategory if italian(c) not in manual]
+    assert not missing, f"document these outcome categories in docs/manual.md: {missing}"

@@ -22,7 +22,7 @@ def upgrade() -> None:
         "participant_field_change",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("participant_id", sa.Integer(), nullable=False),
-        sa.Column("changed_at", sa.DateTime(), nullable=False),
+        sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("changed_by", sa.String(length=80), nullable=False),
         sa.Column("field", sa.String(length=40), nullable=False),
         sa.Column("old_value", sa.Text(), nullable=False),
@@ -55,10 +55,17 @@ def upgrade() -> None:
         sa.column("withdrawn_on", sa.Date()),
         sa.column("withdrawal_reason", sa.Text()),
     )
+    if op.get_bind().dialect.name == "sqlite":
+        day = sa.func.date  # SQLite's CAST(... AS DATE) keeps only the year
+    else:
+
+        def day(column):  # type: ignore[no-untyped-def]
+            return sa.cast(column, sa.Date())
+
     op.execute(
         consent.update().values(
-            granted_on=sa.cast(consent.c.granted_at, sa.Date()),
-            withdrawn_on=sa.cast(consent.c.withdrawn_at, sa.Date()),
+            granted_on=day(consent.c.granted_at),
+            withdrawn_on=day(consent.c.withdrawn_at),
             withdrawal_reason="",
         )
     )
