@@ -187,13 +187,16 @@ def test_consents_wellbeing_referrals_outcomes(client, person, bearer) -> None:
         json={"to_status": "sent"},
     )
     assert moved.status_code == 200 and moved.json["status"] == "sent"
-    outcome = client.put(
-        f"{base}/outcomes/end",
+    outcome = client.post(
+        f"{base}/outcomes",
         headers=headers,
-        json={"situation": "employed", "contract_type": "permanent"},
+        json={"moment": "end", "situation": "employed", "contract_type": "permanent"},
     )
-    assert outcome.status_code == 200 and outcome.json["moment"] == "end"
-    missing = client.put(f"{base}/outcomes/end", headers=headers, json={"situation": "employed"})
+    # never in a group: no end outcome (tests/test_record.py records one after leaving)
+    assert outcome.status_code == 409 and outcome.json["code"] == "never_in_group"
+    missing = client.post(
+        f"{base}/outcomes", headers=headers, json={"moment": "end", "situation": "employed"}
+    )
     assert missing.status_code == 422 and missing.json["code"] == "contract_type_required"
 
 

@@ -106,7 +106,7 @@ def test_export_contains_everything_and_is_audited(ctx: Context, person) -> None
         "particular_categories",
         "sharing",
     ]
-    assert export["status_history"][-1]["to_status"] == "active"
+    assert export["status_history"][-1]["to_status"] == "dropped_out"
     assert entries_for_participant(ctx, target.id)[-1].action == AuditAction.EXPORT
 
 

@@ -13,7 +13,7 @@ from amal.audit.models import AuditAction
 from amal.audit.services import record
 from amal.errors import DomainError
 from amal.events import event_date
-from amal.groups.models import Enrolment
+from amal.groups.models import Enrolment, GroupStatus
 from amal.outcomes.models import (
     CATEGORY_FIELDS,
     ContractType,
@@ -105,7 +105,8 @@ def record_outcome(
                 "An end outcome is recorded when a person leaves a group: "
                 f"participant {participant_id} was never in one",
             )
-        if all(e.ended_at is None for e in enrolments):
+        # Left: the membership ended (withdrawal, drop-out, removal) or the group concluded.
+        if all(e.ended_at is None and e.group.status != GroupStatus.CONCLUDED for e in enrolments):
             raise DomainError(
                 "still_in_group",
                 f"Participant {participant_id} is still in a group: record the outcome "
