@@ -1,7 +1,8 @@
 """The participant record in Chromium: a coordinator corrects a record (the
 birth date that blocked admission, a fiscal code typed with spaces), adds and
 withdraws a consent and sees the block it causes, records an end outcome and
-three follow-ups. Screenshots in ``test-artifacts/screenshots/record-*.png``."""
+three follow-ups; the dashboard lists a follow-up due, the referrals page a
+referral waiting. Screenshots in ``test-artifacts/screenshots/record-*.png``."""
 
 from __future__ import annotations
 
@@ -14,8 +15,9 @@ from amal.accounts.models import Role
 from amal.accounts.services import create_user
 from amal.consent.models import ConsentPurpose
 from amal.groups.services import create_group, enrol, remove_member
-from amal.outcomes.services import add_months
+from amal.outcomes.services import add_months, record_outcome
 from amal.participants.models import ParticipantStatus
+from amal.referrals.services import propose_referral
 from amal.services import Context
 from amal.testing import TEST_PASSWORD
 
@@ -44,6 +46,13 @@ def test_record_correction_consent_and_outcomes_in_chromium(
     group = create_group(ctx, T, "Gruppo Cartiera")
     enrol(ctx, group.id, leaver.id)
     remove_member(ctx, group.id, leaver.id, "Assunto a tempo determinato")
+    due = person(T, first_name="Elena", last_name="Riva")
+    enrol(ctx, group.id, due.id)
+    remove_member(ctx, group.id, due.id, "Trasferita")
+    record_outcome(
+        ctx, due.id, "end", category="inactive", recorded_on=add_months(date.today(), -3)
+    )
+    propose_referral(ctx, due.id, "gol-1", on=date.today() - timedelta(days=20))
     page = browser_page
     base = f"{live_server}/t/{T}"
 
@@ -113,7 +122,14 @@ def test_record_correction_consent_and_outcomes_in_chromium(
     assert "in cerca attiva di lavoro" in outcomes and "occupato a tempo indeterminato" in outcomes
     page.locator("#outcomes").scroll_into_view_if_needed()
     shot(page, "record-05-outcome-and-follow-ups")
+    page.goto(f"{base}/")
+    see(page, "Follow-up da fare")
+    assert "Elena Riva" in page.locator("#follow-ups ~ table").last.inner_text()
+    shot(page, "record-06-dashboard-follow-ups")
+    page.goto(f"{base}/referrals/?waiting=10")
+    assert "Elena Riva" in page.locator("table").inner_text()
+    shot(page, "record-07-referrals")
     page.goto(f"{base}/audit/")
     audit = page.locator("table").inner_text()
     assert "letto" in audit and "scheda partecipante" in audit and "esito" in audit
-    shot(page, "record-06-audit-in-italian")
+    shot(page, "record-08-audit-in-italian")
