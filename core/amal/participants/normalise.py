@@ -5,8 +5,8 @@ same typed value is accepted or refused the same way everywhere.
 - fiscal code: blanks anywhere and case do not matter ("clm gnn 90c46 b212a ");
   an 11-digit partita IVA is refused with its own message (it is a company's
   number, not a person's); an empty or blank string is refused: "no fiscal
-  code" is said explicitly with ``None`` (null in the API, an unticked box...
-  the web form's empty field is mapped to ``None`` by the form, which says so).
+  code" is said explicitly with ``None`` (null in the API, ``--no-fiscal-code``
+  in the CLI; the web form maps its empty field to ``None`` and says so).
 - e-mail: surrounding blanks removed, domain lower-cased, shape checked.
 - phone: E.164, Italian numbers assumed when no +prefix is given.
 """
