@@ -129,7 +129,7 @@ def url_for_rule(rule, territory: str, world) -> str:  # type: ignore[no-untyped
         run_id=1,
         transfer_id=999,
         decision="refuse",
-        moment="end",
+        purpose="sharing",
         territory=territory,
         fmt="csv",
         instrument="who5",

@@ -225,7 +225,7 @@ class _Territory:
             birth_date=birth,
             gender="F" if female else "M",
             email=fake.free_email(),
-            phone=fake.phone_number(),
+            phone="+39 34" + fake.numerify("########"),  # a valid Italian mobile
             municipality=fake.city(),
             last_employer=fake.company(),
             sector=rnd.choice(SECTORS),

@@ -18,6 +18,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from amal import access
 from amal.access import Permission, requires
 from amal.accounts.models import Role, TerritoryRole, User
+from amal.audit.services import record_read
 from amal.db import get_session
 from amal.errors import DomainError
 from amal.groups.models import Enrolment, Group, GroupComposition
@@ -162,11 +163,19 @@ def show(group_id: int):  # type: ignore[no-untyped-def]
         .order_by(Meeting.scheduled_on, Meeting.id)
     ).all()
     who5 = group_change(ctx, group.id, "who5")
-    names = {p.id: p.full_name for p in members(ctx, group.id)}
+    current = members(ctx, group.id)
+    names = {p.id: p.full_name for p in current}
+    record_read(
+        ctx,
+        "group",
+        [p.id for p in current] + [p.id for p in candidates],
+        territory_code=g.territory,
+        entity_id=group.id,
+    )
     return render_template(
         "groups/show.html",
         group=group,
-        members=members(ctx, group.id),
+        members=current,
         candidates=candidates,
         plan=plan,
         who5=who5,
@@ -290,6 +299,9 @@ def meeting(meeting_id: int):  # type: ignore[no-untyped-def]
             save_notes(ctx, found.id, notes.notes.data or "")
             flash(_("Notes saved."), "success")
             return redirect(url_for("groups.meeting", meeting_id=found.id))
+    record_read(
+        ctx, "meeting", [p.id for p in people], territory_code=g.territory, entity_id=found.id
+    )
     return render_template(
         "groups/meeting.html",
         meeting=found,

@@ -16,6 +16,7 @@ from amal.participants.api import bp as api_participants
 from amal.participants.web import bp as participants
 from amal.projects.api import bp as api_projects
 from amal.projects.web import bp as projects
+from amal.referrals.web import bp as referrals
 from amal.reports.api import bp as api_reports
 from amal.reports.web import bp as reports
 from amal.territories.api import bp as api_territory
@@ -23,7 +24,18 @@ from amal.web import bp as core
 from amal.web.dashboard import bp as dashboard
 from amal.web.setup import init_web
 
-BLUEPRINTS = (core, accounts, dashboard, participants, groups, projects, reports, audit, privacy)
+BLUEPRINTS = (
+    core,
+    accounts,
+    dashboard,
+    participants,
+    groups,
+    referrals,
+    projects,
+    reports,
+    audit,
+    privacy,
+)
 
 
 def register_web(app: Flask) -> None:

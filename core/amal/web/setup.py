@@ -38,7 +38,7 @@ from amal.errors import DomainError
 from amal.ratelimit import LoginThrottle, make_storage
 from amal.text import has_forbidden
 from amal.web.errors import domain_message
-from amal.web.labels import label
+from amal.web.labels import entity_label, field_label, label, word
 
 LANGUAGES = ("it", "en")
 CONTENT_SECURITY_POLICY = (
@@ -181,6 +181,9 @@ def init_web(app: Flask) -> None:
             "plugin_navigation": amal.plugins.navigation(territory) if territory else [],
             "can": access.can,
             "label": label,
+            "field_label": field_label,
+            "entity_label": entity_label,
+            "word": word,
             "get_locale": get_locale,
             "P": access.Permission,
         }
