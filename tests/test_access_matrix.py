@@ -144,6 +144,7 @@ def url_for_rule(rule, territory: str, world) -> str:
         appointment_id=1,
         contact_id=1,
         moment="end",
+        purpose="sharing",
         territory=territory,
         fmt="csv",
         instrument="who5",

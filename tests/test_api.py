@@ -108,12 +108,12 @@ def test_stale_write_gets_412_and_missing_if_match_428(client, person, bearer) -
     headers = bearer()
     etag = client.get(url, headers=headers).headers["ETag"]
     assert client.patch(url, headers=headers, json={"phone": "1"}).status_code == 428
-    first = client.patch(url, headers={**headers, "If-Match": etag}, json={"phone": "333"})
-    assert first.status_code == 200 and first.json["phone"] == "333"
-    stale = client.patch(url, headers={**headers, "If-Match": etag}, json={"phone": "444"})
+    first = client.patch(url, headers={**headers, "If-Match": etag}, json={"phone": "333 1234567"})
+    assert first.status_code == 200 and first.json["phone"] == "+393331234567"
+    stale = client.patch(url, headers={**headers, "If-Match": etag}, json={"phone": "02 12345678"})
     assert stale.status_code == 412 and stale.mimetype == PROBLEM
     fresh = client.patch(
-        url, headers={**headers, "If-Match": first.headers["ETag"]}, json={"phone": "444"}
+        url, headers={**headers, "If-Match": first.headers["ETag"]}, json={"phone": "02 12345678"}
     )
     assert fresh.status_code == 200
 
@@ -187,13 +187,16 @@ def test_consents_wellbeing_referrals_outcomes(client, person, bearer) -> None:
         json={"to_status": "sent"},
     )
     assert moved.status_code == 200 and moved.json["status"] == "sent"
-    outcome = client.put(
-        f"{base}/outcomes/end",
+    outcome = client.post(
+        f"{base}/outcomes",
         headers=headers,
-        json={"situation": "employed", "contract_type": "permanent"},
+        json={"moment": "end", "situation": "employed", "contract_type": "permanent"},
     )
-    assert outcome.status_code == 200 and outcome.json["moment"] == "end"
-    missing = client.put(f"{base}/outcomes/end", headers=headers, json={"situation": "employed"})
+    # never in a group: no end outcome (tests/test_record.py records one after leaving)
+    assert outcome.status_code == 409 and outcome.json["code"] == "never_in_group"
+    missing = client.post(
+        f"{base}/outcomes", headers=headers, json={"moment": "end", "situation": "employed"}
+    )
     assert missing.status_code == 422 and missing.json["code"] == "contract_type_required"
 
 

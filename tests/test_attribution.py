@@ -173,7 +173,7 @@ def test_referrals(ctx: Context, q1_typed_late) -> None:
 
 def test_outcomes(ctx: Context, q1_typed_late) -> None:
     assert rows(ctx, "outcomes", "2026-Q1") == [
-        ("fine percorso", "occupato", "tempo determinato", 1)
+        ("fine percorso", "occupato a tempo determinato", 1)
     ]
     assert rows(ctx, "outcomes", late_quarter()) == []
 

@@ -91,7 +91,7 @@ def test_status_consent_and_referral_steps(ctx: Context, person) -> None:
     change_status(ctx, who.id, "waitlisted", occurred_on=date(2026, 2, 2))
     assert code_of(
         lambda: withdraw_consent(
-            ctx, who.id, ConsentPurpose.SHARING, withdrawn_on=date(2026, 1, 31)
+            ctx, who.id, ConsentPurpose.SHARING, reason="Revocato", withdrawn_on=date(2026, 1, 31)
         )
     ) == ("event_before_record")  # not before it was given
     service = ctx.plugins.service_catalogue(MONZA)[0].code
@@ -100,7 +100,9 @@ def test_status_consent_and_referral_steps(ctx: Context, person) -> None:
     assert code_of(lambda: advance_referral(ctx, referral.id, "accepted", on=date(2026, 2, 8))) == (
         "event_before_record"  # not before the previous step
     )
-    withdraw_consent(ctx, who.id, ConsentPurpose.SHARING, withdrawn_on=date(2026, 3, 1))
+    withdraw_consent(
+        ctx, who.id, ConsentPurpose.SHARING, reason="Revocato", withdrawn_on=date(2026, 3, 1)
+    )
     sharing = ctx.session.scalars(
         select(Consent).where(
             Consent.participant_id == who.id, Consent.purpose == ConsentPurpose.SHARING

@@ -160,3 +160,49 @@ def _filler(column_type, moment: datetime) -> object:  # type: ignore[no-untyped
     if python_type is int:
         return 1
     return "x"
+
+
+def test_record_migration_carries_old_rows_over(empty_app) -> None:
+    """0008_rec (after dates0004 gave consents their days): old withdrawals get
+    an empty reason; the old single outcome rows stay, and more follow-ups fit."""
+    from sqlalchemy import text
+
+    migrate.upgrade(empty_app, "ab689753482f")
+    rows = [
+        "INSERT INTO territory (code, name, region, province, created_at) "
+        "VALUES ('t', 'T', 'Lombardia', 'MB', '2026-01-01 10:00:00')",
+        "INSERT INTO participant (id, territory_code, status, first_name, last_name, gender, "
+        "email, phone, municipality, last_employer, sector, employment_status, heard_from, "
+        "needs, created_at, updated_at, version) VALUES (1, 't', 'completed', 'A', 'B', '', "
+        "'', '', '', '', '', 'other', '', '', '2026-01-01 10:00:00', '2026-01-01 10:00:00', 1)",
+        "INSERT INTO privacy_notice (id, territory_code, version, text, published_at) "
+        "VALUES (1, 't', '1.0', 'x', '2026-01-01 10:00:00')",
+        "INSERT INTO consent (participant_id, notice_id, purpose, granted_at, recorded_by, "
+        "withdrawn_at) VALUES (1, 1, 'sharing', '2026-01-05 10:00:00', 'op', "
+        "'2026-02-07 10:00:00')",
+        "INSERT INTO outcome (participant_id, moment, recorded_on, situation, notes, "
+        "recorded_by) VALUES (1, 'follow_up', '2026-05-01', 'looking', '', 'op')",
+    ]
+    engine = state(empty_app).engine
+    with engine.begin() as connection:
+        for row in rows:
+            connection.execute(text(row))
+    migrate.upgrade(empty_app)
+    with engine.begin() as connection:
+        consent = connection.execute(
+            text("SELECT granted_on, withdrawn_on, withdrawal_reason FROM consent")
+        ).one()
+        assert [str(v) for v in consent] == ["2026-01-05", "2026-02-07", ""]
+        connection.execute(
+            text(
+                "INSERT INTO outcome (participant_id, moment, follow_up_month, recorded_on, "
+                "situation, notes, recorded_by) VALUES (1, 'follow_up', 12, '2026-11-01', "
+                "'employed', '', 'op')"
+            )
+        )
+        assert connection.execute(text("SELECT count(*) FROM outcome")).scalar() == 2
+    migrate.downgrade(empty_app, "net_0006_facilitation")  # keeps the latest per moment
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT situation FROM outcome")).scalars().all() == [
+            "employed"
+        ]

@@ -131,7 +131,7 @@ def test_rule_violations_are_found(ctx: Context, q1, person) -> None:
     _group, _members, plan = q1
     plan[2].duration_minutes = 60  # now the 2-hour lines exceed the meeting's length
     lapsed = person(status=S.SCREENED)
-    withdraw_consent(ctx, lapsed.id, ConsentPurpose.PROCESSING)
+    withdraw_consent(ctx, lapsed.id, ConsentPurpose.PROCESSING, reason="Revocato")
     small = create_group(
         ctx, "monza-brianza", "Piccolo", facilitator_ids=[staff_facilitator(ctx, "monza-brianza")]
     )

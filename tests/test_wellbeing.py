@@ -65,7 +65,7 @@ def test_recording_needs_consent_to_particular_categories(ctx: Context, person) 
     assert error.value.code == "consent_required"
     consenting = person()
     record_administration(ctx, consenting.id, "who5", "entry", dict.fromkeys(range(1, 6), 3))
-    withdraw_consent(ctx, consenting.id, ConsentPurpose.PARTICULAR_CATEGORIES)
+    withdraw_consent(ctx, consenting.id, ConsentPurpose.PARTICULAR_CATEGORIES, reason="Revocato")
     with pytest.raises(DomainError, match="has not consented"):
         record_administration(ctx, consenting.id, "who5", "end", dict.fromkeys(range(1, 6), 4))
 

@@ -13,7 +13,7 @@ import sys
 from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import click
 from flask import Flask, current_app
@@ -27,12 +27,24 @@ from amal.access import Permission, holds
 from amal.accounts.models import ApiToken, Role, User
 from amal.accounts.services import create_token, create_user, revoke_token, set_password
 from amal.app import create_app
+from amal.audit.services import record_read
 from amal.config import load_config, write_secret_key
-from amal.consent.services import erase_person, export_person
+from amal.consent.models import Consent, ConsentPurpose
+from amal.consent.services import (
+    DEPENDENTS,
+    erase_person,
+    export_person,
+    outdated_consents,
+    publish_notice,
+    record_consents,
+    renew_consents,
+    withdraw_consent,
+)
 from amal.db import get_session, is_unavailable
 from amal.demo import DEMO_PASSWORD, demo_state, load_demo
 from amal.errors import AmalError, DomainError
-from amal.participants.models import Participant, TerritoryTransfer
+from amal.participants.models import EmploymentStatus, Participant, TerritoryTransfer
+from amal.participants.services import intake, update_participant, view_participant
 from amal.participants.transfers import (
     accept_transfer,
     cancel_transfer,
@@ -43,7 +55,7 @@ from amal.participants.transfers import (
 from amal.projects.services import project_progress, territory_projects
 from amal.reports.engine import definitions as report_definitions
 from amal.reports.engine import run_report, start_run
-from amal.reports.outputs import render
+from amal.reports.outputs import export_report
 from amal.reports.submissions import submit_run
 from amal.runtime import service_context, state
 from amal.scaffold import NewTerritory, scaffold
@@ -472,7 +484,8 @@ def demo_command(if_empty: bool, seed: int) -> None:
 
 @cli.group("participant")
 def participant_group() -> None:
-    """Participants: the rights of access and erasure (GDPR) as in the web, and
+    """Participants: register and correct them (the web's intake and record
+    correction), the rights of access and erasure (GDPR) as in the web, and
     transfers between the territories of this instance."""
 
 
@@ -609,7 +622,7 @@ def report_run(territory: str, report: str, period: str, fmt: str, out: Path) ->
     """Run REPORT of TERRITORY for a period, show rule violations, write the file."""
     ctx = _ctx()
     result = run_report(ctx, territory, report, period)
-    content = render(ctx, result, fmt)
+    content = export_report(ctx, result, fmt)
     out.write_bytes(content)
     click.echo(f"{result.definition.title} - {result.period.label}: {out} ({len(content)} bytes)")
     for table in result.tables:
@@ -707,6 +720,173 @@ def transfer_decide(transfer_id: int, decision: str, note: str, username: str) -
         _coordinator(username, territory), transfer.id, territory_code=territory, note=note
     )
     click.echo(_show_transfer(done))
+
+
+# --- participants and consent -------------------------------------------------------
+
+# Record fields the CLI can set (the same normalisation as web and API, in the service).
+PERSON_OPTIONS = (
+    ("first_name", str),
+    ("last_name", str),
+    ("fiscal_code", str),
+    ("birth_date", click.DateTime(["%Y-%m-%d", "%d/%m/%Y"])),
+    ("email", str),
+    ("phone", str),
+    ("municipality", str),
+    ("last_employer", str),
+    ("sector", str),
+    ("months_out_of_work", int),
+    ("employment_status", click.Choice([e.value for e in EmploymentStatus])),
+    ("needs", str),
+)
+DAY = click.DateTime(["%Y-%m-%d", "%d/%m/%Y"])
+
+
+def _person_options(command):
+    for name, kind in reversed(PERSON_OPTIONS):
+        command = click.option(f"--{name.replace('_', '-')}", name, type=kind)(command)
+    return click.option(
+        "--no-fiscal-code", is_flag=True, help="The person has no fiscal code (stored as none)."
+    )(command)
+
+
+def _person_fields(options: dict[str, Any]) -> dict[str, Any]:
+    fields = {k: v for k, v in options.items() if v is not None and k != "no_fiscal_code"}
+    if "birth_date" in fields:
+        fields["birth_date"] = fields["birth_date"].date()
+    if options.get("no_fiscal_code"):
+        if "fiscal_code" in fields:
+            raise click.UsageError("Give --fiscal-code or --no-fiscal-code, not both.")
+        fields["fiscal_code"] = None
+    return fields
+
+
+def _show_person(participant: Participant) -> None:
+    click.echo(
+        f"{participant.id} {participant.full_name} [{participant.territory_code}, "
+        f"{participant.status.value}] fiscal code: {participant.fiscal_code or 'none'}"
+        f"{f', e-mail: {participant.email}' if participant.email else ''}"
+        f"{f', phone: {participant.phone}' if participant.phone else ''}"
+    )
+
+
+# (The ``participant`` group is defined above: one group, every participant command.)
+
+
+@participant_group.command("add")
+@click.argument("territory")
+@_person_options
+@click.option(
+    "--consent",
+    "consents",
+    multiple=True,
+    type=click.Choice([p.value for p in ConsentPurpose]),
+    help="A consent given (processing is required); repeat for each.",
+)
+def participant_add(territory: str, consents: tuple[str, ...], **options: Any) -> None:
+    """Register a candidate in TERRITORY with the consents they signed."""
+    participant = intake(_ctx(), territory, list(consents), **_person_fields(options))
+    _show_person(participant)
+
+
+@participant_group.command("edit")
+@click.argument("participant_id", type=int)
+@_person_options
+def participant_edit(participant_id: int, **options: Any) -> None:
+    """Correct fields of a participant's record (each change goes to its history)."""
+    fields = _person_fields(options)
+    if not fields:
+        raise click.UsageError("Nothing to change: give at least one field option.")
+    _show_person(update_participant(_ctx(), participant_id, **fields))
+
+
+@cli.group("consent")
+def consent_group() -> None:
+    """A participant's consents: list, add, withdraw, renew on a new notice."""
+
+
+@consent_group.command("list")
+@click.argument("participant_id", type=int)
+def consent_list(participant_id: int) -> None:
+    """The consent history of a participant, per purpose (the read is audited)."""
+    ctx = _ctx()
+    participant = view_participant(ctx, participant_id)
+    rows = ctx.session.scalars(
+        select(Consent)
+        .where(Consent.participant_id == participant.id)
+        .order_by(Consent.purpose, Consent.id)
+    )
+    for c in rows:
+        end = (
+            f"withdrawn {c.withdrawn_on:%d/%m/%Y}: {c.withdrawal_reason}"
+            if c.withdrawn_on
+            else f"replaced {c.superseded_on:%d/%m/%Y}"
+            if c.superseded_on
+            else "in force"
+        )
+        click.echo(
+            f"{c.purpose.value}: given {c.granted_on:%d/%m/%Y} (notice {c.notice.version}), {end}"
+        )
+
+
+@consent_group.command("add")
+@click.argument("participant_id", type=int)
+@click.argument(
+    "purposes", nargs=-1, required=True, type=click.Choice([p.value for p in ConsentPurpose])
+)
+@click.option("--on", type=DAY, help="Day signed (default today).")
+def consent_add(participant_id: int, purposes: tuple[str, ...], on: Any) -> None:
+    """Record consent to PURPOSES on the territory's current notice."""
+    added = record_consents(_ctx(), participant_id, purposes, granted_on=on.date() if on else None)
+    click.echo(f"Recorded: {', '.join(c.purpose.value for c in added) or 'nothing new'}.")
+
+
+@consent_group.command("withdraw")
+@click.argument("participant_id", type=int)
+@click.argument("purpose", type=click.Choice([p.value for p in ConsentPurpose]))
+@click.option("--reason", required=True)
+@click.option("--on", type=DAY, help="Day of the withdrawal (default today).")
+def consent_withdraw(participant_id: int, purpose: str, reason: str, on: Any) -> None:
+    """Withdraw consent to PURPOSE: what depends on it stops from that day."""
+    consent = withdraw_consent(
+        _ctx(), participant_id, purpose, reason=reason, withdrawn_on=on.date() if on else None
+    )
+    stopped = ", ".join(DEPENDENTS[consent.purpose])
+    click.echo(f"Withdrawn {purpose} from {consent.withdrawn_on:%d/%m/%Y}; stopped: {stopped}.")
+
+
+@consent_group.command("renew")
+@click.argument("participant_id", type=int)
+@click.option("--on", type=DAY, help="Day the current notice was signed (default today).")
+def consent_renew(participant_id: int, on: Any) -> None:
+    """Re-consent on the current privacy notice (old consents stay in the history)."""
+    renewed = renew_consents(_ctx(), participant_id, on=on.date() if on else None)
+    click.echo(f"Renewed on notice {renewed[0].notice.version}: {len(renewed)} consents.")
+
+
+@consent_group.command("notice")
+@click.argument("territory")
+@click.argument("version")
+@click.option("--text-file", type=click.File(encoding="utf-8"), required=True)
+def consent_notice(territory: str, version: str, text_file: Any) -> None:
+    """Publish VERSION of TERRITORY's privacy notice (new consents refer to it)."""
+    ctx = _ctx()
+    publish_notice(ctx, territory, version, text_file.read())
+    flagged = len(outdated_consents(ctx.session, territory))
+    click.echo(f"Notice {version} published; {flagged} people to ask for a re-consent.")
+
+
+@consent_group.command("outdated")
+@click.argument("territory")
+def consent_outdated(territory: str) -> None:
+    """People of TERRITORY whose consent is on an older privacy notice."""
+    ctx = _ctx()
+    flagged = outdated_consents(ctx.session, territory)
+    record_read(ctx, "reconsent_list", [p.id for p in flagged], territory_code=territory)
+    for person, consents in flagged.items():
+        versions = ", ".join(sorted({c.notice.version for c in consents}))
+        click.echo(f"{person.id} {person.full_name}: notice {versions}")
+    click.echo(f"{len(flagged)} to renew.")
 
 
 def main() -> None:

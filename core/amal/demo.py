@@ -227,7 +227,7 @@ class _Territory:
             birth_date=birth,
             gender="F" if female else "M",
             email=fake.free_email(),
-            phone=fake.phone_number(),
+            phone="+39 34" + fake.numerify("########"),  # a valid Italian mobile
             municipality=fake.city(),
             # the company is drawn even when unused: a seed keeps giving the same people
             last_employer=next(filter(None, (employer, fake.company()))),

@@ -36,6 +36,8 @@ UNPROCESSABLE = {
     "event_before_record",
     "unknown_partner",
     "unknown_project",
+    "empty_fiscal_code",
+    "fiscal_code_is_vat",
 }
 
 

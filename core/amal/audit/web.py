@@ -7,7 +7,8 @@ from sqlalchemy import select
 
 from amal.access import Permission, requires
 from amal.audit.models import AuditEntry
-from amal.db import get_session
+from amal.audit.services import record_read
+from amal.web.context import request_context
 from amal.web.setup import record_id, territory_blueprint
 
 bp = territory_blueprint("audit", __name__, "/audit")
@@ -27,7 +28,17 @@ def index():
     before = request.args.get("before", type=record_id)
     if before:
         query = query.where(AuditEntry.id < before)
-    entries = get_session().scalars(query.order_by(AuditEntry.id.desc()).limit(PAGE_SIZE)).all()
+    ctx = request_context()
+    entries = ctx.session.scalars(query.order_by(AuditEntry.id.desc()).limit(PAGE_SIZE)).all()
+    # The log names who was read and changed: reading it is itself a read to audit.
+    record_read(
+        ctx,
+        "audit_log",
+        {e.participant_id for e in entries if e.participant_id is not None},
+        territory_code=g.territory,
+        query={"participant": participant_id, "actor": actor, "before": before},
+        entries=len(entries),
+    )
     return render_template(
         "audit/index.html",
         entries=entries,

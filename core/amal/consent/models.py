@@ -39,14 +39,23 @@ class Consent(Base):
     notice_id: Mapped[int] = mapped_column(ForeignKey("privacy_notice.id"))
     purpose: Mapped[ConsentPurpose] = mapped_column(enum_type(ConsentPurpose))
     # The day the person signed / withdrew, and when each was typed in.
+    # What depends on the purpose stops from the withdrawal day on.
     granted_on: Mapped[date] = mapped_column(Date, default=date.today)
     granted_at: Mapped[datetime] = mapped_column(default=utcnow)
     recorded_by: Mapped[str] = mapped_column(String(80))
     withdrawn_on: Mapped[date | None] = mapped_column(Date)
     withdrawn_at: Mapped[datetime | None]
+    withdrawal_reason: Mapped[str] = mapped_column(Text, default="")
+    # The day a consent on a newer notice replaced this one (re-consent).
+    superseded_on: Mapped[date | None] = mapped_column(Date)
 
     notice: Mapped[PrivacyNotice] = relationship()
 
     @property
     def is_active(self) -> bool:
-        return self.withdrawn_at is None
+        return self.withdrawn_at is None and self.superseded_on is None
+
+    def covers(self, day: date) -> bool:
+        """Whether this consent was in force on ``day`` (withdrawal and
+        replacement end it from their day on)."""
+        return all(end is None or day < end for end in (self.withdrawn_on, self.superseded_on))

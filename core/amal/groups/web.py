@@ -18,6 +18,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from amal import access
 from amal.access import Permission, requires
 from amal.accounts.models import Role, TerritoryRole, User
+from amal.audit.services import record_read
 from amal.db import get_session
 from amal.errors import DomainError
 from amal.groups.models import Enrolment, FacilitatorRole, Group, GroupComposition
@@ -174,6 +175,13 @@ def show(group_id: int):
     who5 = group_change(ctx, group.id, "who5")
     current = members(ctx, group.id)
     names = {p.id: p.full_name for p in current}
+    record_read(
+        ctx,
+        "group",
+        [p.id for p in current] + [p.id for p in candidates],
+        territory_code=g.territory,
+        entity_id=group.id,
+    )
     override_for = request.args.get("override_for", type=int)
     return render_template(
         "groups/show.html",
@@ -448,6 +456,9 @@ def meeting(meeting_id: int):
             save_notes(ctx, found.id, notes.notes.data or "")
             flash(_("Notes saved."), "success")
             return redirect(url_for("groups.meeting", meeting_id=found.id))
+    record_read(
+        ctx, "meeting", [p.id for p in people], territory_code=g.territory, entity_id=found.id
+    )
     return render_template(
         "groups/meeting.html",
         meeting=found,

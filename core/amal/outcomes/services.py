@@ -1,16 +1,27 @@
-"""Recording employment outcomes."""
+"""Employment outcomes: one at the end of the path, when the person leaves a
+group, then follow-ups at the months of the territory's schedule, each kept."""
 
 from __future__ import annotations
 
-from datetime import date
+import calendar
+from dataclasses import dataclass
+from datetime import date, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from amal.audit.models import AuditAction
 from amal.audit.services import record
 from amal.errors import DomainError
 from amal.events import event_date
-from amal.outcomes.models import ContractType, Outcome, OutcomeMoment, Situation
+from amal.groups.models import Enrolment, GroupStatus
+from amal.outcomes.models import (
+    CATEGORY_FIELDS,
+    ContractType,
+    Outcome,
+    OutcomeCategory,
+    OutcomeMoment,
+    Situation,
+)
 from amal.participants.history import registered_on
 from amal.participants.models import Participant
 from amal.services import Context, fetch, use_case
@@ -18,24 +29,21 @@ from amal.services import Context, fetch, use_case
 WITH_CONTRACT = frozenset({Situation.EMPLOYED})
 
 
-@use_case
-def record_outcome(
-    ctx: Context,
-    participant_id: int,
-    moment: OutcomeMoment | str,
-    situation: Situation | str,
-    *,
-    contract_type: ContractType | str | None = None,
-    recorded_on: date | None = None,
-    notes: str = "",
-) -> Outcome:
-    """Record (or correct) the situation at the end of the path or at follow-up,
-    as of ``recorded_on`` (default today; not before the person's registration).
-    An employed person needs a contract type; others must not have one."""
-
-    participant = fetch(ctx, Participant, participant_id)
+def _situation(
+    situation: Situation | str | None,
+    contract_type: ContractType | str | None,
+    category: OutcomeCategory | str | None,
+) -> tuple[Situation, ContractType | None]:
     try:
-        moment, situation = OutcomeMoment(moment), Situation(situation)
+        if category:
+            if situation or contract_type:
+                raise DomainError(
+                    "invalid_value", "Give either a category or a situation, not both"
+                )
+            return CATEGORY_FIELDS[OutcomeCategory(category)]
+        if not situation:
+            raise DomainError("required_field", "An outcome needs a category", field="category")
+        situation = Situation(situation)
         contract = ContractType(contract_type) if contract_type else None
     except ValueError as exc:
         raise DomainError("invalid_value", str(exc)) from None
@@ -51,33 +59,175 @@ def record_outcome(
             f"A contract type does not apply to {situation.value}",
             field="contract_type",
         )
+    return situation, contract
+
+
+def end_outcome(ctx: Context, participant_id: int) -> Outcome | None:
+    return ctx.session.scalar(
+        select(Outcome).where(
+            Outcome.participant_id == participant_id, Outcome.moment == OutcomeMoment.END
+        )
+    )
+
+
+@use_case
+def record_outcome(
+    ctx: Context,
+    participant_id: int,
+    moment: OutcomeMoment | str,
+    situation: Situation | str | None = None,
+    *,
+    category: OutcomeCategory | str | None = None,
+    contract_type: ContractType | str | None = None,
+    follow_up_month: int | None = None,
+    recorded_on: date | None = None,
+    notes: str = "",
+) -> Outcome:
+    """Record the situation at the end of the path (once, and only after the
+    person left a group) or at a follow-up month of the territory's schedule
+    (once per month, never replacing an earlier answer), as of ``recorded_on``
+    (default today; not before the person's registration, a follow-up not before
+    the end outcome). Give a ``category`` or a ``situation`` with its contract type."""
+    # Locked: two simultaneous requests cannot both record the same outcome.
+    participant = fetch(ctx, Participant, participant_id, for_update=True)
+    try:
+        moment = OutcomeMoment(moment)
+    except ValueError as exc:
+        raise DomainError("invalid_value", str(exc), field="moment") from None
+    situation, contract = _situation(situation, contract_type, category)
+    end = end_outcome(ctx, participant_id)
+    not_before, not_before_what = registered_on(ctx, participant_id), "the person's registration"
+    if moment == OutcomeMoment.END:
+        follow_up_month = None
+        enrolments = ctx.session.scalars(
+            select(Enrolment).where(Enrolment.participant_id == participant_id)
+        ).all()
+        if not enrolments:
+            raise DomainError(
+                "never_in_group",
+                "An end outcome is recorded when a person leaves a group: "
+                f"participant {participant_id} was never in one",
+            )
+        # Left: the membership ended (withdrawal, drop-out, removal) or the group concluded.
+        if all(e.ended_at is None and e.group.status != GroupStatus.CONCLUDED for e in enrolments):
+            raise DomainError(
+                "still_in_group",
+                f"Participant {participant_id} is still in a group: record the outcome "
+                "when they leave it",
+            )
+        if end is not None:
+            raise DomainError(
+                "outcome_exists", "The end outcome is already recorded for this person"
+            )
+    else:
+        schedule = ctx.plugins.group_policy(participant.territory_code).follow_up_months
+        if end is None:
+            raise DomainError("end_outcome_missing", "Record the end outcome before any follow-up")
+        if follow_up_month not in schedule:
+            raise DomainError(
+                "invalid_follow_up_month",
+                f"Follow-ups in this territory are at months {', '.join(map(str, schedule))}",
+                field="follow_up_month",
+            )
+        taken = ctx.session.scalar(
+            select(Outcome.id).where(
+                Outcome.participant_id == participant_id,
+                Outcome.moment == OutcomeMoment.FOLLOW_UP,
+                Outcome.follow_up_month == follow_up_month,
+            )
+        )
+        if taken:
+            raise DomainError(
+                "outcome_exists",
+                f"The {follow_up_month}-month follow-up is already recorded for this person",
+                field="follow_up_month",
+            )
+        not_before, not_before_what = end.recorded_on, "the end outcome"
     day = event_date(
         ctx,
         recorded_on,
         event=f"outcome_{moment.value}",
         entity="outcome",
-        not_before=registered_on(ctx, participant_id),
-        not_before_what="the person's registration",
+        not_before=not_before,
+        not_before_what=not_before_what,
         participant_id=participant_id,
         territory_code=participant.territory_code,
     )
-    outcome = ctx.session.scalar(
-        select(Outcome).where(Outcome.participant_id == participant_id, Outcome.moment == moment)
+    outcome = Outcome(
+        participant_id=participant_id,
+        moment=moment,
+        follow_up_month=follow_up_month,
+        situation=situation,
+        contract_type=contract,
+        recorded_on=day,
+        notes=notes.strip(),
+        recorded_by=ctx.actor,
     )
-    if outcome is None:
-        outcome = Outcome(participant_id=participant_id, moment=moment)
-        ctx.session.add(outcome)
-    outcome.situation, outcome.contract_type = situation, contract
-    outcome.recorded_on = day
-    outcome.notes, outcome.recorded_by = notes, ctx.actor
+    ctx.session.add(outcome)
     ctx.session.flush()
     record(
         ctx,
-        AuditAction.UPDATE,
+        AuditAction.CREATE,
         "outcome",
         outcome.id,
         participant_id=participant_id,
         territory_code=participant.territory_code,
         moment=moment.value,
+        follow_up_month=follow_up_month,
     )
     return outcome
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day ``months`` later (the month's last day when it is shorter)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+@dataclass(frozen=True)
+class FollowUpDue:
+    participant: Participant
+    month: int
+    due_on: date
+
+    @property
+    def week(self) -> date:
+        """The Monday of the week it is due."""
+        return self.due_on - timedelta(days=self.due_on.weekday())
+
+
+def follow_ups_due(
+    ctx: Context,
+    territory_code: str,
+    people: Select[tuple[Participant]],
+    *,
+    today: date,
+    weeks_ahead: int = 4,
+) -> list[FollowUpDue]:
+    """The follow-ups not yet recorded that are due by ``weeks_ahead`` weeks from
+    ``today`` (overdue ones included), earliest first. ``people`` is the
+    caller's scoped participant query."""
+    schedule = ctx.plugins.group_policy(territory_code).follow_up_months
+    horizon = today + timedelta(weeks=weeks_ahead)
+    visible = people.where(Participant.erased_at.is_(None)).subquery()
+    rows = ctx.session.execute(
+        select(Participant, Outcome)
+        .join(Outcome, Outcome.participant_id == Participant.id)
+        .where(Participant.id.in_(select(visible.c.id)))
+        .order_by(Participant.id, Outcome.id)
+    ).all()
+    ends: dict[int, tuple[Participant, date]] = {}
+    done: set[tuple[int, int | None]] = set()
+    for participant, outcome in rows:
+        if outcome.moment == OutcomeMoment.END:
+            ends[participant.id] = (participant, outcome.recorded_on)
+        else:
+            done.add((participant.id, outcome.follow_up_month))
+    due = [
+        FollowUpDue(participant, month, add_months(ended, month))
+        for participant, ended in ends.values()
+        for month in schedule
+        if (participant.id, month) not in done and add_months(ended, month) <= horizon
+    ]
+    return sorted(due, key=lambda d: (d.due_on, d.participant.last_name, d.participant.id))

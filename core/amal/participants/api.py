@@ -3,8 +3,11 @@ status transitions, consents, wellbeing administrations, referrals, outcomes."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
+from flask import g
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 from sqlalchemy import func, select
@@ -13,15 +16,24 @@ from amal import access
 from amal.access import Permission, requires
 from amal.api import api_blueprint
 from amal.api.schemas import StrictSchema
-from amal.consent.models import Consent
-from amal.consent.services import erase_person, export_person, record_consents
-from amal.outcomes.models import OutcomeMoment
-from amal.outcomes.services import record_outcome
+from amal.audit.services import record_read
+from amal.consent.models import Consent, ConsentPurpose
+from amal.consent.services import (
+    erase_person,
+    export_person,
+    record_consents,
+    renew_consents,
+    withdraw_consent,
+)
+from amal.outcomes.models import Outcome
+from amal.outcomes.services import follow_ups_due, record_outcome
 from amal.participants.models import Participant
 from amal.participants.schemas import (
     AdministrationSchema,
     ConsentRequestSchema,
     ConsentSchema,
+    FollowUpDueSchema,
+    FollowUpQuerySchema,
     IncomingTransferSchema,
     OutcomeSchema,
     ParticipantCreateSchema,
@@ -30,10 +42,12 @@ from amal.participants.schemas import (
     ParticipantUpdateSchema,
     ReferralSchema,
     ReferralTransitionSchema,
+    RenewalSchema,
     StatusChangeSchema,
     TransferDecisionSchema,
     TransferSchema,
     TransitionSchema,
+    WithdrawalSchema,
 )
 from amal.participants.services import (
     change_status,
@@ -72,6 +86,30 @@ def _visible(participant_id: int) -> Participant:
     return access.get_visible(request_context().session, Participant, participant_id)
 
 
+def _audit_list(entity: str, rows: Sequence[Any], **details: Any) -> None:
+    """One audit entry per API read, naming the participants in the answer."""
+    record_read(
+        request_context(),
+        entity,
+        [getattr(row, "participant_id", None) or row.id for row in rows],
+        territory_code=g.territory,
+        **details,
+    )
+
+
+def _read(participant: Participant, entity: str, rows: Any) -> list[Any]:
+    """A participant's sub-records, the read audited against that person."""
+    rows = list(rows)
+    record_read(
+        request_context(),
+        entity,
+        [participant.id],
+        territory_code=participant.territory_code,
+        count_rows=len(rows),
+    )
+    return rows
+
+
 @bp.route("/")
 class Participants(MethodView):
     @requires(Permission.VIEW_PARTICIPANTS)
@@ -79,7 +117,8 @@ class Participants(MethodView):
     @bp.response(200, ParticipantSchema(many=True))
     @bp.paginate()
     def get(self, query: dict[str, Any], pagination_parameters):
-        """List the participants the token may see (search, filter, sort, pages)."""
+        """List the participants the token may see (search, filter, sort, pages).
+        Audited: one entry per call naming the ids returned, with the query."""
         session = request_context().session
         statement = matching(
             access.participants().where(Participant.erased_at.is_(None)),
@@ -89,19 +128,29 @@ class Participants(MethodView):
         pagination_parameters.item_count = session.scalar(
             select(func.count()).select_from(statement.subquery())
         )
-        return session.scalars(
+        rows = session.scalars(
             statement.order_by(*SORTS[query["sort"]])
             .limit(pagination_parameters.page_size)
             .offset(pagination_parameters.first_item)
         ).all()
+        _audit_list(
+            "participant_list",
+            rows,
+            query={
+                "q": query["q"],
+                "status": query["status"].value if query["status"] else None,
+                "sort": query["sort"],
+                "page": pagination_parameters.page,
+            },
+            total=pagination_parameters.item_count,
+        )
+        return rows
 
     @requires(Permission.EDIT_PARTICIPANTS)
     @bp.arguments(ParticipantCreateSchema)
     @bp.response(201, ParticipantSchema)
     def post(self, data: dict[str, Any]):
         """Register a candidate with the consents they gave (processing required)."""
-        from flask import g
-
         consents = data.pop("consents")
         return intake(
             request_context(),
@@ -153,6 +202,7 @@ class PersonalDataSchema(Schema):
     participant = fields.Dict()
     status_history = fields.List(fields.Dict())
     transfers = fields.List(fields.Dict())
+    corrections = fields.List(fields.Dict())
     consents = fields.List(fields.Dict())
     enrolments = fields.List(fields.Dict())
     attendance = fields.List(fields.Dict())
@@ -207,9 +257,16 @@ class Consents(MethodView):
     @requires(Permission.VIEW_PARTICIPANTS)
     @bp.response(200, ConsentSchema(many=True))
     def get(self, participant_id: int):
+        """The consent history, every purpose (withdrawn and replaced ones included)."""
         participant = _visible(participant_id)
-        return request_context().session.scalars(
-            select(Consent).where(Consent.participant_id == participant.id).order_by(Consent.id)
+        return _read(
+            participant,
+            "consent",
+            request_context().session.scalars(
+                select(Consent)
+                .where(Consent.participant_id == participant.id)
+                .order_by(Consent.purpose, Consent.id)
+            ),
         )
 
     @requires(Permission.EDIT_PARTICIPANTS)
@@ -223,16 +280,53 @@ class Consents(MethodView):
         )
 
 
+PURPOSES = ", ".join(p.value for p in ConsentPurpose)
+
+
+@bp.route(f"/<id:participant_id>/consents/<any({PURPOSES}):purpose>/withdrawal")
+class ConsentWithdrawal(MethodView):
+    @requires(Permission.EDIT_PARTICIPANTS)
+    @bp.arguments(WithdrawalSchema)
+    @bp.response(200, ConsentSchema)
+    def post(self, data: dict[str, Any], participant_id: int, purpose: str):
+        """Withdraw a consent from a day (default today): questionnaires, referrals
+        or sharing that depend on it are refused from that day."""
+        participant = _visible(participant_id)
+        return withdraw_consent(
+            request_context(),
+            participant.id,
+            purpose,
+            reason=data["reason"],
+            withdrawn_on=data["withdrawn_on"],
+        )
+
+
+@bp.route("/<id:participant_id>/consents/renewal")
+class ConsentRenewal(MethodView):
+    @requires(Permission.EDIT_PARTICIPANTS)
+    @bp.arguments(RenewalSchema)
+    @bp.response(201, ConsentSchema(many=True))
+    def post(self, data: dict[str, Any], participant_id: int):
+        """Re-consent on the current privacy notice: the consents in force on an
+        older notice are replaced (and kept in the history)."""
+        participant = _visible(participant_id)
+        return renew_consents(request_context(), participant.id, on=data["renewed_on"])
+
+
 @bp.route("/<id:participant_id>/wellbeing")
 class Wellbeing(MethodView):
     @requires(Permission.RECORD_WELLBEING)
     @bp.response(200, AdministrationSchema(many=True))
     def get(self, participant_id: int):
         participant = _visible(participant_id)
-        return request_context().session.scalars(
-            select(Administration)
-            .where(Administration.participant_id == participant.id)
-            .order_by(Administration.id)
+        return _read(
+            participant,
+            "wellbeing_administration",
+            request_context().session.scalars(
+                select(Administration)
+                .where(Administration.participant_id == participant.id)
+                .order_by(Administration.id)
+            ),
         )
 
     @requires(Permission.RECORD_WELLBEING)
@@ -258,8 +352,14 @@ class Referrals(MethodView):
     @bp.response(200, ReferralSchema(many=True))
     def get(self, participant_id: int):
         participant = _visible(participant_id)
-        return request_context().session.scalars(
-            select(Referral).where(Referral.participant_id == participant.id).order_by(Referral.id)
+        return _read(
+            participant,
+            "referral",
+            request_context().session.scalars(
+                select(Referral)
+                .where(Referral.participant_id == participant.id)
+                .order_by(Referral.id)
+            ),
         )
 
     @requires(Permission.MANAGE_REFERRALS)
@@ -291,20 +391,38 @@ class ReferralTransitions(MethodView):
         return advance_referral(request_context(), referral.id, data["to_status"], on=data["on"])
 
 
-@bp.route("/<id:participant_id>/outcomes/<any(end, follow_up):moment>")
+@bp.route("/<id:participant_id>/outcomes")
 class Outcomes(MethodView):
+    @requires(Permission.VIEW_PARTICIPANTS)
+    @bp.response(200, OutcomeSchema(many=True))
+    def get(self, participant_id: int):
+        """The end outcome and every follow-up, oldest first."""
+        participant = _visible(participant_id)
+        return _read(
+            participant,
+            "outcome",
+            request_context().session.scalars(
+                select(Outcome).where(Outcome.participant_id == participant.id).order_by(Outcome.id)
+            ),
+        )
+
     @requires(Permission.EDIT_PARTICIPANTS)
     @bp.arguments(OutcomeSchema)
-    @bp.response(200, OutcomeSchema)
-    def put(self, data: dict[str, Any], participant_id: int, moment: str):
-        """Record or correct the employment situation at the end or at follow-up."""
+    @bp.response(201, OutcomeSchema)
+    def post(self, data: dict[str, Any], participant_id: int):
+        """Record the end outcome (once, after the person left a group: 409
+        ``never_in_group`` / ``still_in_group`` otherwise) or a follow-up at a
+        month of the territory's schedule (each kept: 409 ``outcome_exists`` for
+        a month already recorded)."""
         participant = _visible(participant_id)
         return record_outcome(
             request_context(),
             participant.id,
-            OutcomeMoment(moment),
+            data["moment"],
             data["situation"],
+            category=data["category"],
             contract_type=data["contract_type"],
+            follow_up_month=data["follow_up_month"],
             recorded_on=data["recorded_on"],
             notes=data["notes"],
         )
@@ -375,3 +493,22 @@ class TransferDecision(MethodView):
         return DECISIONS[decision](
             request_context(), transfer_id, territory_code=g.territory, note=data["note"]
         )
+
+
+@bp.route("/follow-ups")
+class FollowUps(MethodView):
+    @requires(Permission.VIEW_PARTICIPANTS)
+    @bp.arguments(FollowUpQuerySchema, location="query")
+    @bp.response(200, FollowUpDueSchema(many=True))
+    def get(self, query: dict[str, Any]):
+        """Follow-ups not yet recorded that are due within ``weeks`` weeks
+        (overdue ones included), by the territory's schedule."""
+        due = follow_ups_due(
+            request_context(),
+            g.territory,
+            access.participants(),
+            today=date.today(),
+            weeks_ahead=query["weeks"],
+        )
+        _audit_list("follow_up_list", [d.participant for d in due], weeks=query["weeks"])
+        return due

@@ -113,6 +113,23 @@ class StatusChange(Base):
     participant: Mapped[Participant] = relationship(back_populates="history")
 
 
+class FieldChange(Base):
+    """One field of the record corrected: old and new value, who and when.
+    The values are personal data: erasure blanks them (the row stays)."""
+
+    __tablename__ = "participant_field_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participant.id", ondelete="CASCADE"), index=True
+    )
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    changed_by: Mapped[str] = mapped_column(String(80))
+    field: Mapped[str] = mapped_column(String(40))
+    old_value: Mapped[str] = mapped_column(Text, default="")
+    new_value: Mapped[str] = mapped_column(Text, default="")
+
+
 class TransferStatus(enum.StrEnum):
     PROPOSED = "proposed"  # by the origin territory's coordinator
     ACCEPTED = "accepted"  # by the destination's: the person has moved

@@ -6,7 +6,7 @@ from marshmallow import fields, validate
 
 from amal.api.schemas import EVENT_DAY, ReasonSchema, StrictSchema
 from amal.consent.models import ConsentPurpose
-from amal.outcomes.models import ContractType, OutcomeMoment, Situation
+from amal.outcomes.models import ContractType, OutcomeCategory, OutcomeMoment, Situation
 from amal.participants.models import EmploymentStatus, ParticipantStatus, TransferStatus
 from amal.referrals.models import ReferralStatus
 from amal.wellbeing.models import Phase
@@ -18,11 +18,24 @@ class ParticipantSchema(StrictSchema):
     status = fields.Enum(ParticipantStatus, by_value=True, dump_only=True)
     first_name = fields.Str(required=True, validate=validate.Length(1, 100))
     last_name = fields.Str(required=True, validate=validate.Length(1, 100))
-    fiscal_code = fields.Str(allow_none=True, validate=validate.Length(max=16))
+    fiscal_code = fields.Str(
+        allow_none=True,
+        validate=validate.Length(max=40),
+        metadata={
+            "description": "Codice fiscale; blanks and case are normalised. null: the person "
+            "has none (an empty string is refused, and so is a VAT number)."
+        },
+    )
     birth_date = fields.Date(allow_none=True)
     gender = fields.Str(validate=validate.OneOf(["", "F", "M", "X"]))
-    email = fields.Str(validate=validate.Length(max=254))
-    phone = fields.Str(validate=validate.Length(max=40))
+    email = fields.Str(
+        validate=validate.Length(max=254),
+        metadata={"description": "Checked; the domain is stored in lower case"},
+    )
+    phone = fields.Str(
+        validate=validate.Length(max=40),
+        metadata={"description": "Stored in E.164 (+39... when no prefix is given)"},
+    )
     municipality = fields.Str(validate=validate.Length(max=100))
     last_employer = fields.Str(validate=validate.Length(max=200))
     sector = fields.Str(validate=validate.Length(max=100))
@@ -118,6 +131,13 @@ class ConsentSchema(StrictSchema):
     granted_at = fields.DateTime(dump_only=True)
     withdrawn_on = fields.Date(dump_only=True, allow_none=True)
     withdrawn_at = fields.DateTime(dump_only=True, allow_none=True)
+    withdrawal_reason = fields.Str(dump_only=True)
+    superseded_on = fields.Date(
+        dump_only=True,
+        allow_none=True,
+        metadata={"description": "Replaced by a consent on a newer notice (re-consent)"},
+    )
+    in_force = fields.Bool(attribute="is_active", dump_only=True)
 
 
 class ConsentRequestSchema(StrictSchema):
@@ -125,6 +145,21 @@ class ConsentRequestSchema(StrictSchema):
         fields.Enum(ConsentPurpose, by_value=True), required=True, validate=validate.Length(min=1)
     )
     granted_on = fields.Date(load_default=None, metadata=EVENT_DAY)
+
+
+class WithdrawalSchema(StrictSchema):
+    reason = fields.Str(required=True, validate=validate.Length(1, 500))
+    withdrawn_on = fields.Date(
+        load_default=None,
+        metadata={"description": EVENT_DAY["description"] + "; not before the consent"},
+    )
+
+
+class RenewalSchema(StrictSchema):
+    renewed_on = fields.Date(
+        load_default=None,
+        metadata={"description": "Day the current notice was signed. " + EVENT_DAY["description"]},
+    )
 
 
 class AdministrationSchema(StrictSchema):
@@ -167,8 +202,34 @@ class ReferralTransitionSchema(StrictSchema):
 
 
 class OutcomeSchema(StrictSchema):
-    moment = fields.Enum(OutcomeMoment, by_value=True, dump_only=True)
-    situation = fields.Enum(Situation, by_value=True, required=True)
+    id = fields.Int(dump_only=True)
+    moment = fields.Enum(OutcomeMoment, by_value=True, required=True)
+    follow_up_month = fields.Int(
+        allow_none=True,
+        load_default=None,
+        metadata={"description": "For a follow-up: a month of the territory's schedule"},
+    )
+    category = fields.Enum(
+        OutcomeCategory,
+        by_value=True,
+        allow_none=True,
+        load_default=None,
+        metadata={"description": "The employment services' category (or situation + contract)"},
+    )
+    situation = fields.Enum(Situation, by_value=True, allow_none=True, load_default=None)
     contract_type = fields.Enum(ContractType, by_value=True, allow_none=True, load_default=None)
     recorded_on = fields.Date(load_default=None, metadata=EVENT_DAY)
     notes = fields.Str(load_default="", validate=validate.Length(max=2000))
+    recorded_by = fields.Str(dump_only=True)
+
+
+class FollowUpDueSchema(StrictSchema):
+    participant_id = fields.Int(attribute="participant.id", dump_only=True)
+    name = fields.Str(attribute="participant.full_name", dump_only=True)
+    month = fields.Int(dump_only=True)
+    due_on = fields.Date(dump_only=True)
+    week = fields.Date(dump_only=True, metadata={"description": "Monday of the week it is due"})
+
+
+class FollowUpQuerySchema(StrictSchema):
+    weeks = fields.Int(load_default=4, validate=validate.Range(0, 104))

@@ -7,8 +7,6 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import Select, func, or_, select
-from stdnum.exceptions import ValidationError as StdnumValidationError
-from stdnum.it import codicefiscale
 
 from amal.audit.models import AuditAction
 from amal.audit.services import record
@@ -18,12 +16,16 @@ from amal.events import event_date
 from amal.groups.models import Enrolment
 from amal.participants.models import (
     EmploymentStatus,
+    FieldChange,
     Participant,
     ParticipantStatus,
     StatusChange,
     TerritoryTransfer,
     TransferStatus,
 )
+from amal.participants.normalise import email as normalise_email
+from amal.participants.normalise import fiscal_code as normalise_fiscal_code
+from amal.participants.normalise import phone as normalise_phone
 from amal.services import ConflictError, Context, fetch, use_case
 
 S = ParticipantStatus
@@ -66,18 +68,6 @@ EDITABLE_FIELDS = frozenset(
         "needs",
     }
 )
-
-
-def normalise_fiscal_code(value: str | None) -> str | None:
-    """Validate a codice fiscale (format and check character); ``None`` if empty."""
-    if value is None or not value.strip():
-        return None
-    try:
-        return codicefiscale.validate(value)
-    except StdnumValidationError as exc:
-        raise DomainError(
-            "invalid_fiscal_code", f"Invalid fiscal code {value!r}: {exc}", field="fiscal_code"
-        ) from exc
 
 
 def find_duplicates(
@@ -149,8 +139,14 @@ def _clean(fields: dict[str, Any]) -> dict[str, Any]:
             cleaned[name] = (cleaned[name] or "").strip()
             if not cleaned[name]:
                 raise DomainError("required_field", f"{name} is required", field=name)
-    if "fiscal_code" in cleaned:
-        cleaned["fiscal_code"] = normalise_fiscal_code(cleaned["fiscal_code"])
+    # Identifiers and contacts: one normalisation for web, API and CLI.
+    for name, normalise in (
+        ("fiscal_code", normalise_fiscal_code),
+        ("email", normalise_email),
+        ("phone", normalise_phone),
+    ):
+        if name in fields:
+            cleaned[name] = normalise(fields[name])
     if "employment_status" in cleaned:
         try:
             cleaned["employment_status"] = EmploymentStatus(cleaned["employment_status"])
@@ -216,6 +212,14 @@ def register_candidate(
     return participant
 
 
+def _shown(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, date):
+        return value.strftime("%d/%m/%Y")
+    return str(getattr(value, "value", value))
+
+
 @use_case
 def update_participant(
     ctx: Context,
@@ -245,6 +249,16 @@ def update_participant(
         )
     changed = sorted(k for k, v in cleaned.items() if getattr(participant, k) != v)
     for key in changed:
+        # The correction history shown on the record: old and new value, who, when.
+        ctx.session.add(
+            FieldChange(
+                participant_id=participant.id,
+                changed_by=ctx.actor,
+                field=key,
+                old_value=_shown(getattr(participant, key)),
+                new_value=_shown(cleaned[key]),
+            )
+        )
         setattr(participant, key, cleaned[key])
     if changed:
         record(

@@ -22,7 +22,7 @@ from datetime import date
 from sqlalchemy import select
 
 from amal.audit.models import AuditAction
-from amal.audit.services import record
+from amal.audit.services import record, record_read
 from amal.db import utcnow
 from amal.errors import DomainError, NotFound
 from amal.events import event_date
@@ -192,7 +192,8 @@ def cancel_transfer(
 def incoming_transfers(ctx: Context, territory_code: str) -> list[TerritoryTransfer]:
     """Proposals waiting for ``territory_code``'s decision, oldest first. The
     destination reads a few personal details of people not yet its own: each
-    read is audited."""
+    read is audited in the person's history, and the list itself is one read
+    (as every list of people, :func:`amal.audit.services.record_read`)."""
     transfers = list(
         ctx.session.scalars(
             select(TerritoryTransfer)
@@ -212,6 +213,13 @@ def incoming_transfers(ctx: Context, territory_code: str) -> list[TerritoryTrans
             participant_id=transfer.participant_id,
             territory_code=territory_code,
         )
+    record_read(
+        ctx,
+        "transfer_list",
+        [t.participant_id for t in transfers],
+        territory_code=territory_code,
+        transfers=[t.id for t in transfers],
+    )
     return transfers
 
 

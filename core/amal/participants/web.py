@@ -13,6 +13,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from wtforms import (
     DateField,
+    HiddenField,
     IntegerField,
     RadioField,
     SelectField,
@@ -25,16 +26,32 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from amal import access
 from amal.access import Permission, requires
-from amal.audit.services import entries_for_participant
+from amal.audit.services import entries_for_participant, record_read
 from amal.consent.models import Consent, ConsentPurpose
-from amal.consent.services import erase_person, export_person
+from amal.consent.services import (
+    DEPENDENTS,
+    blocks,
+    current_notice,
+    erase_person,
+    export_person,
+    record_consents,
+    renew_consents,
+    withdraw_consent,
+)
+from amal.consent.web import RenewForm
 from amal.db import get_session
 from amal.errors import DomainError
 from amal.groups.models import Enrolment
 from amal.meetings.models import Attendance, Meeting
 from amal.meetings.services import participant_attendance
-from amal.outcomes.models import Outcome
-from amal.participants.models import EmploymentStatus, Participant, ParticipantStatus
+from amal.outcomes.models import Outcome, OutcomeCategory, OutcomeMoment
+from amal.outcomes.services import add_months, record_outcome
+from amal.participants.models import (
+    EmploymentStatus,
+    FieldChange,
+    Participant,
+    ParticipantStatus,
+)
 from amal.participants.services import (
     EDITABLE_FIELDS,
     GROUP_DRIVEN,
@@ -42,6 +59,7 @@ from amal.participants.services import (
     change_status,
     intake,
     matching,
+    update_participant,
     view_participant,
 )
 from amal.participants.transfers import (
@@ -77,10 +95,17 @@ class CheckboxesField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class IntakeForm(FlaskForm):
+class PersonForm(FlaskForm):
+    """The record's fields: intake and correction share them."""
+
     first_name = StringField(_l("First name"), validators=[DataRequired(), Length(max=100)])
     last_name = StringField(_l("Last name"), validators=[DataRequired(), Length(max=100)])
-    fiscal_code = StringField(_l("Fiscal code"), validators=[Optional(), Length(max=16)])
+    # Blanks and case are normalised by the service (amal.participants.normalise).
+    fiscal_code = StringField(
+        _l("Fiscal code"),
+        validators=[Optional(), Length(max=40)],
+        description=_l("Leave empty if the person has no Italian fiscal code."),
+    )
     birth_date = DateField(_l("Birth date"), validators=[Optional()])
     gender = SelectField(
         _l("Gender"),
@@ -97,6 +122,16 @@ class IntakeForm(FlaskForm):
     employment_status = SelectField(_l("Employment situation"))
     heard_from = StringField(_l("How they heard of the service"), validators=[Length(max=200)])
     needs = TextAreaField(_l("Needs expressed"))
+
+    def record_fields(self) -> dict[str, object]:
+        fields = {name: getattr(self, name).data for name in EDITABLE_FIELDS}
+        # An empty field is the explicit "no fiscal code" (None); the service
+        # refuses an empty string so that other callers must say it too.
+        fields["fiscal_code"] = (fields["fiscal_code"] or "").strip() or None
+        return fields
+
+
+class IntakeForm(PersonForm):
     consents = CheckboxesField(_l("Consents given (privacy notice read and signed)"))
     registered_on = DateField(
         _l("Day of the first interview (empty: today)"), validators=[Optional()]
@@ -104,6 +139,31 @@ class IntakeForm(FlaskForm):
 
 
 EVENT_DAY = _l("Day it happened (empty: today)")
+
+
+class EditForm(PersonForm):
+    version = HiddenField()
+
+
+class ConsentForm(FlaskForm):
+    purposes = CheckboxesField(_l("Consents to add"))
+    consent_on = DateField(_l("Signed on"), validators=[Optional()])
+
+
+class WithdrawForm(FlaskForm):
+    withdraw_purpose = SelectField(_l("Consent withdrawn"))
+    withdrawn_on = DateField(_l("Withdrawn on"), validators=[Optional()])
+    withdrawal_reason = StringField(
+        _l("Reason of the withdrawal"), validators=[DataRequired(), Length(max=500)]
+    )
+
+
+class OutcomeForm(FlaskForm):
+    outcome_moment = SelectField(_l("Moment"))
+    follow_up_month = SelectField(_l("Follow-up month"))
+    category = SelectField(_l("Situation"))
+    outcome_on = DateField(_l("Date of the outcome"), validators=[Optional()])
+    outcome_notes = StringField(_l("Notes"), validators=[Length(max=500)])
 
 
 class TransitionForm(FlaskForm):
@@ -165,6 +225,14 @@ def index():
         else []
     )
     args = {k: v for k, v in request.args.items() if k != "page"}
+    record_read(
+        request_context(),
+        "participant_list",
+        [p.id for p in rows],
+        territory_code=g.territory,
+        query={"q": text, "status": status, "group": group_id, "sort": sort, "page": page},
+        total=total,
+    )
     return render_template(
         "participants/index.html",
         participants=rows,
@@ -188,7 +256,7 @@ def new():
     form.employment_status.choices = choices(EmploymentStatus)
     form.consents.choices = choices(ConsentPurpose)
     if form.validate_on_submit():
-        fields = {name: getattr(form, name).data for name in EDITABLE_FIELDS}
+        fields = form.record_fields()
         try:
             participant = intake(
                 request_context(),
@@ -235,17 +303,41 @@ def show(participant_id: int):
             select(model).where(model.participant_id == participant.id).order_by(model.id)
         ).all()
 
+    consents = rows(Consent)
+    current = current_notice(session, participant.territory_code)
+    schedule = ctx.plugins.group_policy(participant.territory_code).follow_up_months
+    outcomes = rows(Outcome)
+    end = next((o for o in outcomes if o.moment == OutcomeMoment.END), None)
     return render_template(
         "participants/show.html",
         participant=participant,
+        corrections=rows(FieldChange),
+        consent_form=_consent_form(consents),
+        withdraw_form=_withdraw_form(consents),
+        renew_form=RenewForm(),
+        outdated=[c for c in consents if c.is_active and current and c.notice_id != current.id],
+        current_notice=current,
+        blocks=blocks(session, participant.id),
+        dependents=DEPENDENTS,
+        outcome_form=_outcome_form(participant.territory_code),
+        follow_ups=[
+            (
+                m,
+                add_months(end.recorded_on, m),
+                next((o for o in outcomes if o.follow_up_month == m), None),
+            )
+            for m in schedule
+        ]
+        if end
+        else [],
         transition=transition,
         referral_form=referral_form,
         catalogue={s.code: s for s in catalogue},
-        consents=rows(Consent),
+        consents=sorted(consents, key=lambda c: (c.purpose.value, c.id)),
         enrolments=rows(Enrolment),
         wellbeing=rows(Administration),
         referrals=rows(Referral),
-        outcomes=rows(Outcome),
+        outcomes=outcomes,
         attendance=attendance,
         rate=participant_attendance(ctx, participant.id),
         referral_next={s: sorted(REFERRAL_TRANSITIONS[s]) for s in ReferralStatus},
@@ -268,6 +360,167 @@ def _transfer_form(participant: Participant) -> TransferForm:
         if code != participant.territory_code
     )
     return form
+
+
+def _consent_form(consents: list[Consent]) -> ConsentForm:
+    form = ConsentForm()
+    active = {c.purpose for c in consents if c.is_active}
+    form.purposes.choices = options((p.value, label(p)) for p in ConsentPurpose if p not in active)
+    return form
+
+
+def _withdraw_form(consents: list[Consent]) -> WithdrawForm:
+    form = WithdrawForm()
+    active = sorted({c.purpose for c in consents if c.is_active})
+    form.withdraw_purpose.choices = options((p.value, label(p)) for p in active)
+    return form
+
+
+def _outcome_form(territory_code: str) -> OutcomeForm:
+    form = OutcomeForm()
+    form.outcome_moment.choices = choices(OutcomeMoment)
+    months = request_context().plugins.group_policy(territory_code).follow_up_months
+    form.follow_up_month.choices = options(
+        [("", "—")] + [(m, _("%(n)s months", n=m)) for m in months]
+    )
+    form.category.choices = choices(OutcomeCategory)
+    return form
+
+
+@bp.route("/<id:participant_id>/edit", methods=["GET", "POST"])
+@requires(Permission.EDIT_PARTICIPANTS)
+def edit(participant_id: int):
+    """Correct the record (personal data, contacts, work history, needs); each
+    changed field goes to the history shown on the record."""
+    participant = _visible(participant_id)
+    ctx = request_context()
+    form = EditForm(obj=participant)
+    form.employment_status.choices = choices(EmploymentStatus)
+    if form.validate_on_submit():
+        if form.version.data != str(participant.version):
+            form.first_name.errors.append(
+                _(
+                    "Someone else changed this record meanwhile: "
+                    "reload the page and redo the change."
+                )
+            )
+        else:
+            try:
+                # Locked and re-checked: a change saved since the check above is refused too.
+                update_participant(
+                    ctx,
+                    participant.id,
+                    allow_same_name=bool(request.form.get("allow_same_name")),
+                    expected_version=participant.version,
+                    **form.record_fields(),
+                )
+            except DomainError as error:
+                attach_error(form, error, form.first_name)
+                if error.code == "duplicate_participant":
+                    form.allow_same_name_offered = True  # type: ignore[attr-defined]
+            else:
+                flash(_("Record corrected."), "success")
+                return redirect(url_for("participants.show", participant_id=participant.id))
+    else:
+        view_participant(ctx, participant.id)
+        if request.method == "GET":
+            form.employment_status.data = participant.employment_status.value
+            form.version.data = str(participant.version)
+    return render_template("participants/edit.html", form=form, participant=participant)
+
+
+@bp.post("/<id:participant_id>/consents")
+@requires(Permission.EDIT_PARTICIPANTS)
+def add_consents(participant_id: int):
+    participant = _visible(participant_id)
+    form = ConsentForm()
+    form.purposes.choices = choices(ConsentPurpose)
+    if form.validate_on_submit() and form.purposes.data:
+        try:
+            record_consents(
+                request_context(),
+                participant.id,
+                form.purposes.data,
+                granted_on=form.consent_on.data,
+            )
+        except DomainError as error:
+            flash(domain_message(error), "error")
+        else:
+            flash(_("Consent recorded."), "success")
+    else:
+        flash(_("Tick at least one consent, with a valid date."), "error")
+    return redirect(url_for("participants.show", participant_id=participant.id, _anchor="consent"))
+
+
+@bp.post("/<id:participant_id>/consents/withdraw")
+@requires(Permission.EDIT_PARTICIPANTS)
+def withdraw(participant_id: int):
+    participant = _visible(participant_id)
+    form = WithdrawForm()
+    form.withdraw_purpose.choices = choices(ConsentPurpose)
+    if form.validate_on_submit():
+        try:
+            withdraw_consent(
+                request_context(),
+                participant.id,
+                form.withdraw_purpose.data,
+                reason=form.withdrawal_reason.data,
+                withdrawn_on=form.withdrawn_on.data,
+            )
+        except DomainError as error:
+            flash(domain_message(error), "error")
+        else:
+            flash(_("Consent withdrawn: what depends on it stops from that day."), "success")
+    else:
+        flash(_("Choose the consent and give the reason of the withdrawal."), "error")
+    return redirect(url_for("participants.show", participant_id=participant.id, _anchor="consent"))
+
+
+@bp.post("/<id:participant_id>/consents/renew")
+@requires(Permission.EDIT_PARTICIPANTS)
+def renew(participant_id: int):
+    participant = _visible(participant_id)
+    form = RenewForm()
+    if form.validate_on_submit():
+        try:
+            renew_consents(request_context(), participant.id, on=form.renewed_on.data)
+        except DomainError as error:
+            flash(domain_message(error), "error")
+        else:
+            flash(_("Consent renewed on the current privacy notice."), "success")
+    else:
+        flash(_("Give a valid date."), "error")
+    # Back to the re-consent list when the flow started there (never a free URL).
+    if request.form.get("from") == "reconsent":
+        return redirect(url_for("privacy.reconsent"))
+    return redirect(url_for("participants.show", participant_id=participant.id))
+
+
+@bp.post("/<id:participant_id>/outcomes")
+@requires(Permission.EDIT_PARTICIPANTS)
+def outcome(participant_id: int):
+    participant = _visible(participant_id)
+    form = _outcome_form(participant.territory_code)
+    if form.validate_on_submit():
+        try:
+            record_outcome(
+                request_context(),
+                participant.id,
+                form.outcome_moment.data,
+                category=form.category.data,
+                follow_up_month=int(form.follow_up_month.data)
+                if form.follow_up_month.data
+                else None,
+                recorded_on=form.outcome_on.data,
+                notes=form.outcome_notes.data,
+            )
+        except DomainError as error:
+            flash(domain_message(error), "error")
+        else:
+            flash(_("Outcome recorded."), "success")
+    else:
+        flash(_("Check the outcome: moment, situation and a valid date."), "error")
+    return redirect(url_for("participants.show", participant_id=participant.id, _anchor="outcomes"))
 
 
 def _manual_transitions(participant: Participant) -> list[ParticipantStatus]:
@@ -380,6 +633,8 @@ def wellbeing(participant_id: int, instrument: str):
         scale, form = _wellbeing_form(instrument)
     except DomainError:
         abort(404)
+    if request.method == "GET":
+        view_participant(request_context(), participant.id)
     if form.validate_on_submit():
         answers = {
             item.number: int(getattr(form, f"item_{item.number}").data) for item in scale.items

@@ -51,12 +51,14 @@ def load_partners(path: Path) -> list[PartnerDefinition]:
 
 def load_services(path: Path) -> list[ServiceDefinition]:
     """``[[service]]`` entries with ``code``, ``title``, ``programme``, ``url``,
-    optional ``description`` and ``operator``."""
+    optional ``description``, ``operator``, ``operator_url``, ``url_kind``
+    (``service``, ``programme`` or ``operator``: what ``url`` points to) and
+    ``url_verified`` (false when the address was not checked online)."""
     services = []
     for row in _read(path, "service"):
         try:
             services.append(ServiceDefinition(**row))
-        except TypeError as exc:
+        except (TypeError, ValueError) as exc:
             raise PluginError(f"{path}: bad service entry {row!r}: {exc}") from exc
     codes = [s.code for s in services]
     if len(codes) != len(set(codes)):

@@ -49,6 +49,8 @@ class GroupPolicy:
     cadence_days: int = 14
     meeting_minutes: int = 120
     opening_info_meeting: bool = False  # an info meeting open to all candidates first
+    # Follow-ups after the end outcome, in months (each one recorded and kept).
+    follow_up_months: tuple[int, ...] = (3, 6, 12)
 
     def __post_init__(self) -> None:
         if not 1 <= self.min_size <= self.max_size:
@@ -57,6 +59,9 @@ class GroupPolicy:
             raise ValueError("GroupPolicy needs 1 <= meetings <= max_meetings")
         if self.cadence_days < 1 or self.meeting_minutes < 1:
             raise ValueError("GroupPolicy cadence_days and meeting_minutes must be positive")
+        months = self.follow_up_months
+        if any(m < 1 for m in months) or list(months) != sorted(set(months)):
+            raise ValueError("GroupPolicy follow_up_months must be increasing positive months")
 
 
 @dataclass(frozen=True)
@@ -83,6 +88,9 @@ class PartnerDefinition:
     representatives: tuple[RepresentativeDefinition, ...] = ()
 
 
+URL_KINDS = ("service", "programme", "operator")
+
+
 @dataclass(frozen=True)
 class ServiceDefinition:
     """A service of the regional employment system a participant can be referred to."""
@@ -93,6 +101,15 @@ class ServiceDefinition:
     url: str
     description: str = ""
     operator: str = ""  # the accredited operator that delivers it
+    # What ``url`` points to: the service's own page, the programme's public
+    # page (when the service has none), or only the operator's site.
+    url_kind: str = "service"
+    url_verified: bool = True  # False: written without checking it online
+    operator_url: str = ""  # the operator's own site
+
+    def __post_init__(self) -> None:
+        if self.url_kind not in URL_KINDS:
+            raise ValueError(f"url_kind must be one of {', '.join(URL_KINDS)}")
 
 
 @dataclass(frozen=True)

@@ -116,15 +116,22 @@ def amal_group_policy(territory: TerritoryDefinition) -> GroupPolicy | None:
     """Return how groups are run in ``territory``; the first non-None answer wins.
 
     Called when a group is created (its size bounds and meeting plan are copied
-    from the policy then, so later policy changes do not alter running groups).
-    Default: 10-15 people, 16 meetings every 14 days, 2 hours each.
+    from the policy then, so later policy changes do not alter running groups),
+    and for the follow-up schedule: ``follow_up_months`` are the months after a
+    person's end outcome at which their situation is asked again (each answer
+    is kept; the dashboard lists the follow-ups due).
+    Fields: ``min_size``, ``max_size``, ``meetings``, ``max_meetings``,
+    ``cadence_days``, ``meeting_minutes``, ``opening_info_meeting``,
+    ``follow_up_months``.
+    Default: 10-15 people, 16 meetings every 14 days, 2 hours each; follow-ups
+    at 3, 6 and 12 months.
 
     Example::
 
         @hookimpl
         def amal_group_policy(territory):
             if territory.code == "monza-brianza":
-                return GroupPolicy(meetings=16, max_meetings=18)
+                return GroupPolicy(meetings=16, max_meetings=18, follow_up_months=(3, 6, 12))
     """
 
 

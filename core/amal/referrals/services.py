@@ -44,7 +44,6 @@ def propose_referral(
     participant = fetch(ctx, Participant, participant_id)
     if participant.erased_at is not None:
         raise DomainError("participant_erased", "This participant was erased")
-    require_consent(ctx.session, participant_id, ConsentPurpose.SHARING)
     catalogue = {s.code: s for s in ctx.plugins.service_catalogue(participant.territory_code)}
     service = catalogue.get(service_code)
     if service is None:
@@ -63,6 +62,9 @@ def propose_referral(
         participant_id=participant_id,
         territory_code=participant.territory_code,
     )
+    # Both consents must be in force on the day of the proposal.
+    for purpose in (ConsentPurpose.PROCESSING, ConsentPurpose.SHARING):
+        require_consent(ctx.session, participant_id, purpose, day)
     referral = Referral(
         participant_id=participant_id,
         territory_code=participant.territory_code,
@@ -126,6 +128,9 @@ def advance_referral(
         participant_id=referral.participant_id,
         territory_code=referral.territory_code,
     )
+    if to_status == R.SENT:
+        # Sending passes the person's data to the operator: sharing must be in force that day.
+        require_consent(ctx.session, referral.participant_id, ConsentPurpose.SHARING, day)
     setattr(referral, DATE_FIELD[to_status], day)
     referral.status = to_status
     referral.updated_by = ctx.actor
@@ -141,3 +146,39 @@ def advance_referral(
         to_status=to_status.value,
     )
     return referral
+
+
+# The order a referral's steps happen in (declined can end any open step).
+STEPS = (R.PROPOSED, R.SENT, R.ACCEPTED, R.STARTED, R.COMPLETED)
+OPEN = frozenset({R.PROPOSED, R.SENT, R.ACCEPTED, R.STARTED})
+
+
+def entered_on(referral: Referral, status: ReferralStatus) -> date | None:
+    """The day ``referral`` entered ``status`` (None if it never did)."""
+    if status == R.PROPOSED:
+        return referral.proposed_on
+    value: date | None = getattr(referral, DATE_FIELD[status])
+    return value
+
+
+def time_in_states(referral: Referral, today: date) -> list[tuple[ReferralStatus, int]]:
+    """Days spent in each state it went through, the current open one up to ``today``."""
+    reached = [(s, entered_on(referral, s)) for s in STEPS]
+    path = [(s, day) for s, day in reached if day is not None]
+    if referral.declined_on is not None:
+        path.append((R.DECLINED, referral.declined_on))
+    spans = []
+    for (status, start), following in zip(path, [*path[1:], None], strict=True):
+        if following is not None:
+            spans.append((status, (following[1] - start).days))
+        elif status in OPEN:
+            spans.append((status, (today - start).days))
+    return spans
+
+
+def waiting_days(referral: Referral, today: date) -> int | None:
+    """Days since the last step of an open referral (None once it is closed)."""
+    if referral.status not in OPEN:
+        return None
+    since = entered_on(referral, referral.status) or referral.proposed_on
+    return (today - since).days

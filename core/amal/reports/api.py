@@ -17,8 +17,14 @@ from amal.api.schemas import StrictSchema
 from amal.errors import DomainError
 from amal.reports.engine import definitions, run_report, start_run
 from amal.reports.models import ReportRun, ReportSubmission
-from amal.reports.outputs import render
-from amal.reports.submissions import changes_since, file_of, get_submission, submissions, submit_run
+from amal.reports.outputs import export_report
+from amal.reports.submissions import (
+    changes_since,
+    download_file,
+    get_submission,
+    submissions,
+    submit_run,
+)
 from amal.runtime import state
 from amal.web.context import request_context
 
@@ -159,7 +165,8 @@ class RunDownload(MethodView):
         if fmt == "pdf" and not access.can(Permission.DOWNLOAD_REGISTERS):
             abort(403, "Attendance registers carry names: not for this role")
         ctx = request_context()
-        content = render(ctx, run_report(ctx, g.territory, run.report_code, run.period), fmt)
+        result = run_report(ctx, g.territory, run.report_code, run.period)
+        content = export_report(ctx, result, fmt)
         return Response(
             content,
             content_type=MIME[fmt],  # already carries the charset where one applies
@@ -226,7 +233,7 @@ class SubmissionDownload(MethodView):
         if fmt == "pdf" and not access.can(Permission.DOWNLOAD_REGISTERS):
             abort(403, "Attendance registers carry names: not for this role")
         try:
-            item = file_of(submission, fmt)
+            item = download_file(request_context(), submission, fmt)
         except DomainError:
             abort(404)
         return Response(

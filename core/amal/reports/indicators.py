@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session, aliased
 
 from amal.groups.models import Enrolment, Group, GroupStatus, GroupStatusChange
 from amal.meetings.models import Attendance, Meeting, MeetingKind, MeetingStatus, Presence
-from amal.outcomes.models import Outcome
+from amal.outcomes.models import Outcome, OutcomeCategory, OutcomeMoment, category_of
 from amal.participants.history import ever_in, territory_on
 from amal.participants.models import StatusChange
 from amal.plugins.definitions import ReportDefinition
@@ -393,25 +393,42 @@ def referrals(scope: Scope) -> list[tuple[Any, ...]]:
 
 @indicator(
     "outcomes",
-    "Esiti occupazionali registrati nel periodo",
+    "Esiti occupazionali registrati nel periodo (categorie dei servizi per il lavoro)",
     "Momento",
-    "Situazione",
-    "Contratto",
+    "Categoria",
     "Persone",
 )
 def outcomes(scope: Scope) -> list[tuple[Any, ...]]:
     """Outcomes dated in the period, for the territory the person belonged to that day."""
     rows = scope.session.execute(
-        select(Outcome.moment, Outcome.situation, Outcome.contract_type, func.count())
+        select(
+            Outcome.moment,
+            Outcome.follow_up_month,
+            Outcome.situation,
+            Outcome.contract_type,
+            func.count(),
+        )
         .where(
             Outcome.participant_id.in_(ever_in(scope.territory)),
             Outcome.recorded_on.between(scope.period.start, scope.period.end),
             territory_on(Outcome.participant_id, Outcome.recorded_on) == scope.territory,
         )
-        .group_by(Outcome.moment, Outcome.situation, Outcome.contract_type)
-        .order_by(Outcome.moment, Outcome.situation, Outcome.contract_type)
+        .group_by(Outcome.moment, Outcome.follow_up_month, Outcome.situation, Outcome.contract_type)
     ).all()
-    return [(italian(m), italian(s), italian(c), n) for m, s, c, n in rows]
+    counts: Counter[tuple[OutcomeMoment, int, OutcomeCategory]] = Counter()
+    for moment, month, situation, contract, n in rows:
+        counts[(moment, month or 0, category_of(situation, contract))] += n
+    order = list(OutcomeCategory)
+    return [
+        (
+            italian(moment) + (f" a {month} mesi" if month else ""),
+            italian(category),
+            n,
+        )
+        for (moment, month, category), n in sorted(
+            counts.items(), key=lambda item: (item[0][0], item[0][1], order.index(item[0][2]))
+        )
+    ]
 
 
 @indicator(

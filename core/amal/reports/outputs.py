@@ -16,6 +16,8 @@ from openpyxl.styles import Font
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from amal.audit.models import AuditAction
+from amal.audit.services import record
 from amal.db import ITALY
 from amal.errors import DomainError
 from amal.groups.models import Enrolment, Group
@@ -23,7 +25,7 @@ from amal.meetings.models import Attendance, Meeting, MeetingStatus
 from amal.participants.models import Participant
 from amal.reports.engine import ReportResult
 from amal.reports.vocabulary import italian
-from amal.services import Context
+from amal.services import Context, use_case
 
 PRESENCE_LABELS = {"present": "Presente", "absent": "Assente", "justified": "Assente giust."}
 
@@ -141,6 +143,18 @@ def registers_pdf(ctx: Context, result: ReportResult) -> bytes:
         ).where(Enrolment.group_id.in_({m.group_id for m in meetings if m.group_id}))
     ).all()
     people_ids = {pid for per in lines.values() for pid in per} | {e[1] for e in enrolments}
+    # The registers carry names: the download is audited naming everyone in them.
+    record(
+        ctx,
+        AuditAction.EXPORT,
+        "register",
+        None,
+        territory_code=result.territory,
+        ids=sorted(people_ids),
+        count=len(people_ids),
+        report=result.definition.code,
+        period=result.period.label,
+    )
     names = {
         pid: f"{last} {first}"
         for pid, first, last in ctx.session.execute(
@@ -235,6 +249,25 @@ def _latin1(text: str) -> str:
     """The PDF core fonts are Latin-1: Italian letters fit, typographic dashes do not."""
     text = text.replace("—", "-").replace("–", "-").replace("’", "'")
     return text.encode("latin-1", "replace").decode("latin-1")
+
+
+@use_case
+def export_report(ctx: Context, result: ReportResult, fmt: str) -> bytes:
+    """Render a report as a file that leaves AMAL (download, CLI), auditing it:
+    figures name the report and period; registers also everyone named in them."""
+    content = render(ctx, result, fmt)
+    if fmt != "pdf":
+        record(
+            ctx,
+            AuditAction.EXPORT,
+            "report_run",
+            None,
+            territory_code=result.territory,
+            report=result.definition.code,
+            period=result.period.label,
+            format=fmt,
+        )
+    return content
 
 
 def render(ctx: Context, result: ReportResult, fmt: str) -> bytes:

@@ -222,3 +222,21 @@ def file_of(submission: ReportSubmission, fmt: str) -> SubmissionFile:
         if item.format == fmt:
             return item
     raise DomainError("format_not_offered", f"The submission has no {fmt} file")
+
+
+@use_case
+def download_file(ctx: Context, submission: ReportSubmission, fmt: str) -> SubmissionFile:
+    """A submitted file leaving AMAL again (web, API), audited like any report
+    download (the attendance registers carry names)."""
+    item = file_of(submission, fmt)
+    record(
+        ctx,
+        AuditAction.EXPORT,
+        "report_submission",
+        submission.id,
+        territory_code=submission.territory_code,
+        report=submission.report_code,
+        period=submission.period,
+        format=fmt,
+    )
+    return item

@@ -7,7 +7,7 @@ import enum
 
 from amal.groups.models import GroupStatus
 from amal.meetings.models import MeetingKind, MeetingStatus
-from amal.outcomes.models import ContractType, OutcomeMoment, Situation
+from amal.outcomes.models import ContractType, OutcomeCategory, OutcomeMoment, Situation
 from amal.participants.models import ParticipantStatus
 from amal.referrals.models import ReferralStatus
 
@@ -47,7 +47,15 @@ _PAIRS: list[tuple[enum.Enum, str]] = [
     (Situation.SELF_EMPLOYED, "lavoro autonomo"),
     (Situation.IN_TRAINING, "in formazione"),
     (Situation.LOOKING, "in cerca di lavoro"),
+    (Situation.INACTIVE, "inattivo"),
     (Situation.OTHER, "altro"),
+    (OutcomeCategory.EMPLOYED_OPEN_ENDED, "occupato a tempo indeterminato"),
+    (OutcomeCategory.EMPLOYED_FIXED_TERM, "occupato a tempo determinato"),
+    (OutcomeCategory.APPRENTICESHIP, "occupato in apprendistato"),
+    (OutcomeCategory.SELF_EMPLOYED, "lavoratore autonomo"),
+    (OutcomeCategory.TRAINING, "in formazione"),
+    (OutcomeCategory.ACTIVE_SEARCH, "in cerca attiva di lavoro"),
+    (OutcomeCategory.INACTIVE, "inattivo"),
     (ContractType.PERMANENT, "tempo indeterminato"),
     (ContractType.FIXED_TERM, "tempo determinato"),
     (ContractType.APPRENTICESHIP, "apprendistato"),

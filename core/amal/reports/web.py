@@ -23,10 +23,10 @@ from amal import access
 from amal.access import Permission, requires
 from amal.errors import DomainError
 from amal.reports.engine import definitions, run_report, start_run
-from amal.reports.outputs import render
+from amal.reports.outputs import export_report
 from amal.reports.submissions import (
     changes_since,
-    file_of,
+    download_file,
     get_submission,
     submission_for,
     submissions,
@@ -151,7 +151,7 @@ def download(code: str, fmt: str):
     ctx = request_context()
     try:
         result = run_report(ctx, g.territory, code, request.args.get("period", ""))
-        content = render(ctx, result, fmt)
+        content = export_report(ctx, result, fmt)
     except DomainError as exc:
         return render_template("error.html", status=400, message=domain_message(exc)), 400
     name = re.sub(r"[^A-Za-z0-9_-]+", "-", f"{g.territory}-{code}-{request.args['period']}")
@@ -172,7 +172,7 @@ def download_submitted(submission_id: int, fmt: str):
         abort(403)
     try:
         submission = get_submission(request_context(), g.territory, submission_id)
-        item = file_of(submission, fmt)
+        item = download_file(request_context(), submission, fmt)
     except DomainError:
         abort(404)
     label = f"{g.territory}-{submission.report_code}-{submission.period}"

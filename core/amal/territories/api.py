@@ -37,6 +37,12 @@ class ServiceSchema(StrictSchema):
     url = fields.Str(dump_only=True)
     description = fields.Str(dump_only=True)
     operator = fields.Str(dump_only=True)
+    url_kind = fields.Str(
+        dump_only=True,
+        metadata={"description": "What url points to: service, programme or operator (site)"},
+    )
+    url_verified = fields.Bool(dump_only=True)
+    operator_url = fields.Str(dump_only=True)
 
 
 @bp.route("/partners")

@@ -16,6 +16,7 @@ from amal.participants.api import bp as api_participants
 from amal.participants.web import bp as participants
 from amal.projects.api import bp as api_projects
 from amal.projects.web import bp as projects
+from amal.referrals.web import bp as referrals
 from amal.reports.api import bp as api_reports
 from amal.reports.web import bp as reports
 from amal.territories.api import bp as api_territory
@@ -31,6 +32,7 @@ BLUEPRINTS = (
     participants,
     groups,
     partners,
+    referrals,
     projects,
     reports,
     audit,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date, timedelta
 
 from flask import current_app, g, render_template
@@ -9,15 +10,18 @@ from sqlalchemy import func, select
 
 from amal import access
 from amal.access import Permission, requires
+from amal.audit.services import record_read
 from amal.db import get_session
 from amal.groups.models import GroupStatus
 from amal.meetings.models import Meeting, MeetingStatus
+from amal.outcomes.services import follow_ups_due
 from amal.participants.models import ParticipantStatus
 from amal.referrals.models import Referral, ReferralStatus
 from amal.reports.indicators import Window
 from amal.reports.periods import Period
 from amal.reports.rules import check_rules, pick_rules
 from amal.runtime import state
+from amal.web.context import request_context
 from amal.web.setup import territory_blueprint
 
 bp = territory_blueprint("dashboard", __name__)
@@ -52,6 +56,15 @@ def show():
             .subquery()
         )
     )
+    ctx = request_context()
+    due = []
+    if access.can(Permission.VIEW_PARTICIPANTS):
+        due = follow_ups_due(ctx, g.territory, access.participants(), today=today)
+        # The list names people: one audit entry for the page, naming them.
+        record_read(
+            ctx, "follow_up_list", [d.participant.id for d in due], territory_code=g.territory
+        )
+    per_week = Counter(d.week for d in due)
     violations = []
     if access.can(Permission.RUN_REPORTS):
         year = Period(date(today.year, 1, 1), today, str(today.year))
@@ -66,4 +79,7 @@ def show():
         next_meetings=next_meetings,
         pending_referrals=pending_referrals,
         violations=violations,
+        follow_ups=due,
+        follow_ups_per_week=sorted(per_week.items()),
+        this_week=today - timedelta(days=today.weekday()),
     )

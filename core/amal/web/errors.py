@@ -20,6 +20,26 @@ MESSAGES = {
         "This person may already be registered (same fiscal code, or same name and birth date)."
     ),
     "invalid_fiscal_code": _l("The fiscal code is not valid."),
+    "empty_fiscal_code": _l(
+        "The fiscal code is empty: leave the field empty if the person has no fiscal code."
+    ),
+    "fiscal_code_is_vat": _l(
+        "This is a VAT number (partita IVA) of a company, not a person's fiscal code."
+    ),
+    "invalid_email": _l("The e-mail address is not valid."),
+    "invalid_phone": _l("The phone number is not valid (Italian number, or +prefix for abroad)."),
+    "no_active_consent": _l("There is no consent in force for this purpose."),
+    "consent_up_to_date": _l("The consents in force already refer to the current notice."),
+    "never_in_group": _l(
+        "An end outcome is recorded when the person leaves a group: they were never in one."
+    ),
+    "still_in_group": _l(
+        "The person is still in a group: record the end outcome when they leave it."
+    ),
+    "outcome_exists": _l("This outcome is already recorded: each one is kept as it was."),
+    "end_outcome_missing": _l("Record the end outcome before the follow-ups."),
+    "invalid_follow_up_month": _l("Choose a follow-up month of this territory's schedule."),
+    "contract_type_required": _l("An employed person needs a contract type."),
     "required_field": _l("This field is required."),
     "blocking_violations": _l(
         "Blocking rule violations remain: fix them or write a justification for each one "

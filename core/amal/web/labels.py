@@ -9,10 +9,11 @@ from flask_babel import lazy_gettext as _l
 from wtforms.fields.choices import SelectChoice
 
 from amal.accounts.models import Role
+from amal.audit.models import AuditAction
 from amal.consent.models import ConsentPurpose
 from amal.groups.models import FacilitatorRole, GroupComposition, GroupStatus
 from amal.meetings.models import MeetingKind, MeetingStatus, Presence
-from amal.outcomes.models import ContractType, OutcomeMoment, Situation
+from amal.outcomes.models import ContractType, OutcomeCategory, OutcomeMoment, Situation
 from amal.participants.models import EmploymentStatus, ParticipantStatus, TransferStatus
 from amal.plugins.definitions import PartnerRole
 from amal.referrals.models import ReferralStatus
@@ -78,7 +79,23 @@ _PAIRS: list[tuple[enum.Enum, object]] = [
     (Situation.SELF_EMPLOYED, _l("self-employed")),
     (Situation.IN_TRAINING, _l("in training")),
     (Situation.LOOKING, _l("looking for work")),
+    (Situation.INACTIVE, _l("inactive")),
     (Situation.OTHER, _l("other")),
+    (OutcomeCategory.EMPLOYED_OPEN_ENDED, _l("employed, open-ended contract")),
+    (OutcomeCategory.EMPLOYED_FIXED_TERM, _l("employed, fixed-term contract")),
+    (OutcomeCategory.APPRENTICESHIP, _l("employed, apprenticeship")),
+    (OutcomeCategory.SELF_EMPLOYED, _l("self-employed")),
+    (OutcomeCategory.TRAINING, _l("in education or training")),
+    (OutcomeCategory.ACTIVE_SEARCH, _l("actively looking for work")),
+    (OutcomeCategory.INACTIVE, _l("inactive (not looking for work)")),
+    (AuditAction.CREATE, _l("created")),
+    (AuditAction.UPDATE, _l("changed")),
+    (AuditAction.TRANSITION, _l("changed status")),
+    (AuditAction.VIEW, _l("read")),
+    (AuditAction.EXPORT, _l("exported")),
+    (AuditAction.ERASE, _l("erased")),
+    (AuditAction.TRANSFER, _l("transferred")),
+    (AuditAction.BACKDATE, _l("back-dated")),
     (ContractType.PERMANENT, _l("permanent")),
     (ContractType.FIXED_TERM, _l("fixed term")),
     (ContractType.APPRENTICESHIP, _l("apprenticeship")),
@@ -100,6 +117,67 @@ _PAIRS: list[tuple[enum.Enum, object]] = [
     (Role.REGIONAL_VIEWER, _l("regional viewer")),
 ]
 LABELS: dict[tuple[type, str], object] = {(type(m), m.value): text for m, text in _PAIRS}
+
+
+# The record's fields, for the correction history.
+FIELDS = {
+    "first_name": _l("First name"),
+    "last_name": _l("Last name"),
+    "fiscal_code": _l("Fiscal code"),
+    "birth_date": _l("Birth date"),
+    "gender": _l("Gender"),
+    "email": _l("E-mail"),
+    "phone": _l("Phone"),
+    "municipality": _l("Municipality of residence"),
+    "last_employer": _l("Last employer"),
+    "sector": _l("Sector"),
+    "months_out_of_work": _l("Months out of work"),
+    "employment_status": _l("Employment situation"),
+    "heard_from": _l("How they heard of the service"),
+    "needs": _l("Needs expressed"),
+}
+# What audit entries are about (AuditEntry.entity).
+ENTITIES = {
+    "participant": _l("participant record"),
+    "participant_list": _l("participant list"),
+    "consent": _l("consent"),
+    "outcome": _l("outcome"),
+    "referral": _l("referral"),
+    "referral_list": _l("referral list"),
+    "group": _l("group"),
+    "meeting": _l("meeting register"),
+    "wellbeing_administration": _l("questionnaire"),
+    "attendance_register": _l("attendance register"),
+    "enrolment": _l("group membership"),
+    "report_run": _l("report"),
+    "register": _l("attendance registers"),
+    "audit_log": _l("audit log"),
+    "dashboard": _l("dashboard (follow-ups due)"),
+    "reconsent_list": _l("list of consents to renew"),
+    "follow_up_list": _l("follow-ups due"),
+    "group_list": _l("group list"),
+    "transfer": _l("transfer between territories"),
+    "transfer_list": _l("incoming transfers"),
+}
+# Words shown on the record for what a consent allows (amal.consent.services.DEPENDENTS).
+WORDS = {
+    "admission": _l("admission"),
+    "questionnaires": _l("questionnaires"),
+    "referrals": _l("referrals"),
+    "sharing with partners": _l("sharing with partners"),
+}
+
+
+def field_label(name: str) -> object:
+    return FIELDS.get(name, name)
+
+
+def entity_label(name: str) -> object:
+    return ENTITIES.get(name, name)
+
+
+def word(text: str) -> object:
+    return WORDS.get(text, text)
 
 
 def label(value: enum.Enum | None) -> object:

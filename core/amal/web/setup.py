@@ -39,7 +39,7 @@ from amal.ratelimit import LoginThrottle, make_storage
 from amal.runtime import service_context, state
 from amal.text import has_forbidden
 from amal.web.errors import domain_message
-from amal.web.labels import label
+from amal.web.labels import entity_label, field_label, label, word
 
 LANGUAGES = ("it", "en")
 CONTENT_SECURITY_POLICY = (
@@ -182,6 +182,9 @@ def init_web(app: Flask) -> None:
             "plugin_navigation": _navigation(amal.plugins, territory),
             "can": access.can,
             "label": label,
+            "field_label": field_label,
+            "entity_label": entity_label,
+            "word": word,
             "get_locale": get_locale,
             "P": access.Permission,
         }

@@ -37,7 +37,9 @@ def record_administration(
     participant = fetch(ctx, Participant, participant_id)
     if participant.erased_at is not None:
         raise DomainError("participant_erased", "This participant was erased")
-    require_consent(ctx.session, participant_id, ConsentPurpose.PARTICULAR_CATEGORIES)
+    # Consent must be in force on the day of the questionnaire (a withdrawal stops it from then).
+    for purpose in (ConsentPurpose.PROCESSING, ConsentPurpose.PARTICULAR_CATEGORIES):
+        require_consent(ctx.session, participant_id, purpose, administered_on or date.today())
     scale = get_instrument(instrument)
     try:
         phase = Phase(phase)

@@ -48,7 +48,13 @@ def amal_group_policy(territory: TerritoryDefinition) -> GroupPolicy | None:
         return None
     # An info meeting open to all candidates opens the path; then 16 fortnightly
     # group meetings, with training meetings added from the group's needs.
-    return GroupPolicy(meetings=16, max_meetings=16, cadence_days=14, opening_info_meeting=True)
+    return GroupPolicy(
+        meetings=16,
+        max_meetings=16,
+        cadence_days=14,
+        opening_info_meeting=True,
+        follow_up_months=(3, 6, 12),
+    )
 
 
 @hookimpl

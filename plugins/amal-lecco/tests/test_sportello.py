@@ -47,7 +47,7 @@ def test_a_contact_becomes_a_candidate_without_retyping(ctx: Context) -> None:
     assert (participant.first_name, participant.last_name, participant.phone) == (
         "Marta",
         "Colombo",
-        "0341 000000",
+        "+390341000000",  # normalised as every intake (E.164)
     )
     assert participant.needs == "Ha perso il lavoro, cerca un gruppo"
     assert participant.heard_from == "Sportello di Valmadrera"

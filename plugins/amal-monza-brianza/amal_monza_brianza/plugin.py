@@ -40,7 +40,14 @@ def amal_group_policy(territory: TerritoryDefinition) -> GroupPolicy | None:
     if territory.code != CODE:
         return None
     # Fortnightly meetings; the pilot allowed up to 18 when the coordinator sees fit.
-    return GroupPolicy(min_size=10, max_size=15, meetings=16, max_meetings=18, cadence_days=14)
+    return GroupPolicy(
+        min_size=10,
+        max_size=15,
+        meetings=16,
+        max_meetings=18,
+        cadence_days=14,
+        follow_up_months=(3, 6, 12),
+    )
 
 
 @hookimpl

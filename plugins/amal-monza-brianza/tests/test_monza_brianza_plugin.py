@@ -1,12 +1,15 @@
 """Tests of the Monza e Brianza plugin, on the fixtures shipped by amal.testing."""
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 
+import amal_monza_brianza
 from amal.groups.services import create_group
 from amal.meetings.services import generate_plan
 from amal.plugins import PartnerRole
+from amal.plugins.data import load_services
 from amal.services import Context
 from amal.territories.models import Partner
 
@@ -99,3 +102,15 @@ def test_pilot_project_is_declared(ctx: Context) -> None:
     (project,) = ctx.plugins.projects("monza-brianza")
     assert (project.start_on, project.end_on) == (date(2026, 1, 1), date(2027, 6, 30))
     assert project.target_groups == 6 and project.extra_targets[0].meeting_kind == "network"
+
+
+def test_service_links_say_what_they_point_to() -> None:
+    """No service links to the operator's home page as if it were the service's:
+    each says where its link goes (its programme's regional page here)."""
+    services = load_services(Path(amal_monza_brianza.__file__).parent / "data" / "services.toml")
+    for service in services:
+        assert service.url != service.operator_url, service.code
+        assert service.url_kind in {"service", "programme"}, service.code
+        assert service.url.startswith("https://www.regione.lombardia.it/"), service.code
+        expected = "programma-gol" if service.programme == "GOL" else "dote-unica-lavoro"
+        assert service.url_kind == "service" or service.url.endswith(expected), service.code

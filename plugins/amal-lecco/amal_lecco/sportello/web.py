@@ -18,6 +18,7 @@ from wtforms import DateField, RadioField, SelectField, StringField, TextAreaFie
 from wtforms.validators import DataRequired, Length, Optional
 
 from amal.access import Permission, requires
+from amal.audit.services import record_read
 from amal.consent.models import ConsentPurpose
 from amal.db import get_session
 from amal.errors import DomainError
@@ -102,11 +103,21 @@ class ContactForm(FlaskForm):
 @requires(Permission.EDIT_PARTICIPANTS, territories=TERRITORIES)
 def index():
     ctx = request_context()
+    appointments = services.appointments(ctx, g.territory, since=date.today())
+    contacts = services.contacts(ctx, g.territory)
+    # Visitors' names are personal data: one audit entry for the page.
+    record_read(
+        ctx,
+        "lecco_sportello",
+        [c.participant_id for c in contacts if c.participant_id],
+        territory_code=g.territory,
+        visitors=len(contacts) + len(appointments),
+    )
     return render_template(
         "amal_lecco/sportello/index.html",
         hours=services.opening_hours(ctx, g.territory),
-        appointments=services.appointments(ctx, g.territory, since=date.today()),
-        contacts=services.contacts(ctx, g.territory),
+        appointments=appointments,
+        contacts=contacts,
         hours_form=HoursForm(),
         appointment_form=AppointmentForm(),
         weekdays=WEEKDAYS,
@@ -263,6 +274,7 @@ def candidate(contact_id: int):
     form.employment_status.choices = choices(EmploymentStatus)
     form.consents.choices = choices(ConsentPurpose)
     if request.method == "GET":
+        services.view_contact(request_context(), g.territory, found.id)  # audited read
         form.first_name.data = found.first_name
         form.last_name.data = found.last_name
         form.phone.data = found.phone
