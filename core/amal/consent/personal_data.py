@@ -13,7 +13,17 @@ fails the suite until it is classified here):
 - :data:`NOT_PERSONAL`: columns that cannot hold a participant's data, with why.
 
 Columns with a closed vocabulary (enums, foreign keys to codes) are not free
-text and need no entry.
+text and need no entry. Plugins declare their own tables the same way through
+the ``amal_personal_data`` hook (:class:`amal.plugins.PersonalTable`).
+
+Where mentions are searched: the shared rows linked to the person (their
+groups, the meetings they attended) for any of their identifiers, first name
+or surname alone included; every other shared row of the territories the
+person belonged to (now, and before a transfer) for what singles them out
+there: full name in either order, e-mail, fiscal code, phone number. That
+search runs a fixed number of queries whatever the data size: SQL keeps the
+rows containing the surname, a contact or the phone's digits in order
+(``LIKE``), then the exact pattern decides.
 """
 
 from __future__ import annotations
@@ -21,8 +31,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Enum, String, Table, Text, or_, select
+from sqlalchemy import ColumnElement, Enum, String, Table, Text, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from amal.consent.models import Consent
@@ -31,6 +42,8 @@ from amal.groups.models import Enrolment, Group, GroupNeed, GroupStatusChange
 from amal.meetings.models import Attendance, Meeting
 from amal.outcomes.models import Outcome
 from amal.participants.models import FieldChange, Participant, StatusChange, TerritoryTransfer
+from amal.plugins.definitions import PersonalTable
+from amal.plugins.manager import PluginHost
 from amal.referrals.models import Referral
 
 ERASED = "[cancellato]"
@@ -70,7 +83,6 @@ SHARED: dict[str, tuple[str, ...]] = {
 
 _STAFF = "a staff username or name (staff accounts are not participants)"
 _PARTNER_PERSON = "a partner organisation's contact person (not a participant)"
-_VISITOR = "a help-desk visitor's own record (not yet covered by participant erasure)"
 NOT_PERSONAL: dict[str, str] = {
     "partner.email": "an organisation's contact",
     "partner.phone": "an organisation's contact",
@@ -86,21 +98,6 @@ NOT_PERSONAL: dict[str, str] = {
     "group_facilitation.end_reason": "why a facilitator's assignment ended (about staff)",
     "group_facilitation.recorded_by": _STAFF,
     "group_need.recorded_by": _STAFF,
-    "lecco_sportello_hours.place": "a help desk's address",
-    "lecco_sportello_appointment.created_by": _STAFF,
-    "lecco_sportello_contact.recorded_by": _STAFF,
-    # Known gap: a help-desk visitor's own details (Lecco plugin) are not yet
-    # reached by a participant's erasure, even when the visit became the
-    # participant's intake; plugins have no hook to declare their columns yet.
-    "lecco_sportello_appointment.first_name": _VISITOR,
-    "lecco_sportello_appointment.last_name": _VISITOR,
-    "lecco_sportello_appointment.phone": _VISITOR,
-    "lecco_sportello_appointment.reason": _VISITOR,
-    "lecco_sportello_contact.first_name": _VISITOR,
-    "lecco_sportello_contact.last_name": _VISITOR,
-    "lecco_sportello_contact.phone": _VISITOR,
-    "lecco_sportello_contact.reason": _VISITOR,
-    "lecco_sportello_contact.referred_to": _VISITOR,
     "audit_entry.actor": _STAFF,
     "audit_entry.entity": "an entity type name",
     "audit_entry.territory_code": "a territory code",
@@ -171,13 +168,77 @@ def free_text_columns(tables: Iterable[Table]) -> Iterator[str]:
             yield f"{table.name}.{column.name}"
 
 
-def unclassified(tables: Iterable[Table] | None = None) -> list[str]:
-    """Free-text columns this registry does not cover (should be none)."""
-    covered = {f"{t}.{c}" for t, cols in OWNED.items() for c in cols}
-    covered |= {f"{t}.{c}" for t, cols in SHARED.items() for c in cols}
-    covered |= set(NOT_PERSONAL)
+def _plugin_tables(plugins: PluginHost | None) -> list[PersonalTable]:
+    return plugins.personal_tables() if plugins is not None else []
+
+
+def declared(plugins: PluginHost | None = None) -> tuple[set[str], set[str], set[str]]:
+    """``table.column`` names declared owned, shared and not personal, by the
+    core and by the plugins' ``amal_personal_data``."""
+    owned = {f"{t}.{c}" for t, cols in OWNED.items() for c in cols}
+    shared = {f"{t}.{c}" for t, cols in SHARED.items() for c in cols}
+    not_personal = set(NOT_PERSONAL)
+    for table in _plugin_tables(plugins):
+        owned |= {f"{table.table}.{c}" for c in table.owned}
+        shared |= {f"{table.table}.{c}" for c in table.shared}
+        not_personal |= {f"{table.table}.{c}" for c in table.not_personal}
+    return owned, shared, not_personal
+
+
+def unclassified(
+    tables: Iterable[Table] | None = None, plugins: PluginHost | None = None
+) -> list[str]:
+    """Free-text columns this registry and the plugins' declarations do not
+    cover (should be none)."""
+    covered = set().union(*declared(plugins))
     tables = Base.metadata.sorted_tables if tables is None else tables
     return sorted(c for c in free_text_columns(tables) if c not in covered)
+
+
+def declaration_errors(plugins: PluginHost) -> list[str]:
+    """What is wrong in the plugins' ``amal_personal_data`` answers: unknown
+    tables or columns, a column in two places, a table the core already lists."""
+    errors = []
+    core_tables = set(OWNED) | set(SHARED) | {name.split(".")[0] for name in NOT_PERSONAL}
+    for table in _plugin_tables(plugins):
+        found = Base.metadata.tables.get(table.table)
+        if found is None:
+            errors.append(f"{table.table}: no such table")
+            continue
+        if table.table in core_tables:
+            errors.append(f"{table.table}: already classified by the core")
+        names = [*table.owned, *table.shared, *table.not_personal]
+        errors += [f"{table.table}.{c}: no such column" for c in names if c not in found.c]
+        errors += [f"{table.table}.{c}: declared twice" for c in set(names) if names.count(c) > 1]
+        if isinstance(table.owner, str) and table.owner not in found.c:
+            errors.append(f"{table.table}.{table.owner}: owner column does not exist")
+        if table.shared and table.territory not in found.c:
+            errors.append(f"{table.table}.{table.territory}: territory column does not exist")
+    return errors
+
+
+def _model(table_name: str) -> Any:
+    """The mapped class of a table (plugins' models are on the same ``Base``)."""
+    for mapper in Base.registry.mappers:
+        if mapper.local_table.name == table_name:
+            return mapper.class_
+    raise LookupError(f"No mapped class for table {table_name!r}")
+
+
+def plugin_owned_rows(
+    session: Session, plugins: PluginHost | None, participant_id: int
+) -> Iterator[tuple[PersonalTable, list[Any]]]:
+    """Each plugin table with owned columns and the person's rows in it."""
+    for table in _plugin_tables(plugins):
+        if not table.owned:
+            continue
+        model = _model(table.table)
+        owner = (
+            getattr(model, table.owner) == participant_id
+            if isinstance(table.owner, str)
+            else table.owner(participant_id)
+        )
+        yield table, list(session.scalars(select(model).where(owner).order_by(model.id)))
 
 
 # --- Mentions of a person in shared text ------------------------------------------
@@ -187,69 +248,138 @@ def unclassified(tables: Iterable[Table] | None = None) -> list[str]:
 class Identifiers:
     """What would single the person out in a note."""
 
-    names: tuple[str, ...]  # "Mario Rossi", "Rossi Mario", "Rossi", "Mario"
+    full_names: tuple[str, ...]  # "Mario Rossi", "Rossi Mario"
+    single_names: tuple[str, ...]  # "Rossi", "Mario"
     contacts: tuple[str, ...]  # email, fiscal code
     phone_digits: str
+    surname: str
 
     @classmethod
     def of(cls, participant: Participant) -> Identifiers:
         first, last = participant.first_name.strip(), participant.last_name.strip()
-        names = [f"{first} {last}", f"{last} {first}", last, first]
+        full = (f"{first} {last}", f"{last} {first}") if first and last else ()
         contacts = [c for c in (participant.email.strip(), participant.fiscal_code or "") if c]
         digits = re.sub(r"\D", "", participant.phone)
         if participant.phone.startswith("+39"):
             # Stored in E.164 (amal.participants.normalise); notes write the national number.
             digits = digits[2:]
-        return cls(tuple(n for n in names if len(n.strip()) >= 3), tuple(contacts), digits)
+        return cls(
+            tuple(n for n in full if len(n) >= 5),
+            tuple(n for n in (last, first) if len(n) >= 3),
+            tuple(contacts),
+            digits,
+            last,
+        )
 
-    def pattern(self) -> re.Pattern[str] | None:
+    def pattern(self, *, full_names_only: bool = False) -> re.Pattern[str] | None:
+        """Any identifier; with ``full_names_only`` a name counts only in full
+        (first and last name, either order), as a surname alone may be someone else's."""
         parts = [re.escape(c) for c in self.contacts]
         if len(self.phone_digits) >= 6:
             # The number as written in a note: "333 123 4567", "333-1234567", "+39 333..."
             parts.append(r"(?:\+39[\s.-]?)?" + r"[\s./-]?".join(self.phone_digits))
-        parts += [r"\b" + re.escape(n) + r"\b" for n in self.names]
+        names = self.full_names if full_names_only else (*self.full_names, *self.single_names)
+        parts += [r"\b" + re.escape(n) + r"\b" for n in names]
         return re.compile("|".join(parts), re.IGNORECASE) if parts else None
 
-
-def _shared_rows(session: Session, participant: Participant) -> Iterator[tuple[object, str]]:
-    """Shared rows the person is linked to (their groups and meetings), with the
-    columns to look at."""
-    group_ids = select(Enrolment.group_id).where(Enrolment.participant_id == participant.id)
-    meeting_ids = select(Attendance.meeting_id).where(Attendance.participant_id == participant.id)
-    models = {
-        Meeting: or_(Meeting.group_id.in_(group_ids), Meeting.id.in_(meeting_ids)),
-        GroupNeed: GroupNeed.group_id.in_(group_ids),
-        GroupStatusChange: GroupStatusChange.group_id.in_(group_ids),
-        Group: Group.id.in_(group_ids),
-    }
-    for model, linked in models.items():
-        columns = SHARED[model.__tablename__]
-        for row in session.scalars(select(model).where(linked).order_by(model.id)):
-            for column in columns:
-                yield row, column
+    def prefilter(self, column: Any) -> ColumnElement[bool]:
+        """A SQL condition true for every value the full-names pattern can match
+        (and a few more): the surname, a contact, or the phone's digits in order."""
+        terms = [_like(t) for t in (self.surname, *self.contacts) if t]
+        if len(self.phone_digits) >= 6:
+            terms.append("%" + "%".join(self.phone_digits) + "%")
+        lowered = func.lower(column)
+        return or_(false(), *(lowered.like(t.lower(), escape="\\") for t in terms))
 
 
-def mentions(session: Session, participant: Participant) -> list[dict[str, object]]:
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def territories_of(session: Session, participant: Participant) -> set[str]:
+    """The territory the person belongs to and every one they were transferred from."""
+    before = session.scalars(
+        select(TerritoryTransfer.from_territory).where(
+            TerritoryTransfer.participant_id == participant.id
+        )
+    )
+    return {participant.territory_code, *before}
+
+
+def _sources(
+    participant_id: int, territories: set[str], plugins: PluginHost | None
+) -> Iterator[tuple[Any, tuple[str, ...], ColumnElement[bool] | None, ColumnElement[bool]]]:
+    """Each model with shared text: its columns, the rows linked to the person
+    (or None) and the rows in their territories."""
+    group_ids = select(Enrolment.group_id).where(Enrolment.participant_id == participant_id)
+    meeting_ids = select(Attendance.meeting_id).where(Attendance.participant_id == participant_id)
+    territory_groups = select(Group.id).where(Group.territory_code.in_(territories))
+    yield (
+        Meeting,
+        SHARED["meeting"],
+        or_(Meeting.group_id.in_(group_ids), Meeting.id.in_(meeting_ids)),
+        Meeting.territory_code.in_(territories),
+    )
+    for model in (GroupNeed, GroupStatusChange):
+        yield (
+            model,
+            SHARED[model.__tablename__],
+            model.group_id.in_(group_ids),
+            model.group_id.in_(territory_groups),
+        )
+    yield Group, SHARED["self_help_group"], Group.id.in_(group_ids), Group.id.in_(territory_groups)
+    for table in _plugin_tables(plugins):
+        if table.shared:
+            model = _model(table.table)
+            yield model, table.shared, None, getattr(model, table.territory).in_(territories)
+
+
+def _shared_rows(
+    session: Session, participant: Participant, plugins: PluginHost | None
+) -> Iterator[tuple[Any, str, re.Pattern[str]]]:
+    """Shared rows that may name the person, each column with the pattern that
+    decides: every identifier in rows linked to them, full names and contacts
+    elsewhere in their territories. Two queries per model with shared text."""
+    identifiers = Identifiers.of(participant)
+    everything = identifiers.pattern()
+    strong = identifiers.pattern(full_names_only=True)
+    territories = territories_of(session, participant)
+    for model, columns, linked, in_territories in _sources(participant.id, territories, plugins):
+        seen: set[int] = set()
+        if linked is not None and everything is not None:
+            for row in session.scalars(select(model).where(linked).order_by(model.id)):
+                seen.add(row.id)
+                for column in columns:
+                    yield row, column, everything
+        if strong is None:
+            continue
+        maybe = or_(*(identifiers.prefilter(getattr(model, c)) for c in columns))
+        for row in session.scalars(select(model).where(in_territories, maybe).order_by(model.id)):
+            if row.id not in seen:
+                for column in columns:
+                    yield row, column, strong
+
+
+def mentions(
+    session: Session, participant: Participant, plugins: PluginHost | None = None
+) -> list[dict[str, object]]:
     """Shared free text that names the person, for the export."""
-    pattern = Identifiers.of(participant).pattern()
-    if pattern is None:
-        return []
     found = []
-    for row, column in _shared_rows(session, participant):
+    for row, column, pattern in _shared_rows(session, participant, plugins):
         value = getattr(row, column) or ""
         if pattern.search(value):
             found.append({"table": row.__tablename__, "id": row.id, "field": column, "text": value})
     return found
 
 
-def redact_mentions(session: Session, participant: Participant) -> int:
+def redact_mentions(
+    session: Session, participant: Participant, plugins: PluginHost | None = None
+) -> int:
     """Replace the person's name, contacts and fiscal code in shared free text
     (call before the participant row is pseudonymised). Returns the fields changed."""
-    pattern = Identifiers.of(participant).pattern()
-    if pattern is None:
-        return 0
     changed = 0
-    for row, column in _shared_rows(session, participant):
+    for row, column, pattern in _shared_rows(session, participant, plugins):
         value = getattr(row, column) or ""
         redacted = pattern.sub(ERASED, value)
         if redacted != value:

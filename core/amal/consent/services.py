@@ -346,7 +346,12 @@ def export_person(ctx: Context, participant_id: int) -> dict[str, Any]:
         "wellbeing": rows(Administration),
         "referrals": rows(Referral),
         "outcomes": rows(Outcome),
-        "mentions": personal_data.mentions(session, participant),
+        "mentions": personal_data.mentions(session, participant, ctx.plugins),
+        # Plugins' tables (amal_personal_data), e.g. the help-desk visit that became the intake.
+        "plugin_records": {
+            table.table: [_row(obj) for obj in objs]
+            for table, objs in personal_data.plugin_owned_rows(session, ctx.plugins, participant_id)
+        },
     }
     record(
         ctx,
@@ -376,7 +381,7 @@ def erase_person(ctx: Context, participant_id: int, reason: str) -> Participant:
     participant = fetch(ctx, Participant, participant_id, for_update=True)
     if participant.erased_at is not None:
         raise DomainError("participant_erased", f"Participant {participant_id} is already erased")
-    redacted = personal_data.redact_mentions(ctx.session, participant)
+    redacted = personal_data.redact_mentions(ctx.session, participant, ctx.plugins)
     for field, value in personal_data.OWNED["participant"].items():
         setattr(participant, field, value)
     participant.last_name = f"Cancellato #{participant.id}"
@@ -386,6 +391,10 @@ def erase_person(ctx: Context, participant_id: int, reason: str) -> Participant:
     for table, model in personal_data.OWNED_MODELS.items():
         for obj in ctx.session.scalars(select(model).where(model.participant_id == participant_id)):
             for field, value in personal_data.OWNED[table].items():
+                setattr(obj, field, value)
+    for table, objs in personal_data.plugin_owned_rows(ctx.session, ctx.plugins, participant_id):
+        for obj in objs:
+            for field, value in table.owned.items():
                 setattr(obj, field, value)
     for administration in ctx.session.scalars(
         select(Administration).where(Administration.participant_id == participant_id)

@@ -197,7 +197,8 @@ class ErasureSchema(StrictSchema):
 
 class PersonalDataSchema(Schema):
     """Everything held about the person (see amal.consent.personal_data):
-    their record, their rows by kind, and ``mentions`` of them in shared notes."""
+    their record, their rows by kind, ``mentions`` of them in shared notes, and
+    ``plugin_records``: their rows in plugins' tables, by table name."""
 
     participant = fields.Dict()
     status_history = fields.List(fields.Dict())
@@ -210,6 +211,7 @@ class PersonalDataSchema(Schema):
     referrals = fields.List(fields.Dict())
     outcomes = fields.List(fields.Dict())
     mentions = fields.List(fields.Dict())
+    plugin_records = fields.Dict(keys=fields.Str(), values=fields.List(fields.Dict()))
 
 
 @bp.route("/<id:participant_id>/export")

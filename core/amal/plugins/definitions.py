@@ -158,6 +158,35 @@ class NavigationEntry:
     roles: tuple[str, ...] = field(default_factory=tuple)  # empty: every staff role
 
 
+@dataclass(frozen=True)
+class PersonalTable:
+    """Where one of a plugin's tables can hold a participant's data (``amal_personal_data``).
+
+    Every free-text column of the table is declared in exactly one place:
+
+    - ``owned``: columns of rows that belong to one participant, with the value
+      each takes on erasure. Exported with the person; replaced when they are erased.
+    - ``shared``: free text on rows that belong to nobody in particular but may
+      name a participant (a note). Exported where it mentions the person; the
+      mentions (full name, contacts, fiscal code, phone) are redacted on erasure.
+    - ``not_personal``: columns that cannot hold a participant's data, with why.
+
+    ``owner`` says which rows belong to a participant: the name of a column of
+    the table holding the participant's id (default ``participant_id``), or a
+    function of the participant's id returning a SQLAlchemy condition on the
+    table, for rows linked through another table. ``territory`` names the
+    column with the row's territory code: shared text is searched in the
+    territories the person belonged to.
+    """
+
+    table: str
+    owned: dict[str, object] = field(default_factory=dict)
+    owner: str | Callable[[int], Any] = "participant_id"
+    shared: tuple[str, ...] = ()
+    not_personal: dict[str, str] = field(default_factory=dict)
+    territory: str = "territory_code"
+
+
 class Severity(enum.StrEnum):
     BLOCKING = "blocking"  # submission refused unless each violation is justified
     WARNING = "warning"  # shown, never blocks

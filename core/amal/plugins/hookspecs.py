@@ -40,6 +40,7 @@ if TYPE_CHECKING:
         GroupPolicy,
         NavigationEntry,
         PartnerDefinition,
+        PersonalTable,
         ProjectDefinition,
         ReportDefinition,
         RuleCheck,
@@ -240,6 +241,37 @@ def amal_indicators() -> dict[str, Any] | None:
             def contacts(scope):
                 return [("informazioni", 12), ("candidato registrato", 4)]
             return {contacts.name: contacts}
+    """
+
+
+@hookspec
+def amal_personal_data() -> list[PersonalTable] | None:
+    """Return where this plugin's tables hold participants' personal data.
+
+    Called when a person's data is exported (GDPR art. 15) or erased (art. 17),
+    and by the core's test that every free-text column of every table is
+    classified (``tests/test_personal_data.py``): a plugin table with a String
+    or Text column that no :class:`PersonalTable` declares fails it. Declare
+    each table once, every free-text column of it in one of ``owned`` (rows
+    belonging to one participant, found through ``owner``: exported with them,
+    replaced by the given value on erasure), ``shared`` (notes that may name a
+    participant: searched in the territories the person belonged to, exported
+    where they mention them, the mentions redacted) or ``not_personal`` (with
+    why). A table declared by two plugins stops the call with a
+    :class:`~amal.errors.PluginError`.
+
+    Example (a help-desk contact that became a participant's intake)::
+
+        @hookimpl
+        def amal_personal_data():
+            return [
+                PersonalTable(
+                    "lecco_sportello_contact",
+                    owned={"first_name": "—", "last_name": "[cancellato]", "phone": ""},
+                    owner="participant_id",
+                    not_personal={"recorded_by": "a staff username"},
+                )
+            ]
     """
 
 

@@ -23,6 +23,7 @@ from amal.plugins.definitions import (
     GroupPolicy,
     NavigationEntry,
     PartnerDefinition,
+    PersonalTable,
     ProjectDefinition,
     ReportDefinition,
     RuleCheck,
@@ -223,6 +224,25 @@ class PluginHost:
                     )
                 found[name] = indicator
         return found
+
+    def personal_tables(self) -> list[PersonalTable]:
+        """Plugins' declarations of where their tables hold participants' data
+        (see ``amal_personal_data``); a table declared twice stops start-up."""
+        found: dict[str, PersonalTable] = {}
+        for impl in self.manager.hook.amal_personal_data.get_hookimpls():
+            for declared in impl.function() or []:
+                if not isinstance(declared, PersonalTable):
+                    raise PluginError(
+                        f"Plugin {impl.plugin_name!r}: amal_personal_data must return "
+                        f"PersonalTable objects, got {declared!r}"
+                    )
+                if declared.table in found:
+                    raise PluginError(
+                        f"Plugin {impl.plugin_name!r}: table {declared.table!r} is already "
+                        f"declared in amal_personal_data"
+                    )
+                found[declared.table] = declared
+        return list(found.values())
 
     def navigation(self, code: str) -> list[NavigationEntry]:
         return _flatten(self.manager.hook.amal_navigation(territory=self.territory(code)))

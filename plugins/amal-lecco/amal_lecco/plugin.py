@@ -16,6 +16,7 @@ from amal.plugins import (
     GroupPolicy,
     NavigationEntry,
     PartnerDefinition,
+    PersonalTable,
     ProjectDefinition,
     ReportDefinition,
     RuleCheck,
@@ -150,3 +151,10 @@ def amal_migration_locations() -> list[Path]:
 @hookimpl
 def amal_indicators() -> dict[str, Any]:
     return {sportello.contacts_indicator.name: sportello.contacts_indicator}
+
+
+@hookimpl
+def amal_personal_data() -> list[PersonalTable]:
+    # A visitor's contact and appointment belong to the participant their visit
+    # became; visitors who never did are erased from the help desk's pages.
+    return sportello.PERSONAL_DATA

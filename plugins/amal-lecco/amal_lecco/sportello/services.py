@@ -9,13 +9,16 @@ from datetime import date, time
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from amal.audit.models import AuditAction
 from amal.audit.services import record
+from amal.consent.personal_data import ERASED
 from amal.errors import DomainError, NotFound
 from amal.events import event_date
 from amal.participants.models import Participant
 from amal.participants.services import intake
+from amal.plugins import PersonalTable
 from amal.reports.indicators import Scope, make_indicator
 from amal.services import Context, fetch, use_case
 from amal_lecco.sportello.models import (
@@ -37,6 +40,127 @@ def _name(value: str, field: str) -> str:
     if not value:
         raise DomainError("required_field", f"{field} is required", field=field)
     return value
+
+
+# --- Personal data (the amal_personal_data hook) -------------------------------------
+
+_STAFF = "a staff username"
+# What a visitor's details become on erasure: the row stays, so the help desk's
+# figures (contacts by channel and outcome) are unchanged.
+VISITOR_ERASED: dict[str, object] = {
+    "first_name": "—",
+    "last_name": ERASED,
+    "phone": "",
+    "reason": "",
+}
+
+
+def _held_appointments_of(participant_id: int) -> Any:
+    """Appointments fulfilled by a contact that became this participant's intake."""
+    return Appointment.id.in_(
+        select(Contact.appointment_id).where(Contact.participant_id == participant_id)
+    )
+
+
+PERSONAL_DATA = [
+    PersonalTable(
+        "lecco_sportello_contact",
+        owned={**VISITOR_ERASED, "referred_to": ""},
+        owner="participant_id",
+        not_personal={"recorded_by": _STAFF},
+    ),
+    PersonalTable(
+        "lecco_sportello_appointment",
+        owned=dict(VISITOR_ERASED),
+        owner=_held_appointments_of,
+        not_personal={"created_by": _STAFF},
+    ),
+    PersonalTable("lecco_sportello_hours", not_personal={"place": "a help desk's address"}),
+]
+
+
+def is_erased(visitor: Contact | Appointment) -> bool:
+    return visitor.last_name == ERASED
+
+
+def _erase_details(visitor: Contact | Appointment) -> None:
+    for field, value in VISITOR_ERASED.items():
+        setattr(visitor, field, value)
+    if isinstance(visitor, Contact):
+        visitor.referred_to = ""
+
+
+def _check_erasable(visitor: Contact | Appointment, reason: str) -> str:
+    if not reason.strip():
+        raise DomainError("reason_required", "Erasure needs a reason (the request's reference)")
+    if is_erased(visitor):
+        raise DomainError("visitor_erased", "This visitor's details are already erased")
+    return reason.strip()
+
+
+def _registered(session: Session, appointment: Appointment) -> int | None:
+    return session.scalar(
+        select(Contact.participant_id).where(
+            Contact.appointment_id == appointment.id, Contact.participant_id.is_not(None)
+        )
+    )
+
+
+@use_case
+def erase_visitor(ctx: Context, territory: str, contact_id: int, reason: str) -> Contact:
+    """Erase the details of a visitor who never became a participant (GDPR art.
+    17): name, phone, reason and where they were referred, on the contact and
+    on the appointment it fulfilled. Day, channel and outcome stay for the figures.
+    A visitor registered as a candidate is erased with the participant's record."""
+    contact = fetch(ctx, Contact, contact_id, for_update=True)
+    if contact.territory_code != territory:
+        raise NotFound("Contact", contact_id)
+    reason = _check_erasable(contact, reason)
+    if contact.participant_id is not None:
+        raise DomainError(
+            "visitor_is_participant",
+            f"This visitor is participant {contact.participant_id}: erase the participant",
+            participant_id=contact.participant_id,
+        )
+    _erase_details(contact)
+    if contact.appointment is not None:
+        _erase_details(contact.appointment)
+    record(
+        ctx,
+        AuditAction.ERASE,
+        "lecco_sportello_contact",
+        contact.id,
+        territory_code=territory,
+        reason=reason,
+        appointment_id=contact.appointment_id,
+    )
+    return contact
+
+
+@use_case
+def erase_appointment(
+    ctx: Context, territory: str, appointment_id: int, reason: str
+) -> Appointment:
+    """Erase the details of a person who booked an appointment (and of the
+    visit it became, unless that visit is a participant's intake)."""
+    appointment = fetch(ctx, Appointment, appointment_id, for_update=True)
+    if appointment.territory_code != territory:
+        raise NotFound("Appointment", appointment_id)
+    reason = _check_erasable(appointment, reason)
+    participant_id = _registered(ctx.session, appointment)
+    if participant_id is not None:
+        raise DomainError(
+            "visitor_is_participant",
+            f"This visitor is participant {participant_id}: erase the participant",
+            participant_id=participant_id,
+        )
+    _erase_details(appointment)
+    visits = select(Contact).where(Contact.appointment_id == appointment.id)
+    for contact in ctx.session.scalars(visits):
+        _erase_details(contact)
+    record(ctx, AuditAction.ERASE, "lecco_sportello_appointment", appointment.id,
+           territory_code=territory, reason=reason)  # fmt: skip
+    return appointment
 
 
 @use_case
@@ -190,6 +314,17 @@ def view_contact(ctx: Context, territory: str, contact_id: int) -> Contact:
     record(ctx, AuditAction.VIEW, "lecco_sportello_contact", contact.id,
            participant_id=contact.participant_id, territory_code=territory)  # fmt: skip
     return contact
+
+
+@use_case
+def view_appointment(ctx: Context, territory: str, appointment_id: int) -> Appointment:
+    """An appointment for display (names: the read is audited)."""
+    appointment = fetch(ctx, Appointment, appointment_id)
+    if appointment.territory_code != territory:
+        raise NotFound("Appointment", appointment_id)
+    record(ctx, AuditAction.VIEW, "lecco_sportello_appointment", appointment.id,
+           territory_code=territory)  # fmt: skip
+    return appointment
 
 
 @use_case

@@ -14,12 +14,21 @@ from pathlib import Path
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import DateField, RadioField, SelectField, StringField, TextAreaField, TimeField
+from wtforms import (
+    BooleanField,
+    DateField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+    TimeField,
+)
 from wtforms.validators import DataRequired, Length, Optional
 
 from amal.access import Permission, requires
 from amal.audit.services import record_read
 from amal.consent.models import ConsentPurpose
+from amal.consent.personal_data import ERASED
 from amal.db import get_session
 from amal.errors import DomainError
 from amal.participants.models import EmploymentStatus
@@ -52,6 +61,11 @@ MESSAGES = {
     "use_candidate_registration": "Per registrare un candidato usa «Registra come candidato».",
     "contact_already_registered": "Questa persona è già registrata come candidato.",
     "appointment_closed": "L'appuntamento non è più in agenda.",
+    "visitor_erased": "I dati di questa persona sono già stati cancellati.",
+    "visitor_is_participant": (
+        "Questa persona è registrata come candidato: cancella i suoi dati dalla scheda "
+        "del partecipante (Privacy), che comprende la visita allo sportello."
+    ),
 }
 
 
@@ -124,6 +138,7 @@ def index():
         channel_labels=CHANNEL_LABELS,
         outcome_labels=OUTCOME_LABELS,
         appointment_labels=APPOINTMENT_LABELS,
+        erased=ERASED,
     )
 
 
@@ -257,6 +272,7 @@ def contact(contact_id: int):
     return render_template(
         "amal_lecco/sportello/contact.html",
         contact=found,
+        erased=ERASED,
         channel_labels=CHANNEL_LABELS,
         outcome_labels=OUTCOME_LABELS,
     )
@@ -298,3 +314,49 @@ def candidate(contact_id: int):
             flash("Candidato registrato dal contatto allo sportello.", "success")
             return redirect(url_for("participants.show", participant_id=participant.id))
     return render_template("amal_lecco/sportello/candidate.html", form=form, contact=found)
+
+
+class EraseVisitorForm(FlaskForm):
+    reason = StringField(
+        "Motivo (riferimento della richiesta)", validators=[DataRequired(), Length(max=200)]
+    )
+    confirm = BooleanField(
+        "Confermo: nome, telefono e motivo della visita saranno cancellati e non si "
+        "potranno recuperare",
+        validators=[DataRequired()],
+    )
+
+
+def _erase_page(visitor: Contact | Appointment, kind: str, erase_with) -> str | object:
+    """Confirmation page, then the erasure (a visitor who never became a participant)."""
+    form = EraseVisitorForm()
+    if form.validate_on_submit():
+        try:
+            erase_with(request_context(), g.territory, visitor.id, form.reason.data)
+        except DomainError as error:
+            show_error(form, error, form.reason)
+        else:
+            flash(
+                "Dati del visitatore cancellati; il contatto resta nei conteggi dello sportello.",
+                "success",
+            )
+            return redirect(url_for(".index"))
+    elif request.method == "POST":
+        form.confirm.errors = ["Conferma la cancellazione e indica il riferimento della richiesta."]
+    return render_template("amal_lecco/sportello/erase.html", form=form, visitor=visitor, kind=kind)
+
+
+@bp.route("/contacts/<id:contact_id>/erase", methods=["GET", "POST"])
+@requires(Permission.MANAGE_PRIVACY, territories=TERRITORIES)
+def erase_contact(contact_id: int):
+    found = services.view_contact(request_context(), g.territory, _contact(contact_id).id)
+    return _erase_page(found, "contact", services.erase_visitor)
+
+
+@bp.route("/appointments/<id:appointment_id>/erase", methods=["GET", "POST"])
+@requires(Permission.MANAGE_PRIVACY, territories=TERRITORIES)
+def erase_appointment(appointment_id: int):
+    found = services.view_appointment(
+        request_context(), g.territory, _appointment(appointment_id).id
+    )
+    return _erase_page(found, "appointment", services.erase_appointment)
