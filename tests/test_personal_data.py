@@ -4,18 +4,21 @@ as listed in amal.consent.personal_data, from the web, the API and the CLI."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
 from click.testing import CliRunner
 from flask import Flask
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from amal.accounts.models import Role
 from amal.accounts.services import create_token
 from amal.cli import cli
 from amal.consent import personal_data
 from amal.db import Base
+from amal.groups.models import GroupNeed
 from amal.groups.services import add_need, create_group, enrol, remove_member
 from amal.meetings.models import Meeting, MeetingKind
 from amal.meetings.services import save_notes, schedule_meeting
@@ -30,12 +33,18 @@ NOTE = "Giulia Bianchi (tel. 333 123 4567) ha un colloquio; BIANCHI ringrazia. M
 
 
 def test_every_text_column_is_covered_or_declared_not_personal(app: Flask) -> None:
-    assert personal_data.unclassified() == []
-    declared = (
-        {f"{t}.{c}" for t, cols in personal_data.OWNED.items() for c in cols},
-        {f"{t}.{c}" for t, cols in personal_data.SHARED.items() for c in cols},
-        set(personal_data.NOT_PERSONAL),
-    )
+    """The core's registry plus the plugins' amal_personal_data (Lecco's help
+    desk) cover every String/Text column of every table, each in one place."""
+    plugins = state(app).plugins
+    assert {t.table for t in plugins.personal_tables()} >= {
+        "lecco_sportello_contact",
+        "lecco_sportello_appointment",
+    }
+    assert personal_data.declaration_errors(plugins) == []
+    assert personal_data.unclassified(plugins=plugins) == []
+    assert personal_data.unclassified() != [], "without the plugins' declarations, a gap"
+    assert not [c for c in personal_data.NOT_PERSONAL if c.startswith("lecco_")]
+    declared = personal_data.declared(plugins)
     assert not (declared[0] & declared[1] or declared[0] & declared[2] or declared[1] & declared[2])
     existing = set(personal_data.free_text_columns(Base.metadata.sorted_tables))
     assert set().union(*declared) <= existing, "the registry names columns that do not exist"
@@ -159,3 +168,67 @@ def test_cli_export_and_erasure(
     missing = runner.invoke(cli, [*base, "export", "999999"], env=env)
     assert missing.exit_code == 1 and "not found" in missing.output
     state(app).engine.dispose()
+
+
+@contextmanager
+def _counting(app: Flask) -> Iterator[list[str]]:
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    engine = state(app).engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+
+def test_mentions_are_searched_in_the_whole_territory(app: Flask, ctx: Context, person) -> None:
+    """A facilitator names her in the note of a group she was never in, and in a
+    need of another group; the other territory's notes and a mere namesake's
+    first name stay. Bounded: the queries do not grow with the notes."""
+    giulia = person(
+        first_name="Giulia",
+        last_name="Bianchi",
+        phone="333 1234567",
+        email="giulia.bianchi@example.it",
+    )
+    other = create_group(ctx, "monza-brianza", "Gruppo Vimercate", start_date=date.today())
+    meeting = schedule_meeting(
+        ctx, "monza-brianza", MeetingKind.GROUP, date.today(), group_id=other.id
+    )
+    save_notes(ctx, meeting.id, "Parlato con BIANCHI Giulia; Giulia Rota assente.")
+    need = add_need(ctx, other.id, "Colloquio", "Scrivere a giulia.bianchi@example.it")
+    unrelated = add_need(ctx, other.id, "CV", "Giulia Rota chiede un CV; Bianchi Srl assume")
+    elsewhere = create_group(ctx, "lecco", "Gruppo Lecco", start_date=date.today())
+    far = add_need(ctx, elsewhere.id, "Colloquio", "Giulia Bianchi di Lecco, un'omonima")
+    ctx.session.flush()
+
+    with _counting(app) as few:
+        found = {(m["table"], m["id"]) for m in personal_data.mentions(ctx.session, giulia)}
+    assert found == {("meeting", meeting.id), ("group_need", need.id)}
+    for i in range(20):
+        add_need(ctx, other.id, f"Tema {i}", f"Bianchi Srl, nota {i}")
+    ctx.session.flush()
+    with _counting(app) as many:
+        personal_data.mentions(ctx.session, giulia)
+    assert len(many) == len(few) <= 10
+
+    assert personal_data.redact_mentions(ctx.session, giulia) == 2
+    assert meeting.facilitator_notes == "Parlato con [cancellato]; Giulia Rota assente."
+    assert need.description == "Scrivere a [cancellato]"
+    assert unrelated.description == "Giulia Rota chiede un CV; Bianchi Srl assume"
+    assert ctx.session.get(GroupNeed, far.id).description.startswith("Giulia Bianchi")
+    print(f"\nmentions outside her groups: {len(found)}; queries: {len(few)} (and {len(many)})")
+
+
+def test_mentions_follow_her_to_the_territory_she_left(ctx: Context, person) -> None:
+    giulia = person(first_name="Giulia", last_name="Bianchi", email="gb@example.it")
+    group = create_group(ctx, "monza-brianza", "Gruppo Monza", start_date=date.today())
+    need = add_need(ctx, group.id, "Colloquio", "Chiamare Giulia Bianchi")
+    proposal = propose_transfer(ctx, giulia.id, "lecco", "Si trasferisce")
+    accept_transfer(ctx, proposal.id, territory_code="lecco")
+    ctx.session.flush()
+    assert [m["id"] for m in personal_data.mentions(ctx.session, giulia)] == [need.id]

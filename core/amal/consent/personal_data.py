@@ -210,7 +210,7 @@ def declaration_errors(plugins: PluginHost) -> list[str]:
         names = [*table.owned, *table.shared, *table.not_personal]
         errors += [f"{table.table}.{c}: no such column" for c in names if c not in found.c]
         errors += [f"{table.table}.{c}: declared twice" for c in set(names) if names.count(c) > 1]
-        if isinstance(table.owner, str) and table.owner not in found.c:
+        if table.owned and isinstance(table.owner, str) and table.owner not in found.c:
             errors.append(f"{table.table}.{table.owner}: owner column does not exist")
         if table.shared and table.territory not in found.c:
             errors.append(f"{table.table}.{table.territory}: territory column does not exist")

@@ -7,16 +7,26 @@ import pytest
 from sqlalchemy import inspect, select
 
 from amal import migrate
-from amal.consent.services import publish_notice
+from amal.audit.models import AuditAction, AuditEntry
+from amal.consent.services import erase_person, export_person, publish_notice
 from amal.errors import DomainError
 from amal.participants.models import Participant, ParticipantStatus
 from amal.reports.engine import run_report
 from amal.runtime import state
 from amal.services import Context
 from amal.testing import csrf_token
-from amal_lecco.sportello.models import AppointmentStatus, Channel, Contact, OpeningHours, Outcome
+from amal_lecco.sportello.models import (
+    Appointment,
+    AppointmentStatus,
+    Channel,
+    Contact,
+    OpeningHours,
+    Outcome,
+)
 from amal_lecco.sportello.services import (
     book_appointment,
+    erase_appointment,
+    erase_visitor,
     record_contact,
     register_candidate,
 )
@@ -203,6 +213,111 @@ def test_coordinator_sets_hours_and_registers_a_walk_in(app, client, login, ctx)
     assert done.headers["Location"].endswith(f"/participants/{participant.id}")
     ctx.session.expire_all()
     assert ctx.session.get(Contact, contact.id).outcome == Outcome.CANDIDATE
+
+
+def _booked_then_came(ctx: Context) -> Contact:
+    appointment = book_appointment(
+        ctx,
+        "lecco",
+        scheduled_on=date.today(),
+        at=time(10),
+        first_name="Marta",
+        last_name="Colombo",
+        phone="0341 000000",
+        reason="Marta Colombo chiede del gruppo",
+    )
+    return walk_in(ctx, appointment_id=appointment.id)
+
+
+def test_a_visit_that_became_the_intake_is_exported_and_erased_with_the_participant(
+    ctx: Context,
+) -> None:
+    publish_notice(ctx, "lecco", "1.0", "Informativa")
+    contact = _booked_then_came(ctx)
+    other = walk_in(ctx, first_name="Piero", last_name="Sala", reason="Informazioni")
+    participant = register_candidate(ctx, contact.id, ["processing"])
+
+    export = export_person(ctx, participant.id)
+    records = export["plugin_records"]
+    assert [c["id"] for c in records["lecco_sportello_contact"]] == [contact.id]
+    assert records["lecco_sportello_contact"][0]["phone"] == "0341 000000"
+    assert [a["id"] for a in records["lecco_sportello_appointment"]] == [contact.appointment_id]
+
+    erase_person(ctx, participant.id, "Richiesta prot. 9")
+    ctx.session.expire_all()
+    visit, booking = (
+        ctx.session.get(Contact, contact.id),
+        ctx.session.get(Appointment, contact.appointment_id),
+    )
+    for row in (visit, booking):
+        assert (row.first_name, row.last_name, row.phone, row.reason) == (
+            "—",
+            "[cancellato]",
+            "",
+            "",
+        )
+    # What the figures count stays; someone else's visit is untouched.
+    assert (visit.channel, visit.outcome, visit.contacted_on) == (
+        Channel.APPOINTMENT,
+        Outcome.CANDIDATE,
+        date.today(),
+    )
+    assert ctx.session.get(Contact, other.id).last_name == "Sala"
+
+
+def test_a_visitor_who_never_became_a_participant_is_erased(ctx: Context) -> None:
+    publish_notice(ctx, "lecco", "1.0", "Informativa")
+    contact = _booked_then_came(ctx)
+    with pytest.raises(DomainError) as no_reason:
+        erase_visitor(ctx, "lecco", contact.id, "  ")
+    assert no_reason.value.code == "reason_required"
+    erase_visitor(ctx, "lecco", contact.id, "Richiesta del 3/12")
+    ctx.session.expire_all()
+    assert ctx.session.get(Contact, contact.id).last_name == "[cancellato]"
+    assert ctx.session.get(Appointment, contact.appointment_id).phone == ""
+    entry = ctx.session.scalar(
+        select(AuditEntry).where(
+            AuditEntry.action == AuditAction.ERASE, AuditEntry.entity == "lecco_sportello_contact"
+        )
+    )
+    assert entry is not None and entry.details["reason"] == "Richiesta del 3/12"
+    with pytest.raises(DomainError) as again:
+        erase_visitor(ctx, "lecco", contact.id, "di nuovo")
+    assert again.value.code == "visitor_erased"
+
+    registered = walk_in(ctx, first_name="Anna", last_name="Sala")
+    register_candidate(ctx, registered.id, ["processing"])
+    with pytest.raises(DomainError) as participant:
+        erase_visitor(ctx, "lecco", registered.id, "prot. 1")
+    assert participant.value.code == "visitor_is_participant"
+    booked_only = book_appointment(
+        ctx, "lecco", scheduled_on=date.today(), at=time(11), first_name="Rita", last_name="Riva"
+    )
+    erase_appointment(ctx, "lecco", booked_only.id, "prot. 2")
+    assert ctx.session.get(Appointment, booked_only.id).first_name == "—"
+
+
+def test_coordinator_erases_a_visitor_in_the_web(app, client, login, ctx) -> None:
+    contact = walk_in(ctx, outcome=Outcome.INFORMATION)
+    ctx.session.commit()
+    page = f"/t/lecco/sportello/contacts/{contact.id}/erase"
+    login("intake_operator", "lecco")
+    assert "Cancella i dati" not in client.get(
+        f"/t/lecco/sportello/contacts/{contact.id}"
+    ).get_data(as_text=True)
+    assert client.get(page).status_code == 403
+    login("coordinator", "lecco")
+    assert page in client.get(f"/t/lecco/sportello/contacts/{contact.id}").get_data(as_text=True)
+    token = csrf_token(client, page)
+    unconfirmed = client.post(page, data={"reason": "prot. 5", "csrf_token": token})
+    assert unconfirmed.status_code == 200
+    assert "Conferma la cancellazione" in unconfirmed.get_data(as_text=True)
+    done = client.post(page, data={"reason": "prot. 5", "confirm": "y", "csrf_token": token})
+    assert done.status_code == 302, done.get_data(as_text=True)
+    ctx.session.expire_all()
+    assert ctx.session.get(Contact, contact.id).last_name == "[cancellato]"
+    listing = client.get("/t/lecco/sportello/").get_data(as_text=True)
+    assert "Colombo" not in listing and "[cancellato]" in listing
 
 
 def test_the_plugin_branch_migrates_up_and_down(empty_app) -> None:
