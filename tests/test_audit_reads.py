@@ -7,6 +7,7 @@ reads or is added, with its reason, to the allow-lists below."""
 from __future__ import annotations
 
 import re
+from datetime import date, time
 
 from sqlalchemy import func, select
 from test_access_matrix import OWN, url_for_rule, world  # noqa: F401  (world is a fixture)
@@ -93,10 +94,18 @@ def test_every_web_page_with_personal_data_is_audited(app, client, login, world)
             continue
         check(rule, OWN)
     # Pages a plugin adds for its own territory only (Lecco's help desk).
-    from amal_lecco.sportello.services import record_contact
+    from amal_lecco.sportello.services import book_appointment, record_contact
 
     amal = state(app)
     with amal.session_factory() as session:
+        appointment = book_appointment(
+            Context(session, "tester", amal.plugins),
+            "lecco",
+            scheduled_on=date.today(),
+            at=time(10),
+            first_name="Rita",
+            last_name="Riva",
+        )
         contact = record_contact(
             Context(session, "tester", amal.plugins),
             "lecco",
@@ -107,7 +116,7 @@ def test_every_web_page_with_personal_data_is_audited(app, client, login, world)
         )
     login("coordinator", "lecco")
     for rule in lecco_rules:
-        check(rule, "lecco", contact_id=contact.id)
+        check(rule, "lecco", contact_id=contact.id, appointment_id=appointment.id)
     assert {"participants.index", "groups.show", "groups.meeting", "audit.index"} <= set(checked)
     assert {"reports.download", "participants.export", "dashboard.show"} <= set(checked)
 

@@ -32,6 +32,7 @@ from amal.participants.models import FieldChange, Participant, ParticipantStatus
 from amal.participants.services import register_candidate, update_participant
 from amal.referrals.models import ReferralStatus
 from amal.referrals.services import advance_referral, propose_referral, time_in_states
+from amal.runtime import state
 from amal.services import Context
 from amal.testing import csrf_token
 from amal.wellbeing.services import record_administration
@@ -484,3 +485,80 @@ def test_time_in_each_state_and_the_referrals_page(client, login, ctx: Context, 
     assert link(quick.service_title) not in by_status
     by_operator = client.get(f"/t/{T}/referrals/?operator=Nessuno").get_data(as_text=True)
     assert "Nessun invio corrisponde" in by_operator
+
+
+def _two_referrals(ctx: Context, person):  # type: ignore[no-untyped-def]
+    start = TODAY - timedelta(days=30)
+    participant = person(on=start, first_name="Giovanna", last_name="Colombo")
+    slow = propose_referral(ctx, participant.id, "gol-1", on=start)
+    advance_referral(ctx, slow.id, "sent", on=start + timedelta(days=5))
+    quick = propose_referral(ctx, participant.id, "dul-bilancio", on=TODAY - timedelta(days=2))
+    return participant, slow, quick
+
+
+def test_the_referrals_overview_in_the_api(client, ctx: Context, person) -> None:
+    _, slow, quick = _two_referrals(ctx, person)
+    _, secret = create_token(ctx, "crm", T, Role.COORDINATOR)
+    headers = {"Authorization": f"Bearer {secret}"}
+
+    everything = client.get(f"{API}/referrals/", headers=headers)
+    assert everything.status_code == 200, everything.json
+    assert [r["id"] for r in everything.json] == [slow.id, quick.id]
+    assert everything.headers["X-Pagination"]  # paginated like the participants list
+    first = everything.json[0]
+    assert first["participant_name"] == "Giovanna Colombo"
+    assert first["time_in_states"] == [
+        {"status": "proposed", "days": 5},
+        {"status": "sent", "days": 25},
+    ]
+    assert (first["status"], first["waiting_days"], first["since"]) == (
+        "sent",
+        25,
+        (TODAY - timedelta(days=25)).isoformat(),
+    )
+    waiting = client.get(f"{API}/referrals/?waiting_more_than=10", headers=headers).json
+    assert [r["id"] for r in waiting] == [slow.id]
+    by_service = client.get(f"{API}/referrals/?service=dul-bilancio", headers=headers).json
+    assert [r["id"] for r in by_service] == [quick.id]
+    proposed = client.get(f"{API}/referrals/?status=proposed", headers=headers).json
+    assert [(r["id"], r["waiting_days"]) for r in proposed] == [(quick.id, 2)]
+    assert client.get(f"{API}/referrals/?operator=Nessuno", headers=headers).json == []
+    bad = client.get(f"{API}/referrals/?waiting_more_than=-1", headers=headers)
+    assert bad.status_code == 422 and bad.content_type == "application/problem+json"
+    other = create_token(ctx, "crm-lecco", "lecco", Role.COORDINATOR)[1]
+    lecco = client.get(
+        "/api/v1/territories/lecco/referrals/", headers={"Authorization": f"Bearer {other}"}
+    )
+    assert lecco.status_code == 200 and lecco.json == []  # territory isolation
+    facilitator = create_token(ctx, "fac", T, Role.FACILITATOR)[1]
+    refused = client.get(f"{API}/referrals/", headers={"Authorization": f"Bearer {facilitator}"})
+    assert refused.status_code == 403
+    document = client.get("/api/v1/openapi.json").json
+    assert "waiting_more_than" in str(
+        document["paths"]["/api/v1/territories/{territory}/referrals/"]
+    )
+
+
+def test_the_referrals_overview_in_the_cli(
+    app, ctx: Context, person, tmp_path: Path, amal_database_url: str
+) -> None:
+    _, slow, _ = _two_referrals(ctx, person)
+    ctx.session.commit()
+    (tmp_path / "amal.toml").write_text('[instance]\nplugins = ["monza-brianza", "lecco"]\n')
+    env = {"AMAL_DATABASE_URL": amal_database_url, "AMAL_ENV": "testing"}
+
+    def run(*args: str):  # type: ignore[no-untyped-def]
+        return CliRunner().invoke(
+            cli, ["--instance", str(tmp_path), "referral", "list", *args], env=env
+        )
+
+    listed = run(T)
+    assert listed.exit_code == 0, listed.output
+    lines = listed.output.splitlines()
+    assert lines[0].startswith(f"{slow.id} Giovanna Colombo: GOL percorso 1")
+    assert "sent since" in lines[0] and "waiting 25d [proposed 5d, sent 25d]" in lines[0]
+    assert lines[-1] == "2 referrals."
+    waiting = run(T, "--waiting", "10")
+    assert waiting.output.splitlines()[-1] == "1 referrals." and str(slow.id) in waiting.output
+    assert run(T, "--status", "nonsense").exit_code == 2
+    state(app).engine.dispose()

@@ -53,6 +53,8 @@ from amal.participants.transfers import (
     refuse_transfer,
 )
 from amal.projects.services import project_progress, territory_projects
+from amal.referrals.models import Referral, ReferralStatus
+from amal.referrals.services import ReferralFilters, referral_overview
 from amal.reports.engine import definitions as report_definitions
 from amal.reports.engine import run_report, start_run
 from amal.reports.outputs import export_report
@@ -798,6 +800,56 @@ def participant_edit(participant_id: int, **options: Any) -> None:
     if not fields:
         raise click.UsageError("Nothing to change: give at least one field option.")
     _show_person(update_participant(_ctx(), participant_id, **fields))
+
+
+@cli.group("referral")
+def referral_group() -> None:
+    """Referrals to the territory's employment services (as the web's Referrals page)."""
+
+
+@referral_group.command("list")
+@click.argument("territory")
+@click.option("--status", type=click.Choice([s.value for s in ReferralStatus]))
+@click.option("--service", default="", help="A catalogue service code.")
+@click.option("--operator", default="", help="The operator's name, as in the catalogue.")
+@click.option(
+    "--waiting", type=click.IntRange(min=0), help="Open for more than N days in their state."
+)
+def referral_list(
+    territory: str, status: str | None, service: str, operator: str, waiting: int | None
+) -> None:
+    """TERRITORY's referrals: with whom, since when, days in each state (the read is audited)."""
+    ctx = _ctx()
+    ctx.plugins.territory(territory)
+    filters = ReferralFilters(
+        status=ReferralStatus(status) if status else None,
+        service=service,
+        operator=operator,
+        waiting_more_than=waiting,
+    )
+    scope = select(Referral).where(
+        Referral.participant_id.in_(
+            select(Participant.id).where(Participant.territory_code == territory)
+        )
+    )
+    lines = referral_overview(ctx, scope, filters)
+    record_read(
+        ctx,
+        "referral_list",
+        [line.referral.participant_id for line in lines],
+        territory_code=territory,
+        query=filters.describe(),
+    )
+    for line in lines:
+        r = line.referral
+        spans = ", ".join(f"{s.value} {days}d" for s, days in line.time_in_states)
+        waiting_for = f", waiting {line.waiting_days}d" if line.waiting_days is not None else ""
+        since = f" since {line.since:%d/%m/%Y}" if line.since else ""
+        click.echo(
+            f"{r.id} {r.participant.full_name}: {r.service_title} ({r.operator or '-'}) "
+            f"{r.status.value}{since}{waiting_for} [{spans}]"
+        )
+    click.echo(f"{len(lines)} referrals.")
 
 
 @cli.group("consent")

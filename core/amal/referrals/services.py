@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import Select, and_, false, or_
+from sqlalchemy.orm import joinedload
 
 from amal.audit.models import AuditAction
 from amal.audit.services import record
@@ -182,3 +187,87 @@ def waiting_days(referral: Referral, today: date) -> int | None:
         return None
     since = entered_on(referral, referral.status) or referral.proposed_on
     return (today - since).days
+
+
+# --- The territory's overview -------------------------------------------------------
+
+OVERVIEW_LIMIT = 500
+
+
+@dataclass(frozen=True)
+class ReferralFilters:
+    """What the referrals overview (web page, API list, CLI) is asked for."""
+
+    status: ReferralStatus | None = None
+    service: str = ""
+    operator: str = ""
+    waiting_more_than: int | None = None  # days in the current, open state
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "status": self.status.value if self.status else "",
+            "service": self.service,
+            "operator": self.operator,
+            "waiting": self.waiting_more_than,
+        }
+
+
+@dataclass(frozen=True)
+class ReferralLine:
+    referral: Referral
+    since: date | None  # the day it entered its current state
+    waiting_days: int | None  # open referrals only
+    time_in_states: list[tuple[ReferralStatus, int]]
+
+
+def _waiting_longer(days: int, today: date) -> Any:
+    """Open referrals whose current state began more than ``days`` days before today."""
+    cutoff = today - timedelta(days=days)
+    since = {
+        R.PROPOSED: Referral.proposed_on,
+        **{s: getattr(Referral, DATE_FIELD[s]) for s in OPEN if s != R.PROPOSED},
+    }
+    return or_(false(), *(and_(Referral.status == s, since[s] < cutoff) for s in OPEN))
+
+
+def overview_query(
+    scope: Select[tuple[Referral]], filters: ReferralFilters, today: date
+) -> Select[tuple[Referral]]:
+    """The referrals of ``scope`` (the caller's visible ones) matching
+    ``filters``; every filter runs in SQL, so a limit cuts matching rows only."""
+    query = scope
+    if filters.status is not None:
+        query = query.where(Referral.status == filters.status)
+    if filters.service:
+        query = query.where(Referral.service_code == filters.service)
+    if filters.operator:
+        query = query.where(Referral.operator == filters.operator)
+    if filters.waiting_more_than is not None:
+        query = query.where(_waiting_longer(filters.waiting_more_than, today))
+    return query
+
+
+def referral_overview(
+    ctx: Context,
+    scope: Select[tuple[Referral]],
+    filters: ReferralFilters,
+    *,
+    today: date | None = None,
+    limit: int = OVERVIEW_LIMIT,
+    offset: int = 0,
+) -> list[ReferralLine]:
+    """The matching referrals (:func:`overview_query`), oldest proposal first,
+    each with the day it entered its state, how long an open one has been
+    waiting and the days it spent in each state. Two queries whatever the size."""
+    today = today or date.today()
+    rows = ctx.session.scalars(
+        overview_query(scope, filters, today)
+        .options(joinedload(Referral.participant))
+        .order_by(Referral.proposed_on, Referral.id)
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    return [
+        ReferralLine(r, entered_on(r, r.status), waiting_days(r, today), time_in_states(r, today))
+        for r in rows
+    ]

@@ -16,6 +16,7 @@ from amal.participants.api import bp as api_participants
 from amal.participants.web import bp as participants
 from amal.projects.api import bp as api_projects
 from amal.projects.web import bp as projects
+from amal.referrals.api import bp as api_referrals
 from amal.referrals.web import bp as referrals
 from amal.reports.api import bp as api_reports
 from amal.reports.web import bp as reports
@@ -53,6 +54,7 @@ def register_web(app: Flask) -> None:
             api_territory,
             api_reports,
             api_projects,
+            api_referrals,
             api_plugins,
         ],
     )
