@@ -180,7 +180,9 @@ def test_consents_wellbeing_referrals_outcomes(client, person, bearer) -> None:
     assert bad.status_code == 422 and bad.json["code"] == "answer_out_of_range"
     assert bad.json["item"] == 3
     referral = client.post(f"{base}/referrals", headers=headers, json={"service_code": "gol-1"})
-    assert referral.status_code == 201 and referral.json["service_url"].startswith("https://")
+    assert referral.status_code == 201, referral.json
+    assert referral.json["service_title"].startswith("GOL percorso 1")
+    assert "service_url" in referral.json  # empty: no public page found for this path
     moved = client.post(
         f"{base}/referrals/{referral.json['id']}/transitions",
         headers=headers,

@@ -50,7 +50,8 @@ def test_referral_needs_consent_to_sharing(ctx: Context, person) -> None:
     assert error.value.code == "consent_required"
     record_consents(ctx, participant.id, [ConsentPurpose.SHARING])
     referral = propose_referral(ctx, participant.id, "gol-1")
-    assert referral.service_url.startswith("https://") and referral.operator
+    gol_1 = {s.code: s for s in ctx.plugins.service_catalogue("monza-brianza")}["gol-1"]
+    assert (referral.service_url, referral.operator) == (gol_1.url, gol_1.operator)
     withdraw_consent(ctx, participant.id, ConsentPurpose.SHARING, reason="Revocato")
     with pytest.raises(DomainError, match="has not consented to sharing"):
         propose_referral(ctx, participant.id, "gol-2")

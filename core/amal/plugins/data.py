@@ -52,8 +52,10 @@ def load_partners(path: Path) -> list[PartnerDefinition]:
 def load_services(path: Path) -> list[ServiceDefinition]:
     """``[[service]]`` entries with ``code``, ``title``, ``programme``, ``url``,
     optional ``description``, ``operator``, ``operator_url``, ``url_kind``
-    (``service``, ``programme`` or ``operator``: what ``url`` points to) and
-    ``url_verified`` (false when the address was not checked online)."""
+    (what ``url`` points to, see :data:`amal.plugins.definitions.URL_KINDS`;
+    ``none`` with an empty ``url`` when no public page was found),
+    ``url_verified`` (false when the address was not checked) and
+    ``url_source`` (where the address came from)."""
     services = []
     for row in _read(path, "service"):
         try:

@@ -88,7 +88,14 @@ class PartnerDefinition:
     representatives: tuple[RepresentativeDefinition, ...] = ()
 
 
-URL_KINDS = ("service", "programme", "operator")
+# What a service's ``url`` points to.
+URL_KINDS = (
+    "service",  # the service's own page
+    "programme",  # the programme's public page (Regione Lombardia), the service has none
+    "operator_programme",  # the operator's page for the programme, listing what it delivers
+    "operator",  # only the operator's site
+    "none",  # no public page found: ``url`` is empty
+)
 
 
 @dataclass(frozen=True)
@@ -101,15 +108,17 @@ class ServiceDefinition:
     url: str
     description: str = ""
     operator: str = ""  # the accredited operator that delivers it
-    # What ``url`` points to: the service's own page, the programme's public
-    # page (when the service has none), or only the operator's site.
+    # What ``url`` points to (:data:`URL_KINDS`).
     url_kind: str = "service"
     url_verified: bool = True  # False: written without checking it online
     operator_url: str = ""  # the operator's own site
+    url_source: str = ""  # where the address came from (and when it was seen)
 
     def __post_init__(self) -> None:
         if self.url_kind not in URL_KINDS:
             raise ValueError(f"url_kind must be one of {', '.join(URL_KINDS)}")
+        if (self.url_kind == "none") != (not self.url):
+            raise ValueError("url is empty exactly when url_kind is 'none'")
 
 
 @dataclass(frozen=True)

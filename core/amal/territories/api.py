@@ -39,10 +39,15 @@ class ServiceSchema(StrictSchema):
     operator = fields.Str(dump_only=True)
     url_kind = fields.Str(
         dump_only=True,
-        metadata={"description": "What url points to: service, programme or operator (site)"},
+        metadata={
+            "description": "What url points to: service (its own page), programme (the "
+            "programme's regional page), operator_programme (the operator's page for the "
+            "programme), operator (only the operator's site), none (no page found, url empty)"
+        },
     )
     url_verified = fields.Bool(dump_only=True)
     operator_url = fields.Str(dump_only=True)
+    url_source = fields.Str(dump_only=True, metadata={"description": "Where the address came from"})
 
 
 @bp.route("/partners")

@@ -67,3 +67,21 @@ def test_valoriamo_project_is_declared(ctx: Context) -> None:
     (project,) = ctx.plugins.projects("lecco")
     assert (project.meetings_per_group, project.cycle_months) == (16, 10)
     assert {t.meeting_kind for t in project.extra_targets} == {"info", "training"}
+
+
+def test_services_link_the_pages_found() -> None:
+    """GOL paths link Mestieri Lombardia's own GOL page (the operator's page on
+    the programme), Dote Unica Lavoro the region's page of the call; each says
+    where its address came from."""
+    from pathlib import Path
+
+    import amal_lecco
+    from amal.plugins.data import load_services
+
+    services = load_services(Path(amal_lecco.__file__).parent / "data" / "services.toml")
+    kinds = {(s.programme, s.url_kind, s.url) for s in services}
+    assert kinds == {
+        ("GOL", "operator_programme", "https://www.mestierilombardia.it/programma-gol"),
+        ("Dote Unica Lavoro", "programme", "https://ue.regione.lombardia.it/bando/RLW12023031023"),
+    }
+    assert all(s.url_verified and "2026-12-03" in s.url_source for s in services)

@@ -43,10 +43,11 @@ def test_partners_from_the_seeds_are_set_up(ctx: Context) -> None:
     ]
 
 
-def test_service_catalogue_links_every_service(ctx: Context) -> None:
+def test_service_catalogue_says_where_every_service_links(ctx: Context) -> None:
     services = ctx.plugins.service_catalogue("monza-brianza")
     assert {s.code for s in services} >= {"gol-1", "gol-2", "gol-3", "gol-4", "gol-5"}
-    assert all(s.url.startswith("https://") and s.operator for s in services)
+    assert all(s.operator and s.url_source for s in services)
+    assert all(s.url.startswith("https://") or s.url_kind == "none" for s in services)
 
 
 def test_san_giovanni_moves_a_meeting(ctx: Context) -> None:
@@ -105,12 +106,15 @@ def test_pilot_project_is_declared(ctx: Context) -> None:
 
 
 def test_service_links_say_what_they_point_to() -> None:
-    """No service links to the operator's home page as if it were the service's:
-    each says where its link goes (its programme's regional page here)."""
+    """No service links to the operator's home page as if it were the service's,
+    and no address is written that was not found: the Dote Unica Lavoro services
+    link the region's page of the call, the GOL paths (no page found) link nothing."""
     services = load_services(Path(amal_monza_brianza.__file__).parent / "data" / "services.toml")
     for service in services:
-        assert service.url != service.operator_url, service.code
-        assert service.url_kind in {"service", "programme"}, service.code
-        assert service.url.startswith("https://www.regione.lombardia.it/"), service.code
-        expected = "programma-gol" if service.programme == "GOL" else "dote-unica-lavoro"
-        assert service.url_kind == "service" or service.url.endswith(expected), service.code
+        assert service.url != service.operator_url or not service.url, service.code
+        if service.programme == "GOL":
+            assert (service.url, service.url_kind, service.url_verified) == ("", "none", False)
+        else:
+            assert service.url == "https://ue.regione.lombardia.it/bando/RLW12023031023"
+            assert service.url_kind == "programme" and service.url_verified, service.code
+        assert "2026-12-03" in service.url_source, service.code
