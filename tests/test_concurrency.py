@@ -99,6 +99,7 @@ def test_32_enrolments_into_15_places_enrol_exactly_15(server, headers, ctx, per
         statuses = _enrol_all(server, headers, group_id, admitted)
         assert statuses == Counter({201: 15, 409: 17}), statuses
         assert _members(ctx, group_id) == 15
+        print(f"\n32 enrolments into 15 places, round {_round + 1}: {dict(statuses)}, 15 members")
         enrolled = set(
             ctx.session.scalars(
                 select(Enrolment.participant_id).where(Enrolment.group_id == group_id)
@@ -114,6 +115,7 @@ def test_10_enrolments_into_an_empty_group_enrol_10(server, headers, ctx, person
     statuses = _enrol_all(server, headers, group_id, [person().id for _ in range(10)])
     assert statuses == Counter({201: 10}), statuses
     assert _members(ctx, group_id) == 10
+    print(f"\n10 enrolments into an empty group: {dict(statuses)}, 10 members")
 
 
 def test_one_person_into_several_groups_at_once(server, headers, ctx, person) -> None:
@@ -131,6 +133,7 @@ def test_one_person_into_several_groups_at_once(server, headers, ctx, person) ->
         ]
     )
     assert statuses == Counter({201: 1, 409: 3}), statuses
+    print(f"\none person into 4 groups at once: {dict(statuses)}")
 
 
 def test_6_intakes_of_one_fiscal_code_register_1(server, headers, ctx) -> None:
@@ -159,6 +162,7 @@ def test_6_intakes_of_one_fiscal_code_register_1(server, headers, ctx) -> None:
     refusals = [b for b in bodies if b.get("status") == 409]
     assert {b["code"] for b in refusals} == {"duplicate_participant"}
     assert all("fiscal code" in b["detail"] for b in refusals)
+    print(f"\n6 intakes of one fiscal code: {dict(statuses)}")
     ctx.session.expire_all()
     assert (
         ctx.session.scalar(
@@ -188,6 +192,7 @@ def test_8_patches_with_one_etag_1_succeeds_7_get_412(server, headers, ctx, pers
             ]
         )
         assert statuses == Counter({200: 1, 412: 7}), statuses
+        print(f"\n8 PATCHes with one ETag, round {round_ + 1}: {dict(statuses)}")
 
 
 def test_plan_generation_raced_makes_one_plan(server, headers, ctx) -> None:
@@ -210,6 +215,7 @@ def test_plan_generation_raced_makes_one_plan(server, headers, ctx) -> None:
     )
     policy = ctx.plugins.group_policy(TERRITORY)
     assert meetings == planned + (1 if policy.opening_info_meeting else 0)
+    print(f"\nplan generation raced 6 times: {dict(statuses)}, {meetings} meetings (one plan)")
 
 
 def test_one_register_recorded_6_times_at_once_has_one_line_each(
@@ -238,6 +244,7 @@ def test_one_register_recorded_6_times_at_once_has_one_line_each(
     assert ctx.session.scalar(
         select(func.count(Attendance.id)).where(Attendance.meeting_id == meeting.id)
     ) == len(members)
+    print(f"\none register saved 6 times at once: {dict(statuses)}, {len(members)} lines")
 
 
 def test_the_web_asks_to_reload_when_a_conflict_persists(
