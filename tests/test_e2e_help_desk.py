@@ -67,3 +67,54 @@ def test_help_desk_contact_becomes_a_candidate(
     row = page.locator("tr", has_text="Colombo")
     assert "candidato registrato" in row.inner_text()
     shot(page, "help-desk-04-desk")
+
+
+@pytest.mark.parametrize("amal_database_url", ["sqlite"], indirect=True)
+def test_help_desk_visitor_who_never_registered_is_erased(
+    ctx: Context, live_server: str, browser_page
+) -> None:
+    """A coordinator erases, on request, the details of someone who came for
+    information only: confirmation and reference asked, the visit still counted."""
+    from amal.audit.models import AuditAction, AuditEntry
+    from amal_lecco.sportello.services import record_contact
+
+    create_user(
+        ctx, "coord-lecco", TEST_PASSWORD, display_name="Luca Coordinatore",
+        roles=[("lecco", Role.COORDINATOR)],
+    )  # fmt: skip
+    contact = record_contact(
+        ctx,
+        "lecco",
+        first_name="Piero",
+        last_name="Brambilla",
+        phone="0341 555111",
+        reason="Chiede informazioni sui corsi",
+        outcome=Outcome.INFORMATION,
+    )
+    ctx.session.commit()
+    page = browser_page
+    page.goto(f"{live_server}/login")
+    page.get_by_label("Nome utente").fill("coord-lecco")
+    page.get_by_label("Password").fill(TEST_PASSWORD)
+    page.get_by_role("button", name="Accedi").click()
+    page.get_by_role("link", name="Sportello", exact=True).click()
+    page.get_by_role("link", name="Piero Brambilla").click()
+    page.get_by_role("link", name="Cancella i dati del visitatore").click()
+    page.get_by_label("Motivo (riferimento della richiesta)").fill("Richiesta prot. 118/2026")
+    page.get_by_role("button", name="Cancella i dati").click()
+    see(page, "Conferma la cancellazione")  # not confirmed: nothing erased
+    shot(page, "help-desk-05-erase-confirm")
+    page.get_by_label("Confermo").check()
+    page.get_by_role("button", name="Cancella i dati").click()
+    see(page, "Dati del visitatore cancellati")
+    row = page.locator("tr", has_text="[cancellato]")
+    assert "Brambilla" not in page.content() and "informazioni date" in row.inner_text()
+    shot(page, "help-desk-06-visitor-erased")
+    ctx.session.expire_all()
+    erased = ctx.session.get(Contact, contact.id)
+    assert (erased.last_name, erased.phone, erased.reason) == ("[cancellato]", "", "")
+    assert ctx.session.scalar(
+        select(AuditEntry.id).where(
+            AuditEntry.action == AuditAction.ERASE, AuditEntry.entity_id == contact.id
+        )
+    )
