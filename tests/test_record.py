@@ -526,6 +526,8 @@ def test_the_referrals_overview_in_the_api(client, ctx: Context, person) -> None
     proposed = client.get(f"{API}/referrals/?status=proposed", headers=headers).json
     assert [(r["id"], r["waiting_days"]) for r in proposed] == [(quick.id, 2)]
     assert client.get(f"{API}/referrals/?operator=Nessuno", headers=headers).json == []
+    forever = client.get(f"{API}/referrals/?waiting_more_than=99999999", headers=headers)
+    assert forever.status_code == 200 and forever.json == []
     bad = client.get(f"{API}/referrals/?waiting_more_than=-1", headers=headers)
     assert bad.status_code == 422 and bad.content_type == "application/problem+json"
     other = create_token(ctx, "crm-lecco", "lecco", Role.COORDINATOR)[1]

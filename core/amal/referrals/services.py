@@ -222,6 +222,8 @@ class ReferralLine:
 
 def _waiting_longer(days: int, today: date) -> Any:
     """Open referrals whose current state began more than ``days`` days before today."""
+    if days >= (today - date.min).days:
+        return false()  # longer than the calendar goes back: nothing waits that long
     cutoff = today - timedelta(days=days)
     since = {
         R.PROPOSED: Referral.proposed_on,
