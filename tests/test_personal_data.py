@@ -9,20 +9,25 @@ from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from flask import Flask
 from sqlalchemy import event, func, select
 
 from amal.accounts.models import Role
 from amal.accounts.services import create_token
+from amal.app import create_app
 from amal.cli import cli
 from amal.consent import personal_data
 from amal.db import Base
+from amal.errors import PluginError
 from amal.groups.models import GroupNeed
 from amal.groups.services import add_need, create_group, enrol, remove_member
 from amal.meetings.models import Meeting, MeetingKind
 from amal.meetings.services import save_notes, schedule_meeting
 from amal.participants.transfers import accept_transfer, propose_transfer
+from amal.plugins import PersonalTable, hookimpl
+from amal.plugins.manager import PluginHost
 from amal.referrals.services import propose_referral
 from amal.runtime import state
 from amal.services import Context
@@ -232,3 +237,31 @@ def test_mentions_follow_her_to_the_territory_she_left(ctx: Context, person) -> 
     accept_transfer(ctx, proposal.id, territory_code="lecco")
     ctx.session.flush()
     assert [m["id"] for m in personal_data.mentions(ctx.session, giulia)] == [need.id]
+
+
+def test_a_plugin_declaring_what_does_not_exist_stops_start_up(tmp_path: Path) -> None:
+    """A typo in amal_personal_data would leave a person's data unexported and
+    unerased: the app refuses to start, naming the table and column."""
+
+    class Typo:
+        @hookimpl
+        def amal_personal_data(self) -> list[PersonalTable]:
+            return [
+                PersonalTable("lecco_sportello_contact", owned={"phone": ""}, owner="participant"),
+                PersonalTable("no_such_table", not_personal={"x": "nothing"}),
+            ]
+
+    with pytest.raises(PluginError) as stopped:
+        create_app(
+            tmp_path,
+            config_overrides={"environment": "testing", "plugins": ["monza-brianza", "lecco"]},
+            extra_plugins=[("typo", Typo())],
+        )
+    assert "is already declared" in str(stopped.value)  # Lecco declares that table
+    host = PluginHost(["monza-brianza"], extra=[("typo", Typo())])
+    assert personal_data.declaration_errors(host) == [
+        "lecco_sportello_contact.participant: owner column does not exist",
+        "no_such_table: no such table",
+    ]
+    with pytest.raises(PluginError, match="owner column does not exist"):
+        personal_data.check_plugin_declarations(host)

@@ -14,6 +14,7 @@ from flask import Flask
 
 from amal import db
 from amal.config import load_config
+from amal.consent.personal_data import check_plugin_declarations as check_personal_data_declarations
 from amal.errors import ConfigError
 from amal.ids import IdConverter
 from amal.plugins.manager import PluginHost
@@ -52,6 +53,7 @@ def create_app(
 
     plugins = PluginHost(config.plugins, territories=config.territories, extra=extra_plugins)
     check_report_definitions(plugins)
+    check_personal_data_declarations(plugins)
 
     app = Flask("amal", instance_path=str(config.instance_path), instance_relative_config=True)
     app.config.update(

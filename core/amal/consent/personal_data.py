@@ -38,6 +38,7 @@ from sqlalchemy.orm import Session
 
 from amal.consent.models import Consent
 from amal.db import Base
+from amal.errors import PluginError
 from amal.groups.models import Enrolment, Group, GroupNeed, GroupStatusChange
 from amal.meetings.models import Attendance, Meeting
 from amal.outcomes.models import Outcome
@@ -215,6 +216,15 @@ def declaration_errors(plugins: PluginHost) -> list[str]:
         if table.shared and table.territory not in found.c:
             errors.append(f"{table.table}.{table.territory}: territory column does not exist")
     return errors
+
+
+def check_plugin_declarations(plugins: PluginHost) -> None:
+    """Stop start-up on a plugin's ``amal_personal_data`` naming tables or
+    columns that do not exist (a typo would leave personal data unexported and
+    unerased). Columns no one declares fail ``tests/test_personal_data.py``."""
+    errors = declaration_errors(plugins)
+    if errors:
+        raise PluginError("amal_personal_data: " + "; ".join(errors))
 
 
 def _model(table_name: str) -> Any:

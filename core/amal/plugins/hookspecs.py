@@ -257,8 +257,8 @@ def amal_personal_data() -> list[PersonalTable] | None:
     replaced by the given value on erasure), ``shared`` (notes that may name a
     participant: searched in the territories the person belonged to, exported
     where they mention them, the mentions redacted) or ``not_personal`` (with
-    why). A table declared by two plugins stops the call with a
-    :class:`~amal.errors.PluginError`.
+    why). Checked at start-up: a table declared by two plugins, or a table or
+    column that does not exist, stops it with a :class:`~amal.errors.PluginError`.
 
     Example (a help-desk contact that became a participant's intake)::
 
