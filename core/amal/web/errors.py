@@ -100,6 +100,9 @@ MESSAGES = {
     "already_ended": _l("This assignment has already ended."),
     "not_staff_here": _l("This person has no active role in the territory."),
     "duplicate_partner": _l("A partner with this name already exists."),
+    "not_member": _l("This person is not a member of the group."),
+    "other_territory": _l("The two records belong to different territories."),
+    "confirmation_required": _l("Tick the box to confirm."),
 }
 ELIGIBILITY = {
     "No active consent to the processing of personal data": _l(
