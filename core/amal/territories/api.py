@@ -52,10 +52,7 @@ class PartnerSchema(StrictSchema):
 
 
 class PartnerUpdateSchema(PartnerSchema):
-    """Only the fields given change."""
-
-    class Meta(PartnerSchema.Meta):
-        partial = True
+    """Only the fields given change (loaded with ``partial=True``)."""
 
 
 class ServiceSchema(StrictSchema):
@@ -109,7 +106,7 @@ class PartnerResource(MethodView):
         return _partner(partner_id)
 
     @requires(Permission.MANAGE_TERRITORY)
-    @bp.arguments(PartnerUpdateSchema)
+    @bp.arguments(PartnerUpdateSchema(partial=True))
     @bp.response(200, PartnerSchema)
     def patch(self, data: dict[str, Any], partner_id: int):
         """Correct a partner: the fields given change, the others stay."""
