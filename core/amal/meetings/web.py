@@ -168,6 +168,10 @@ def candidate(walk_in_id: int):
     form.employment_status.choices = choices(EmploymentStatus)
     form.consents.choices = choices(ConsentPurpose)
     if request.method == "GET":
+        # The walk-in's name is shown: an audited read, though no participant yet.
+        record_read(
+            request_context(), "info_walk_in", [], territory_code=g.territory, entity_id=found.id
+        )
         form.first_name.data, form.last_name.data = info.split_name(found.name)
         form.heard_from.data = info.HEARD_FROM
     if form.validate_on_submit():
