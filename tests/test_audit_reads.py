@@ -134,7 +134,7 @@ def test_every_api_read_with_personal_data_is_audited(app, client, ctx: Context,
             continue
         info_ids = {**values, "meeting_id": values["info_meeting_id"]}
         names = info_ids if "/info-meetings/" in path else values
-        url = re.sub(r"\{(\w+)\}", lambda m: str(names[m.group(1)]), path)
+        url = re.sub(r"\{(\w+)\}", lambda m, names=names: str(names[m.group(1)]), path)
         before = audit_count(app)
         response = client.get(url, headers=headers)
         assert response.status_code == 200, f"{url}: {response.status_code}"

@@ -147,8 +147,8 @@ def test_api_member_exit_facilitators_and_partners(client, ctx: Context, person)
     exit_url = f"{API}/groups/{source.id}/members/{mover.id}/exit"
     missing = client.post(exit_url, json={"outcome": "moved"}, headers=auth)
     assert missing.status_code == 422
-    moved = client.post(exit_url, headers=auth, json={
-        "outcome": "moved", "to_group_id": target.id, "reason": "Orario", "ended_on": "2026-01-09"})  # fmt: skip
+    moved = client.post(exit_url, headers=auth, json={"outcome": "moved", "to_group_id": target.id,
+                        "reason": "Orario", "ended_on": "2026-01-09"})  # fmt: skip
     assert moved.status_code == 200, moved.get_json()
     ctx.session.expire_all()
     assert member_count(ctx, target.id) == 1
@@ -211,7 +211,8 @@ def test_cli_takes_a_member_out(app, ctx, person, tmp_path: Path, amal_database_
     listed = amal("group", "members", str(source.id), "--as", "coord")
     assert listed.exit_code == 0 and "2 members" in listed.output
     moved = amal("group", "remove", str(source.id), str(mover.id), "--reason", "Orario",
-                 "--moved-to", str(target.id), "--on", "2026-01-09", "--as", "coord", "--yes")  # fmt: skip
+                 "--moved-to", str(target.id), "--on", "2026-01-09",
+                 "--as", "coord", "--yes")  # fmt: skip
     assert moved.exit_code == 0, moved.output
     assert f"moves to group {target.id}" in moved.output
     future = amal("group", "remove", str(source.id), str(leaver.id), "--reason", "x",

@@ -10,8 +10,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from amal.meetings.models import MeetingKind
 from amal.errors import DomainError
+from amal.meetings.models import MeetingKind
 from amal.meetings.services import plan_for, refuse_holiday
 from amal.services import Context
 

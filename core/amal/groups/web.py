@@ -47,6 +47,7 @@ from amal.meetings.models import Meeting, MeetingKind, MeetingStatus, Presence
 from amal.meetings.services import (
     cancel_meeting,
     generate_plan,
+    open_info_meeting_before,
     record_register,
     reschedule,
     save_notes,
@@ -191,6 +192,9 @@ def show(group_id: int):
         entity_id=group.id,
     )
     override_for = request.args.get("override_for", type=int)
+    opens_with_info = bool(
+        group.start_date and ctx.plugins.group_policy(group.territory_code).opening_info_meeting
+    )
     return render_template(
         "groups/show.html",
         group=group,
@@ -207,6 +211,10 @@ def show(group_id: int):
         names=names,
         need_form=NeedForm(),
         exit_form=_exit_form(group) if access.can(Permission.MANAGE_GROUPS) else None,
+        opens_with_info=opens_with_info,
+        opening_info=open_info_meeting_before(ctx, group.territory_code, group.start_date)
+        if opens_with_info
+        else None,
     )
 
 
