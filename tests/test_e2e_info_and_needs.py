@@ -99,7 +99,7 @@ def test_facilitator_need_then_training_meeting(
     page.locator("#training-topic").fill("Prepararsi al colloquio")
     page.locator("form", has=page.locator("#training-on")).get_by_role("button").click()
     see(page, "Fatto.")
-    see(page, "Prepararsi al colloquio")
+    see(page, "Prepararsi al colloquio (risponde al bisogno: Colloquio di lavoro)")
     shot(page, "needs-02-training-planned")
     ctx.session.expire_all()
     training = ctx.session.query(Meeting).filter_by(kind=MeetingKind.TRAINING).one()

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
@@ -179,6 +180,7 @@ def show(group_id: int):
     plan = ctx.session.scalars(
         select(Meeting)
         .where(Meeting.group_id == group.id)
+        .options(selectinload(Meeting.needs))
         .order_by(Meeting.scheduled_on, Meeting.id)
     ).all()
     who5 = group_change(ctx, group.id, "who5")
