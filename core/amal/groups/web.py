@@ -186,10 +186,16 @@ def show(group_id: int):
     who5 = group_change(ctx, group.id, "who5")
     current = members(ctx, group.id)
     names = {p.id: p.full_name for p in current}
+    left = ctx.session.execute(
+        select(Enrolment, Participant)
+        .join(Participant, Participant.id == Enrolment.participant_id)
+        .where(Enrolment.group_id == group.id, Enrolment.ended_at.is_not(None))
+        .order_by(Enrolment.ended_on, Enrolment.id)
+    ).all()
     record_read(
         ctx,
         "group",
-        [p.id for p in current] + [p.id for p in candidates],
+        [p.id for p in current] + [p.id for p in candidates] + [p.id for _, p in left],
         territory_code=g.territory,
         entity_id=group.id,
     )
@@ -214,6 +220,7 @@ def show(group_id: int):
         need_form=NeedForm(),
         exit_form=_exit_form(group) if access.can(Permission.MANAGE_GROUPS) else None,
         opens_with_info=opens_with_info,
+        left=left,
         opening_info=open_info_meeting_before(ctx, group.territory_code, group.start_date)
         if opens_with_info
         else None,
