@@ -141,7 +141,7 @@ def test_member_moved_to_another_group(
     exit_form.get_by_role("button", name="Togli dal gruppo").click()
     see(page, "Paolo Brambilla è stato spostato nell'altro gruppo.")
     see(page, "Chi ha lasciato il gruppo")
-    see(page, "Spostato nel gruppo Gruppo Serale: Orario serale compatibile col lavoro")
+    see(page, "Spostato in «Gruppo Serale»: Orario serale compatibile col lavoro")
     shot(page, "groups-05-member-moved")
     ctx.session.expire_all()
     assert member_count(ctx, source.id) == 0 and member_count(ctx, target.id) == 1

@@ -69,7 +69,7 @@ def test_moved_to_another_group_the_same_day(ctx: Context, person) -> None:
     rows = ctx.session.query(Enrolment).filter_by(participant_id=mover.id).order_by(Enrolment.id)
     old, new = rows.all()
     assert (old.group_id, old.ended_on) == (source.id, date(2026, 1, 9))
-    assert old.end_reason == "Spostato nel gruppo Monza B: Orario serale"
+    assert old.end_reason == "Spostato in «Monza B»: Orario serale"
     assert (new.group_id, new.enrolled_on, new.ended_on) == (target.id, date(2026, 1, 9), None)
     assert mover.status == S.ENROLLED and target.status == GroupStatus.FORMING
     with pytest.raises(DomainError) as same:

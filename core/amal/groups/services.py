@@ -453,10 +453,10 @@ def _move_member(
         participant_id=participant.id,
         territory_code=group.territory_code,
     )
-    _end(enrolment, day, f"Spostato nel gruppo {destination.name}: {reason}")
+    _end(enrolment, day, f"Spostato in «{destination.name}»: {reason}")
     moved = Enrolment(group_id=destination.id, participant_id=participant.id, enrolled_on=day)
     ctx.session.add(moved)
-    text = f"Spostato dal gruppo {group.name} al gruppo {destination.name}: {reason}{note}"
+    text = f"Spostato da «{group.name}» a «{destination.name}»: {reason}{note}"
     if participant.status == ParticipantStatus.ENROLLED and destination.status == G.ACTIVE:
         apply_transition(ctx, participant, ParticipantStatus.ACTIVE, text, day)
     if destination.status == G.PLANNED:
