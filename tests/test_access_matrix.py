@@ -54,8 +54,10 @@ API_ROUTES = {"api-docs.openapi_json": {200}, "api_docs": {200}}
 ACTIONS = {
     "groups.act": "plan",
     "groups.change_meeting": "cancel",
+    "info_meetings.change": "cancel",
     "accounts.change_user": "grant",
     "api_groups.GroupActions": "plan",
+    "api_info_meetings.InfoMeetingChange": "cancel",
     "lecco_sportello.close": "missed",
 }
 

@@ -116,6 +116,23 @@ def test_web_and_api(app, client, login, ctx: Context, person) -> None:
     client.post(f"{page}/walk-ins", data={"name": "Pietro Sala", "csrf_token": token})
     html = client.get(page).get_data(as_text=True)
     assert "Invitata" in html and "Pietro Sala" in html and "presenti: 2" in html
+    later = client.post(index, data={"on": "2026-12-01", "csrf_token": token}).headers["Location"]
+    on_holiday = client.post(f"{later}/reschedule", data={"on": "2026-12-07", "reason": "",
+                                                          "csrf_token": token},
+                             follow_redirects=True).get_data(as_text=True)  # fmt: skip
+    assert "Indica il motivo" in on_holiday
+    on_holiday = client.post(f"{later}/reschedule", data={"on": "2026-12-08", "reason": "Sala",
+                                                          "csrf_token": token},
+                             follow_redirects=True).get_data(as_text=True)  # fmt: skip
+    assert "è festivo in questo territorio (Immacolata" in on_holiday
+    moved = client.post(f"{later}/reschedule", data={"on": "2026-12-09", "reason": "Sala occupata",
+                                                     "csrf_token": token},
+                        follow_redirects=True).get_data(as_text=True)  # fmt: skip
+    assert "Spostato dal 01/12/2026: Sala occupata" in moved
+    cancelled = client.post(f"{later}/cancel", data={"reason": "Relatore malato",
+                                                     "csrf_token": token},
+                            follow_redirects=True).get_data(as_text=True)  # fmt: skip
+    assert "Relatore malato" in cancelled and "annullato" in cancelled
     record = client.get(f"/t/{LECCO}/participants/{candidate.id}").get_data(as_text=True)
     assert "è venuto all'incontro informativo</strong> (Presentazione)" in record
 
@@ -135,5 +152,11 @@ def test_web_and_api(app, client, login, ctx: Context, person) -> None:
     assert joined.get_json()["last_name"] == "Riva"
     shown = client.get(f"{api}/{mid}", headers=auth).get_json()
     assert shown["walk_ins"][0]["participant_id"] == joined.get_json()["id"]
+    planned = client.post(f"{api}/", json={"on": "2026-03-31"}, headers=auth).get_json()["id"]
+    no_day = client.post(f"{api}/{planned}/reschedule", json={"reason": "Sala"}, headers=auth)
+    assert no_day.status_code == 422
+    holiday = client.post(f"{api}/{planned}/reschedule", headers=auth,
+                          json={"on": "2026-04-06", "reason": "Sala"})  # fmt: skip
+    assert holiday.status_code == 409 and holiday.get_json()["code"] == "holiday"
     assert client.get(f"/api/v1/territories/monza-brianza/info-meetings/{mid}",
                       headers=auth).status_code in (403, 404)  # fmt: skip

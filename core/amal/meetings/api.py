@@ -17,6 +17,7 @@ from amal.errors import DomainError, NotFound
 from amal.groups.schemas import MeetingSchema
 from amal.meetings import info
 from amal.meetings.models import InfoWalkIn, Meeting, Presence
+from amal.meetings.services import cancel_meeting, reschedule
 from amal.participants.schemas import ParticipantSchema
 from amal.web.context import request_context
 
@@ -49,6 +50,14 @@ class InfoRegisterInSchema(StrictSchema):
     lines = fields.List(
         fields.Nested(InfoPresenceSchema), required=True, validate=validate.Length(1, 500)
     )
+
+
+class InfoChangeSchema(StrictSchema):
+    on = fields.Date(
+        load_default=None,
+        metadata={"description": "reschedule: the new day (required; never a holiday)"},
+    )
+    reason = fields.Str(required=True, validate=validate.Length(1, 500))
 
 
 class WalkInSchema(StrictSchema):
@@ -176,6 +185,22 @@ class InfoRegisterResource(MethodView):
             abort(422, "A participant appears twice in the register")
         info.record_info_register(request_context(), meeting.id, presences)
         return _register(meeting)
+
+
+@bp.route("/<id:meeting_id>/<any(reschedule, cancel):action>")
+class InfoMeetingChange(MethodView):
+    @requires(Permission.EDIT_PARTICIPANTS)
+    @bp.arguments(InfoChangeSchema)
+    @bp.response(200, MeetingSchema)
+    def post(self, data: dict[str, Any], meeting_id: int, action: str):
+        """Move a planned meeting to another day (the reason is kept in its notes;
+        409 holiday) or cancel it, with the reason."""
+        meeting = _meeting(meeting_id)
+        if action == "cancel":
+            return cancel_meeting(request_context(), meeting.id, data["reason"])
+        if data["on"] is None:
+            abort(422, "reschedule needs the new day (on)")
+        return reschedule(request_context(), meeting.id, data["on"], data["reason"])
 
 
 @bp.route("/<id:meeting_id>/walk-ins")

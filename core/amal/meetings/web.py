@@ -16,10 +16,11 @@ from amal.consent.models import ConsentPurpose
 from amal.errors import DomainError, NotFound
 from amal.meetings import info
 from amal.meetings.models import InfoWalkIn, Meeting, Presence
+from amal.meetings.services import cancel_meeting, reschedule
 from amal.participants.models import EmploymentStatus
 from amal.participants.web import IntakeForm
 from amal.web.context import request_context
-from amal.web.errors import attach_error, domain_message
+from amal.web.errors import attach_error, domain_message, optional_form_date
 from amal.web.labels import choices
 from amal.web.setup import territory_blueprint
 
@@ -152,6 +153,28 @@ def walk_in(meeting_id: int):
         flash(domain_message(error), "error")
     else:
         flash(_("Walk-in recorded."), "success")
+    return redirect(url_for("info_meetings.show", meeting_id=meeting.id))
+
+
+@bp.post("/<id:meeting_id>/<any(reschedule, cancel):action>")
+@requires(Permission.EDIT_PARTICIPANTS)
+def change(meeting_id: int, action: str):
+    """Move the meeting to another day (never a holiday) or cancel it, with the reason."""
+    meeting = _meeting(meeting_id)
+    ctx = request_context()
+    reason = request.form.get("reason", "")
+    try:
+        if action == "reschedule":
+            on = optional_form_date("on")
+            if on is None:
+                raise DomainError("invalid_date", "Give the new date", field="on")
+            reschedule(ctx, meeting.id, on, reason)
+        else:
+            cancel_meeting(ctx, meeting.id, reason)
+    except DomainError as error:
+        flash(domain_message(error), "error")
+    else:
+        flash(_("Meeting updated."), "success")
     return redirect(url_for("info_meetings.show", meeting_id=meeting.id))
 
 
