@@ -12,6 +12,7 @@ from amal.access import ROLE_PERMISSIONS, Permission
 from amal.accounts.models import Role
 from amal.accounts.services import create_user
 from amal.groups.services import create_group, enrol
+from amal.meetings import info
 from amal.meetings.services import generate_plan
 from amal.referrals.services import propose_referral
 from amal.reports.engine import definitions, start_run
@@ -53,8 +54,10 @@ API_ROUTES = {"api-docs.openapi_json": {200}, "api_docs": {200}}
 ACTIONS = {
     "groups.act": "plan",
     "groups.change_meeting": "cancel",
+    "info_meetings.change": "cancel",
     "accounts.change_user": "grant",
     "api_groups.GroupActions": "plan",
+    "api_info_meetings.InfoMeetingChange": "cancel",
     "lecco_sportello.close": "missed",
 }
 
@@ -86,6 +89,8 @@ def world(app, ctx: Context, person):
         submission = submit_run(ctx, code, run.id, reasons)
         partner = directory(ctx, code)[0]
         representative = add_representative(ctx, code, partner.id, name=f"Referente {code}")
+        info_meeting = info.schedule_info_meeting(ctx, code, date(2026, 3, 10))
+        walk_in = info.add_walk_in(ctx, info_meeting.id, f"Passante {code}")
         ids[code] = {
             "project_id": group.project_id,
             "submission_id": submission.id,
@@ -99,6 +104,8 @@ def world(app, ctx: Context, person):
             "partner_id": partner.id,
             "facilitation_id": group.facilitations[0].id,
             "person_id": representative.id,
+            "info_meeting_id": info_meeting.id,
+            "walk_in_id": walk_in.id,
         }
     return ids
 
@@ -151,6 +158,8 @@ def url_for_rule(rule, territory: str, world) -> str:
         action=ACTIONS.get(rule.endpoint),
         code=world[territory]["code"],
     )
+    if rule.endpoint.startswith(("info_meetings.", "api_info_meetings.")):
+        values["meeting_id"] = world[territory]["info_meeting_id"]
     if rule.endpoint == "set_language":
         values["code"] = "it"
     if rule.endpoint == "accounts.change_user":

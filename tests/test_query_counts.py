@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import event
 
 from amal.groups.services import create_group, enrol
+from amal.meetings import info
 from amal.meetings.models import Presence
 from amal.meetings.services import generate_plan, record_register
 from amal.referrals.services import propose_referral
@@ -33,9 +34,11 @@ def counting(app):
 def build(ctx, person, members: int):
     group = create_group(ctx, "lecco", f"Gruppo {members}", start_date=date(2026, 1, 12))
     people = [person("lecco") for _ in range(members)]
+    plan = generate_plan(ctx, group.id)
+    info.invite(ctx, plan[0].id, [p.id for p in people])  # Lecco's opening info meeting
+    info.add_walk_in(ctx, plan[0].id, f"Passante {members}")
     for p in people:
         enrol(ctx, group.id, p.id)
-    plan = generate_plan(ctx, group.id)
     for meeting in plan[:3]:
         record_register(ctx, meeting.id, {p.id: (Presence.PRESENT, None) for p in people})
     for p in people:
@@ -52,6 +55,8 @@ PAGES = [
     "/t/lecco/groups/",
     "/t/lecco/groups/{group}",
     "/t/lecco/groups/meetings/{meeting}",
+    "/t/lecco/info-meetings/",
+    "/t/lecco/info-meetings/{info}",
     "/t/lecco/reports/valoriamo-semestrale?period=2026-S1",
     "/t/lecco/audit/",
     "/t/lecco/projects/{project}",
@@ -62,7 +67,11 @@ def page_costs(app, client, group, people, plan) -> dict[str, int]:
     costs = {}
     for page in PAGES:
         url = page.format(
-            person=people[0].id, group=group.id, meeting=plan[1].id, project=group.project_id
+            person=people[0].id,
+            group=group.id,
+            meeting=plan[1].id,
+            project=group.project_id,
+            info=plan[0].id,
         )
         with counting(app) as statements:
             assert client.get(url).status_code == 200, url

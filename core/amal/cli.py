@@ -43,6 +43,9 @@ from amal.consent.services import (
 from amal.db import get_session, is_unavailable
 from amal.demo import DEMO_PASSWORD, demo_state, load_demo
 from amal.errors import AmalError, DomainError
+from amal.groups.models import Group, MemberExit
+from amal.groups.services import members as group_members_of
+from amal.groups.services import remove_member
 from amal.participants.models import EmploymentStatus, Participant, TerritoryTransfer
 from amal.participants.services import intake, update_participant, view_participant
 from amal.participants.transfers import (
@@ -722,6 +725,90 @@ def transfer_decide(transfer_id: int, decision: str, note: str, username: str) -
         _coordinator(username, territory), transfer.id, territory_code=territory, note=note
     )
     click.echo(_show_transfer(done))
+
+
+# --- groups ---------------------------------------------------------------------------
+
+
+@cli.group("group")
+def group_group() -> None:
+    """A group's members: list them, take one out (dropped out or moved).
+
+    Each command acts as a named coordinator (--as) of the group's territory."""
+
+
+def _group_and_manager(group_id: int, username: str) -> tuple[Group, Any]:
+    group = get_session().get(Group, group_id)
+    if group is None:
+        raise click.ClickException(f"No group {group_id}")
+    user = get_session().scalar(select(User).where(User.username == username))
+    if user is None or not user.is_active:
+        raise click.ClickException(f"No active user {username!r}")
+    if not holds(user, Permission.MANAGE_GROUPS, group.territory_code):
+        raise click.ClickException(f"{username} does not manage groups in {group.territory_code}")
+    return group, service_context(current_app, username)
+
+
+@group_group.command("members")
+@click.argument("group_id", type=int)
+@click.option("--as", "username", required=True, help="A coordinator of the group's territory.")
+def group_members(group_id: int, username: str) -> None:
+    """The current members of GROUP_ID (the read is audited)."""
+    group, ctx = _group_and_manager(group_id, username)
+    people = group_members_of(ctx, group.id)
+    record_read(
+        ctx,
+        "group",
+        [p.id for p in people],
+        territory_code=group.territory_code,
+        entity_id=group.id,
+    )
+    ctx.session.commit()
+    click.echo(f"Group {group.id} {group.name} ({group.status.value}): {len(people)} members")
+    for person in people:
+        click.echo(f"  {person.id}\t{person.full_name}\t{person.status.value}")
+
+
+@group_group.command("remove")
+@click.argument("group_id", type=int)
+@click.argument("participant_id", type=int)
+@click.option("--reason", required=True, help="Why the person leaves.")
+@click.option(
+    "--moved-to", "to_group_id", type=int, help="The group they move to (else: dropped out)."
+)
+@click.option("--on", "on", type=DATE, help="The day, YYYY-MM-DD (default today).")
+@click.option(
+    "--override", default="", help="Reason to move into a homogeneous group of another company."
+)
+@click.option("--as", "username", required=True, help="A coordinator of the group's territory.")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def group_remove(
+    group_id: int,
+    participant_id: int,
+    reason: str,
+    to_group_id: int | None,
+    on: datetime | None,
+    override: str,
+    username: str,
+    yes: bool,
+) -> None:
+    """Take PARTICIPANT_ID out of GROUP_ID: dropped out, or moved to another group."""
+    group, ctx = _group_and_manager(group_id, username)
+    where = f"moves to group {to_group_id}" if to_group_id else "leaves the group"
+    if not yes:
+        click.confirm(f"Participant {participant_id} {where} ({group.name}): confirm?", abort=True)
+    remove_member(
+        ctx,
+        group.id,
+        participant_id,
+        reason,
+        ended_on=on.date() if on else None,
+        outcome=MemberExit.MOVED if to_group_id else MemberExit.DROPPED_OUT,
+        to_group_id=to_group_id,
+        homogeneity_override=override,
+    )
+    participant = get_session().get(Participant, participant_id)
+    click.echo(f"Participant {participant_id} {where}; now {participant.status.value}.")
 
 
 # --- participants and consent -------------------------------------------------------

@@ -184,11 +184,15 @@ class _Territory:
             topic="Gruppo di coordinamento di rete",
             location="Sede del Comune",
         )
+        info_on = self.today + timedelta(days=14)
+        holidays = ctx.plugins.holidays(self.code, {info_on.year, info_on.year + 1})
+        while info_on in holidays:  # information meetings avoid the holidays
+            info_on += timedelta(days=1)
         schedule_meeting(
             ctx,
             self.code,
             MeetingKind.INFO,
-            self.today + timedelta(days=14),
+            info_on,
             topic="Incontro informativo per i nuovi candidati",
         )
         return self.count

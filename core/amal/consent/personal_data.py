@@ -40,7 +40,7 @@ from amal.consent.models import Consent
 from amal.db import Base
 from amal.errors import PluginError
 from amal.groups.models import Enrolment, Group, GroupNeed, GroupStatusChange
-from amal.meetings.models import Attendance, Meeting
+from amal.meetings.models import Attendance, InfoWalkIn, Meeting
 from amal.outcomes.models import Outcome
 from amal.participants.models import FieldChange, Participant, StatusChange, TerritoryTransfer
 from amal.plugins.definitions import PersonalTable
@@ -72,6 +72,8 @@ OWNED: dict[str, dict[str, object]] = {
     "enrolment": {"end_reason": ""},
     "referral": {"notes": ""},
     "outcome": {"notes": ""},
+    # A walk-in's name, once they registered (unlinked walk-ins are no participant).
+    "info_walk_in": {"name": ERASED},
 }
 
 # table -> columns of free text on shared rows that may mention a participant.
@@ -144,6 +146,8 @@ NOT_PERSONAL: dict[str, str] = {
     "wellbeing_administration.instrument": "a questionnaire code",
     "wellbeing_administration.recorded_by": _STAFF,
     "attendance.recorded_by": _STAFF,
+    "info_invitation.invited_by": _STAFF,
+    "info_walk_in.recorded_by": _STAFF,
     "project.code": "a funded project's code",
     "project.title": "a funded project's title",
     "project.description": "a funded project's description",
@@ -408,5 +412,6 @@ OWNED_MODELS = {
         Referral,
         Outcome,
         Consent,
+        InfoWalkIn,
     )
 }

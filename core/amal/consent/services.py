@@ -17,7 +17,7 @@ from amal.db import utcnow
 from amal.errors import DomainError
 from amal.events import event_date
 from amal.groups.models import Enrolment
-from amal.meetings.models import Attendance
+from amal.meetings.models import Attendance, InfoInvitation, InfoWalkIn
 from amal.outcomes.models import Outcome
 from amal.participants.history import registered_on
 from amal.participants.models import FieldChange, Participant, StatusChange, TerritoryTransfer
@@ -343,6 +343,8 @@ def export_person(ctx: Context, participant_id: int) -> dict[str, Any]:
         "consents": rows(Consent),
         "enrolments": rows(Enrolment),
         "attendance": rows(Attendance),
+        "information_meetings_invited": rows(InfoInvitation),
+        "information_meetings_walk_in": rows(InfoWalkIn),
         "wellbeing": rows(Administration),
         "referrals": rows(Referral),
         "outcomes": rows(Outcome),

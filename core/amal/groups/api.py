@@ -11,15 +11,26 @@ from sqlalchemy import func, select
 from amal import access
 from amal.access import Permission, requires
 from amal.api import api_blueprint
-from amal.groups.models import Group
+from amal.groups.models import Facilitation, Group
 from amal.groups.schemas import (
+    EndFacilitationSchema,
     EnrolmentSchema,
+    FacilitationSchema,
     GroupActionSchema,
     GroupSchema,
     MeetingSchema,
+    MemberExitSchema,
     RegisterSchema,
 )
-from amal.groups.services import conclude_group, create_group, enrol, start_group
+from amal.groups.services import (
+    assign_facilitator,
+    conclude_group,
+    create_group,
+    end_facilitation,
+    enrol,
+    remove_member,
+    start_group,
+)
 from amal.meetings.models import Meeting
 from amal.meetings.services import generate_plan, record_register
 from amal.participants.models import Participant
@@ -94,6 +105,75 @@ class Enrolments(MethodView):
             homogeneity_override=data["homogeneity_override"],
         )
         return group
+
+
+@bp.route("/<id:group_id>/members/<id:participant_id>/exit")
+class MemberExitResource(MethodView):
+    @requires(Permission.MANAGE_GROUPS)
+    @bp.arguments(MemberExitSchema)
+    @bp.response(200, GroupSchema)
+    def post(self, data: dict[str, Any], group_id: int, participant_id: int):
+        """Take a member out with the date and the reason: dropped out, or moved
+        to another group of the territory the same day (one transaction; 409 when
+        the destination is full, closed, or of another company without an override)."""
+        ctx = request_context()
+        group = access.get_visible(ctx.session, Group, group_id)
+        participant = access.get_visible(ctx.session, Participant, participant_id)
+        if data["to_group_id"] is not None:
+            access.get_visible(ctx.session, Group, data["to_group_id"])
+        remove_member(
+            ctx,
+            group.id,
+            participant.id,
+            data["reason"],
+            ended_on=data["ended_on"],
+            outcome=data["outcome"],
+            to_group_id=data["to_group_id"],
+            homogeneity_override=data["homogeneity_override"],
+        )
+        return group
+
+
+@bp.route("/<id:group_id>/facilitators")
+class Facilitators(MethodView):
+    @requires(Permission.VIEW_GROUPS)
+    @bp.response(200, FacilitationSchema(many=True))
+    def get(self, group_id: int):
+        """Every assignment, past and current, in order of start."""
+        return access.get_visible(request_context().session, Group, group_id).facilitations
+
+    @requires(Permission.MANAGE_GROUPS)
+    @bp.arguments(FacilitationSchema)
+    @bp.response(201, FacilitationSchema)
+    def post(self, data: dict[str, Any], group_id: int):
+        """Add a facilitator, co-facilitator or mentor from a date: a staff member
+        (user_id) or a person from a partner (name, partner_id)."""
+        ctx = request_context()
+        group = access.get_visible(ctx.session, Group, group_id)
+        return assign_facilitator(
+            ctx,
+            group.id,
+            role=data["role"],
+            user_id=data["user_id"],
+            name=data["name"],
+            partner_id=data["partner_id"],
+            from_on=data["from_on"],
+        )
+
+
+@bp.route("/<id:group_id>/facilitators/<id:facilitation_id>/end")
+class FacilitationEnd(MethodView):
+    @requires(Permission.MANAGE_GROUPS)
+    @bp.arguments(EndFacilitationSchema)
+    @bp.response(200, FacilitationSchema)
+    def post(self, data: dict[str, Any], group_id: int, facilitation_id: int):
+        """End an assignment on a date, with the reason."""
+        ctx = request_context()
+        group = access.get_visible(ctx.session, Group, group_id)
+        found = ctx.session.get(Facilitation, facilitation_id)
+        if found is None or found.group_id != group.id:
+            abort(404)
+        return end_facilitation(ctx, found.id, to_on=data["to_on"], reason=data["reason"])
 
 
 @bp.route("/<id:group_id>/<any(start, conclude, plan):action>")

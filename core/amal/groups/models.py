@@ -31,6 +31,13 @@ class GroupComposition(enum.StrEnum):
     HETEROGENEOUS = "heterogeneous"
 
 
+class MemberExit(enum.StrEnum):
+    """How a member leaves a group before it concludes."""
+
+    DROPPED_OUT = "dropped_out"
+    MOVED = "moved"  # to another group of the territory, the same day
+
+
 group_facilitator = Table(
     "group_facilitator",
     Base.metadata,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from amal.api.schemas import EVENT_DAY, StrictSchema
-from amal.groups.models import GroupComposition, GroupStatus
+from amal.groups.models import FacilitatorRole, GroupComposition, GroupStatus, MemberExit
 from amal.meetings.models import MeetingKind, MeetingStatus, Presence
 
 
@@ -89,3 +89,59 @@ class RegisterSchema(StrictSchema):
     lines = fields.List(
         fields.Nested(RegisterLineSchema), required=True, validate=validate.Length(min=1, max=100)
     )
+
+
+class MemberExitSchema(StrictSchema):
+    outcome = fields.Enum(
+        MemberExit,
+        by_value=True,
+        load_default=MemberExit.DROPPED_OUT,
+        metadata={
+            "description": "dropped_out: back to admitted before the start, dropped out "
+            "once active; moved: ends here and joins to_group_id the same day"
+        },
+    )
+    to_group_id = fields.Int(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Range(1, 2**31 - 1),
+        metadata={"description": "moved: the group they join (capacity and company checked)"},
+    )
+    reason = fields.Str(required=True, validate=validate.Length(1, 500))
+    ended_on = fields.Date(load_default=None, metadata=EVENT_DAY)
+    homogeneity_override = fields.Str(
+        load_default="",
+        validate=validate.Length(max=500),
+        metadata={"description": "moved into a homogeneous group: reason for another company"},
+    )
+
+
+class FacilitationSchema(StrictSchema):
+    id = fields.Int(dump_only=True)
+    role = fields.Enum(FacilitatorRole, by_value=True, required=True)
+    user_id = fields.Int(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Range(1, 2**31 - 1),
+        metadata={"description": "A staff member of the territory (then they see the group)"},
+    )
+    name = fields.Str(
+        load_default="",
+        validate=validate.Length(max=200),
+        metadata={"description": "Without user_id: the person's name (e.g. from a partner)"},
+    )
+    person = fields.Str(dump_only=True)
+    partner_id = fields.Int(
+        load_default=None, allow_none=True, validate=validate.Range(1, 2**31 - 1)
+    )
+    from_on = fields.Date(
+        load_default=None, metadata={"description": "First day (default today; may be ahead)"}
+    )
+    to_on = fields.Date(dump_only=True, allow_none=True)
+    end_reason = fields.Str(dump_only=True)
+    recorded_by = fields.Str(dump_only=True)
+
+
+class EndFacilitationSchema(StrictSchema):
+    to_on = fields.Date(load_default=None, metadata=EVENT_DAY)
+    reason = fields.Str(load_default="", validate=validate.Length(max=500))

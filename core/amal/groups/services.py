@@ -28,6 +28,7 @@ from amal.groups.models import (
     GroupNeed,
     GroupStatus,
     GroupStatusChange,
+    MemberExit,
 )
 from amal.participants.models import Participant, ParticipantStatus
 from amal.participants.services import apply_transition
@@ -175,14 +176,16 @@ def assign_facilitator(
         raise DomainError("invalid_value", "Unknown facilitator role", field="role") from None
     user = None
     if user_id:
-        user = fetch(ctx, User, user_id)
-        in_territory = ctx.session.scalar(
+        # One answer whether the account does not exist or is elsewhere: the
+        # refusal tells nothing about other territories' staff.
+        user = ctx.session.get(User, user_id)
+        in_territory = user is not None and ctx.session.scalar(
             select(TerritoryRole.id).where(
                 TerritoryRole.user_id == user.id,
                 TerritoryRole.territory_code == group.territory_code,
             )
         )
-        if not in_territory or not user.is_active:
+        if user is None or not in_territory or not user.is_active:
             raise DomainError(
                 "not_staff_here", "The person has no active role in the group's territory"
             )
@@ -272,6 +275,42 @@ def employer_matches(group: Group, participant: Participant) -> bool:
     return f" {employer} " in f" {company} " or f" {company} " in f" {employer} "
 
 
+def _check_place(
+    ctx: Context, group: Group, participant: Participant, homogeneity_override: str
+) -> str:
+    """Refuse a person the (locked) group has no place for, or whose last
+    employer does not fit a homogeneous group without the coordinator's reason;
+    what the enrolment's reason adds about an override."""
+    if member_count(ctx, group.id) >= group.max_size:
+        raise DomainError(
+            "group_full",
+            f"Group {group.name!r} is full ({group.max_size} people)",
+            capacity=group.max_size,
+        )
+    if group.composition != GroupComposition.HOMOGENEOUS or employer_matches(group, participant):
+        return ""
+    if not homogeneity_override.strip():
+        raise DomainError(
+            "employer_mismatch",
+            f"{participant.full_name}'s last employer "
+            f"({participant.last_employer or 'not recorded'}) does not match the group's "
+            f"company ({group.company_of_origin}): give a reason to enrol anyway",
+            field="homogeneity_override",
+            last_employer=participant.last_employer,
+            company=group.company_of_origin,
+        )
+    record(
+        ctx,
+        AuditAction.UPDATE,
+        "group",
+        group.id,
+        participant_id=participant.id,
+        territory_code=group.territory_code,
+        homogeneity_override=homogeneity_override.strip(),
+    )
+    return f" (azienda diversa: {homogeneity_override.strip()})"
+
+
 @use_case(retries=3)
 def enrol(
     ctx: Context,
@@ -300,36 +339,7 @@ def enrol(
             "not_admitted",
             f"Only admitted participants can be enrolled (this one is {participant.status.value})",
         )
-    if member_count(ctx, group.id) >= group.max_size:
-        raise DomainError(
-            "group_full",
-            f"Group {group.name!r} is full ({group.max_size} people)",
-            capacity=group.max_size,
-        )
-    reason = f"Gruppo {group.name}"
-    if group.composition == GroupComposition.HOMOGENEOUS and not employer_matches(
-        group, participant
-    ):
-        if not homogeneity_override.strip():
-            raise DomainError(
-                "employer_mismatch",
-                f"{participant.full_name}'s last employer "
-                f"({participant.last_employer or 'not recorded'}) does not match the group's "
-                f"company ({group.company_of_origin}): give a reason to enrol anyway",
-                field="homogeneity_override",
-                last_employer=participant.last_employer,
-                company=group.company_of_origin,
-            )
-        reason += f" (azienda diversa: {homogeneity_override.strip()})"
-        record(
-            ctx,
-            AuditAction.UPDATE,
-            "group",
-            group.id,
-            participant_id=participant.id,
-            territory_code=group.territory_code,
-            homogeneity_override=homogeneity_override.strip(),
-        )
+    reason = f"Gruppo {group.name}" + _check_place(ctx, group, participant, homogeneity_override)
     change = apply_transition(ctx, participant, ParticipantStatus.ENROLLED, reason, enrolled_on)
     enrolment = Enrolment(
         group_id=group.id, participant_id=participant.id, enrolled_on=change.occurred_on
@@ -340,18 +350,48 @@ def enrol(
     return enrolment
 
 
-@use_case
+@use_case(retries=3)
 def remove_member(
-    ctx: Context, group_id: int, participant_id: int, reason: str, *, ended_on: date | None = None
-) -> None:
-    """Take someone out of a group that has not started (on ``ended_on``, default
-    today); they go back to admitted."""
-    group = fetch(ctx, Group, group_id, for_update=True)
-    if group.status not in ENROLLING:
-        raise DomainError(
-            "group_started",
-            "Once a group has started, withdraw or drop out the participant instead",
-        )
+    ctx: Context,
+    group_id: int,
+    participant_id: int,
+    reason: str,
+    *,
+    ended_on: date | None = None,
+    outcome: MemberExit | str = MemberExit.DROPPED_OUT,
+    to_group_id: int | None = None,
+    homogeneity_override: str = "",
+) -> Enrolment | None:
+    """Take someone out of a group on ``ended_on`` (default today), with the reason.
+
+    ``dropped_out``: before the group starts the person goes back to admitted
+    (free for another group); once they are active they drop out of the path.
+    ``moved``: their membership ends here and starts in ``to_group_id`` (same
+    territory, not concluded nor cancelled) the same day, in one transaction;
+    the destination's capacity and composition are checked as for an enrolment,
+    and the new enrolment is returned. An enrolled person moving into a group
+    already under way becomes active there; an active one stays active.
+    """
+    try:
+        outcome = MemberExit(outcome)
+    except ValueError:
+        raise DomainError("invalid_value", "Unknown way out of a group", field="outcome") from None
+    if not reason.strip():
+        raise DomainError("reason_required", "Taking a member out needs a reason", field="reason")
+    reason = reason.strip()
+    destination = None
+    if outcome == MemberExit.MOVED:
+        if to_group_id is None or to_group_id == group_id:
+            raise DomainError(
+                "required_field", "Choose the group the person moves to", field="to_group_id"
+            )
+        # Both rows locked, lower id first, so that two opposite moves cannot deadlock.
+        locked = {i: fetch(ctx, Group, i, for_update=True) for i in sorted((group_id, to_group_id))}
+        group, destination = locked[group_id], locked[to_group_id]
+    else:
+        group = fetch(ctx, Group, group_id, for_update=True)
+    if group.status not in (*ENROLLING, G.ACTIVE):
+        raise DomainError("group_closed", f"Group {group.name!r} is {group.status.value}")
     enrolment = ctx.session.scalar(
         select(Enrolment).where(
             Enrolment.group_id == group_id,
@@ -361,14 +401,79 @@ def remove_member(
     )
     if enrolment is None:
         raise DomainError("not_member", f"Participant {participant_id} is not in this group")
-    if not reason.strip():
-        raise DomainError("reason_required", "Removing a member needs a reason", field="reason")
-    change = apply_transition(
-        ctx, enrolment.participant, ParticipantStatus.ADMITTED, reason, ended_on
+    participant = fetch(ctx, Participant, participant_id, for_update=True)
+    if destination is None:
+        if participant.status == ParticipantStatus.ACTIVE:
+            # The transition ends every open membership on the day it records.
+            apply_transition(ctx, participant, ParticipantStatus.DROPPED_OUT, reason, ended_on)
+        else:
+            change = apply_transition(
+                ctx, participant, ParticipantStatus.ADMITTED, reason, ended_on
+            )
+            _end(enrolment, change.occurred_on, reason)
+        return None
+    return _move_member(
+        ctx, group, destination, participant, enrolment, reason, ended_on, homogeneity_override
     )
+
+
+def _end(enrolment: Enrolment, day: date, reason: str) -> None:
     enrolment.ended_at = utcnow()
-    enrolment.ended_on = change.occurred_on
-    enrolment.end_reason = reason.strip()
+    enrolment.ended_on = day
+    enrolment.end_reason = reason
+
+
+def _move_member(
+    ctx: Context,
+    group: Group,
+    destination: Group,
+    participant: Participant,
+    enrolment: Enrolment,
+    reason: str,
+    moved_on: date | None,
+    homogeneity_override: str,
+) -> Enrolment:
+    if destination.territory_code != group.territory_code:
+        raise DomainError("other_territory", "The two groups are in different territories")
+    if destination.status not in (*ENROLLING, G.ACTIVE):
+        raise DomainError(
+            "group_closed",
+            f"Group {destination.name!r} is {destination.status.value}: enrolment is closed",
+            field="to_group_id",
+        )
+    note = _check_place(ctx, destination, participant, homogeneity_override)
+    day = event_date(
+        ctx,
+        moved_on,
+        event="group_move",
+        entity="enrolment",
+        entity_id=enrolment.id,
+        not_before=enrolment.enrolled_on,
+        not_before_what="the enrolment in the group",
+        participant_id=participant.id,
+        territory_code=group.territory_code,
+    )
+    _end(enrolment, day, f"Spostato in «{destination.name}»: {reason}")
+    moved = Enrolment(group_id=destination.id, participant_id=participant.id, enrolled_on=day)
+    ctx.session.add(moved)
+    text = f"Spostato da «{group.name}» a «{destination.name}»: {reason}{note}"
+    if participant.status == ParticipantStatus.ENROLLED and destination.status == G.ACTIVE:
+        apply_transition(ctx, participant, ParticipantStatus.ACTIVE, text, day)
+    if destination.status == G.PLANNED:
+        _move(ctx, destination, G.FORMING, "Prima iscrizione", day, audit_backdate=False)
+    ctx.session.flush()
+    record(
+        ctx,
+        AuditAction.UPDATE,
+        "enrolment",
+        moved.id,
+        participant_id=participant.id,
+        territory_code=group.territory_code,
+        moved_from_group=group.id,
+        moved_to_group=destination.id,
+        moved_on=day.isoformat(),
+    )
+    return moved
 
 
 @use_case

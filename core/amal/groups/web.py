@@ -11,7 +11,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
-from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
+from sqlalchemy.orm import selectinload
+from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
@@ -21,7 +22,14 @@ from amal.accounts.models import Role, TerritoryRole, User
 from amal.audit.services import record_read
 from amal.db import get_session
 from amal.errors import DomainError
-from amal.groups.models import Enrolment, FacilitatorRole, Group, GroupComposition
+from amal.groups.models import (
+    Enrolment,
+    FacilitatorRole,
+    Group,
+    GroupComposition,
+    GroupStatus,
+    MemberExit,
+)
 from amal.groups.services import (
     add_need,
     assign_facilitator,
@@ -32,6 +40,7 @@ from amal.groups.services import (
     end_facilitation,
     enrol,
     members,
+    remove_member,
     start_group,
     update_group,
 )
@@ -39,6 +48,7 @@ from amal.meetings.models import Meeting, MeetingKind, MeetingStatus, Presence
 from amal.meetings.services import (
     cancel_meeting,
     generate_plan,
+    open_info_meeting_before,
     record_register,
     reschedule,
     save_notes,
@@ -170,19 +180,29 @@ def show(group_id: int):
     plan = ctx.session.scalars(
         select(Meeting)
         .where(Meeting.group_id == group.id)
+        .options(selectinload(Meeting.needs))
         .order_by(Meeting.scheduled_on, Meeting.id)
     ).all()
     who5 = group_change(ctx, group.id, "who5")
     current = members(ctx, group.id)
     names = {p.id: p.full_name for p in current}
+    left = ctx.session.execute(
+        select(Enrolment, Participant)
+        .join(Participant, Participant.id == Enrolment.participant_id)
+        .where(Enrolment.group_id == group.id, Enrolment.ended_at.is_not(None))
+        .order_by(Enrolment.ended_on, Enrolment.id)
+    ).all()
     record_read(
         ctx,
         "group",
-        [p.id for p in current] + [p.id for p in candidates],
+        [p.id for p in current] + [p.id for p in candidates] + [p.id for _, p in left],
         territory_code=g.territory,
         entity_id=group.id,
     )
     override_for = request.args.get("override_for", type=int)
+    opens_with_info = bool(
+        group.start_date and ctx.plugins.group_policy(group.territory_code).opening_info_meeting
+    )
     return render_template(
         "groups/show.html",
         group=group,
@@ -198,7 +218,92 @@ def show(group_id: int):
         who5=who5,
         names=names,
         need_form=NeedForm(),
+        exit_form=_exit_form(group) if access.can(Permission.MANAGE_GROUPS) else None,
+        opens_with_info=opens_with_info,
+        left=left,
+        opening_info=open_info_meeting_before(ctx, group.territory_code, group.start_date)
+        if opens_with_info
+        else None,
     )
+
+
+class MemberExitForm(FlaskForm):
+    outcome = SelectField(_l("How they leave"), choices=choices(MemberExit))
+    to_group_id = SelectField(_l("Group they move to"), coerce=int)
+    ended_on = DateField(_l("On (empty: today)"), validators=[Optional()])
+    reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=500)])
+    homogeneity_override = StringField(
+        _l("Reason to move anyway into a homogeneous group of another company"),
+        validators=[Length(max=500)],
+    )
+    confirm = BooleanField(_l("I confirm: the membership ends on this date"))
+
+
+def _exit_form(group: Group) -> MemberExitForm:
+    """The destinations: the territory's other groups still taking members."""
+    form = MemberExitForm()
+    others = get_session().execute(
+        access.groups()
+        .with_only_columns(Group.id, Group.name)
+        .where(
+            Group.id != group.id,
+            Group.status.in_([GroupStatus.PLANNED, GroupStatus.FORMING, GroupStatus.ACTIVE]),
+        )
+        .order_by(Group.name)
+    )
+    form.to_group_id.choices = options([(0, "—"), *others])
+    return form
+
+
+@bp.post("/<id:group_id>/members/<id:participant_id>/exit")
+@requires(Permission.MANAGE_GROUPS)
+def member_exit(group_id: int, participant_id: int):
+    """Take a member out (dropped out, or moved to another group), confirmed, with
+    the date and the reason."""
+    group = access.get_visible(get_session(), Group, group_id)
+    participant = access.get_visible(get_session(), Participant, participant_id)
+    form = _exit_form(group)
+    if not form.validate_on_submit():
+        flash(_("Give the reason and tick the confirmation to take a member out."), "error")
+        return redirect(url_for("groups.show", group_id=group.id))
+    if not form.confirm.data:
+        flash(domain_message(DomainError("confirmation_required", "Confirm")), "error")
+        return redirect(url_for("groups.show", group_id=group.id))
+    moving = form.outcome.data == MemberExit.MOVED.value
+    if moving and form.to_group_id.data:
+        access.get_visible(get_session(), Group, form.to_group_id.data)
+    try:
+        remove_member(
+            request_context(),
+            group.id,
+            participant.id,
+            form.reason.data,
+            ended_on=form.ended_on.data,
+            outcome=form.outcome.data,
+            to_group_id=(form.to_group_id.data or None) if moving else None,
+            homogeneity_override=form.homogeneity_override.data or "",
+        )
+    except DomainError as error:
+        if error.code == "employer_mismatch":
+            flash(
+                _(
+                    "Warning: the last employer of this person (%(employer)s) does not match "
+                    "the group's company (%(company)s). Give a reason to enrol them anyway.",
+                    employer=error.details.get("last_employer") or _("not recorded"),
+                    company=error.details.get("company"),
+                ),
+                "error",
+            )
+        else:
+            flash(domain_message(error), "error")
+    else:
+        flash(
+            _("%(name)s moved to the other group.", name=participant.full_name)
+            if moving
+            else _("%(name)s is no longer a member of the group.", name=participant.full_name),
+            "success",
+        )
+    return redirect(url_for("groups.show", group_id=group.id))
 
 
 @bp.post("/<id:group_id>/needs")

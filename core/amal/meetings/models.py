@@ -98,3 +98,44 @@ class Attendance(Base):
 
     meeting: Mapped[Meeting] = relationship(back_populates="attendance")
     participant: Mapped[Participant] = relationship()
+
+
+class InfoInvitation(Base):
+    """A candidate invited to a territory's open information meeting."""
+
+    __tablename__ = "info_invitation"
+    __table_args__ = (UniqueConstraint("meeting_id", "participant_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(
+        ForeignKey("meeting.id", ondelete="CASCADE"), index=True
+    )
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participant.id", ondelete="CASCADE"), index=True
+    )
+    invited_on: Mapped[date] = mapped_column(Date)
+    invited_by: Mapped[str] = mapped_column(String(80))
+
+    participant: Mapped[Participant] = relationship()
+
+
+class InfoWalkIn(Base):
+    """Someone from the public who came to an open information meeting, recorded
+    by name only (no other personal data) until they register as a candidate:
+    ``participant_id`` then links the two, and the name is the person's data
+    (exported and erased with them)."""
+
+    __tablename__ = "info_walk_in"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(
+        ForeignKey("meeting.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(200))
+    participant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("participant.id", ondelete="SET NULL"), index=True
+    )
+    recorded_by: Mapped[str] = mapped_column(String(80))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    meeting: Mapped[Meeting] = relationship()

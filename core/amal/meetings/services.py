@@ -72,14 +72,26 @@ def plan_for(
     return list(zip(kinds, plan_dates(start, len(kinds), cadence_days, holidays), strict=True))
 
 
+# How long before a group's first meeting an open information meeting still
+# opens its path (a policy with ``opening_info_meeting``).
+INFO_MEETING_REACH = timedelta(days=60)
+INFO_TOPIC = "Incontro informativo aperto ai candidati e al pubblico"
+
+
 @use_case
 def generate_plan(ctx: Context, group_id: int, *, replace: bool = False) -> list[Meeting]:
-    """Create the group's meetings from its start date, count and cadence.
+    """Create the group's meetings from its start date, count and cadence,
+    every date avoiding the territory's holidays (a moved meeting says why).
 
-    With the territory policy's ``opening_info_meeting`` an info meeting open to
-    all candidates comes first, on the start date, and the group meetings follow
-    one cadence later. An existing plan is replaced only with ``replace`` and
-    only while none of its meetings has a register.
+    With the territory policy's ``opening_info_meeting`` the group's path opens
+    with the territory's open information meeting (not tied to the group: open
+    to every candidate and to the public): one already planned or held in the
+    60 days up to the start date is used, and the group meetings begin on the
+    start date (one cadence later if the info meeting is that very day);
+    without one, the plan schedules it on the start date and the group meetings
+    follow one cadence later. The returned list starts with that info meeting.
+    An existing plan is replaced only with ``replace`` and only while none of
+    its meetings has a register.
     """
     group = fetch(ctx, Group, group_id, for_update=True)
     if group.status in (GroupStatus.CONCLUDED, GroupStatus.CANCELLED):
@@ -105,24 +117,62 @@ def generate_plan(ctx: Context, group_id: int, *, replace: bool = False) -> list
     policy = ctx.plugins.group_policy(group.territory_code)
     start = group.start_date
     holidays = ctx.plugins.holidays(group.territory_code, {start.year + y for y in range(3)})
-    meetings: list[Meeting] = []
+    info = (
+        open_info_meeting_before(ctx, group.territory_code, start)
+        if (policy.opening_info_meeting)
+        else None
+    )
+    meetings: list[Meeting] = [info] if info is not None else []
     sequence = 0
     for kind, planned in plan_for(
         start,
         group.planned_meetings,
         group.cadence_days,
         holidays,
-        opening_info_meeting=policy.opening_info_meeting,
+        opening_info_meeting=policy.opening_info_meeting
+        and (info is None or info.scheduled_on == start),
     ):
         if kind == MeetingKind.INFO:
-            topic = "Incontro informativo aperto ai candidati"
-            meetings.append(_new_meeting(group, kind, None, planned.on, planned.note, topic))
+            if info is None:
+                info = _new_meeting(group, kind, None, planned.on, planned.note, INFO_TOPIC)
+                info.group_id = None  # the territory's, open to every candidate
+                meetings.append(info)
         else:
             sequence += 1
             meetings.append(_new_meeting(group, kind, sequence, planned.on, planned.note))
     ctx.session.add_all(meetings)
     ctx.session.flush()
     return meetings
+
+
+def open_info_meeting_before(ctx: Context, territory_code: str, start: date) -> Meeting | None:
+    """The territory's latest open information meeting, planned or held, in the
+    60 days up to ``start`` (included)."""
+    return ctx.session.scalars(
+        select(Meeting)
+        .where(
+            Meeting.territory_code == territory_code,
+            Meeting.kind == MeetingKind.INFO,
+            Meeting.group_id.is_(None),
+            Meeting.status != MeetingStatus.CANCELLED,
+            Meeting.scheduled_on.between(start - INFO_MEETING_REACH, start),
+        )
+        .order_by(Meeting.scheduled_on.desc(), Meeting.id.desc())
+        .limit(1)
+    ).first()
+
+
+def refuse_holiday(ctx: Context, territory_code: str, on: date, field: str = "on") -> None:
+    """Information meetings avoid the territory's holidays (national and patron saint)."""
+    holidays = ctx.plugins.holidays(territory_code, {on.year})
+    if on in holidays:
+        raise DomainError(
+            "holiday",
+            f"{on:%d/%m/%Y} is a holiday in this territory ({holidays[on]})",
+            field=field,
+            holiday=holidays[on],
+            on=on.isoformat(),
+        )
 
 
 def _new_meeting(
@@ -168,6 +218,8 @@ def schedule_meeting(
         raise DomainError(
             "group_required", f"A {kind.value} meeting belongs to a group", field="group_id"
         )
+    if kind == MeetingKind.INFO:
+        refuse_holiday(ctx, territory_code, on)
     if kind == MeetingKind.TRAINING and not need_ids:
         raise DomainError(
             "needs_required", "A training meeting answers at least one group need", field="need_ids"
@@ -199,6 +251,8 @@ def reschedule(
     meeting = _planned(ctx, meeting_id)
     if not reason.strip():
         raise DomainError("reason_required", "Rescheduling needs a reason", field="reason")
+    if meeting.kind == MeetingKind.INFO:
+        refuse_holiday(ctx, meeting.territory_code, on)
     note = f"Spostato dal {meeting.scheduled_on:%d/%m/%Y}: {reason.strip()}"
     meeting.plan_note = f"{meeting.plan_note}\n{note}".strip()
     meeting.scheduled_on = on

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
 
 from flask import Response, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -42,7 +45,7 @@ from amal.consent.web import RenewForm
 from amal.db import get_session
 from amal.errors import DomainError
 from amal.groups.models import Enrolment
-from amal.meetings.models import Attendance, Meeting
+from amal.meetings.models import Attendance, Meeting, MeetingKind, Presence
 from amal.meetings.services import participant_attendance
 from amal.outcomes.models import Outcome, OutcomeCategory, OutcomeMoment
 from amal.outcomes.services import add_months, record_outcome
@@ -339,6 +342,7 @@ def show(participant_id: int):
         referrals=rows(Referral),
         outcomes=outcomes,
         attendance=attendance,
+        steps=_steps(participant, attendance),
         rate=participant_attendance(ctx, participant.id),
         referral_next={s: sorted(REFERRAL_TRANSITIONS[s]) for s in ReferralStatus},
         audit=entries_for_participant(ctx, participant.id)[-20:]
@@ -350,6 +354,22 @@ def show(participant_id: int):
         pending=pending_transfer(ctx, participant.id),
         territory_names={c: t.name for c, t in ctx.plugins.territories.items()},
     )
+
+
+def _steps(
+    participant: Participant, attendance: Sequence[Any]
+) -> list[tuple[date, object, Meeting | None]]:
+    """The person's history: status changes and the information meetings they came
+    to, by the day each happened."""
+    steps: list[tuple[date, object, Meeting | None]] = [
+        (c.occurred_on, c, None) for c in participant.history
+    ]
+    steps += [
+        (meeting.scheduled_on, None, meeting)
+        for meeting, line in attendance
+        if meeting.kind == MeetingKind.INFO and line.presence == Presence.PRESENT
+    ]
+    return sorted(steps, key=lambda step: (step[0], step[2] is None))
 
 
 def _transfer_form(participant: Participant) -> TransferForm:

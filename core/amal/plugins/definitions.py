@@ -48,7 +48,9 @@ class GroupPolicy:
     max_meetings: int = 16  # a coordinator may plan up to this many
     cadence_days: int = 14
     meeting_minutes: int = 120
-    opening_info_meeting: bool = False  # an info meeting open to all candidates first
+    # The territory's open information meeting comes before the group's first
+    # meeting (amal.meetings.services.generate_plan says how it is found or planned).
+    opening_info_meeting: bool = False
     # Follow-ups after the end outcome, in months (each one recorded and kept).
     follow_up_months: tuple[int, ...] = (3, 6, 12)
 

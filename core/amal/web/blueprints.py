@@ -12,6 +12,8 @@ from amal.consent.web import bp as privacy
 from amal.groups.api import bp as api_groups
 from amal.groups.api import meetings_bp as api_meetings
 from amal.groups.web import bp as groups
+from amal.meetings.api import bp as api_info_meetings
+from amal.meetings.web import bp as info_meetings
 from amal.participants.api import bp as api_participants
 from amal.participants.web import bp as participants
 from amal.projects.api import bp as api_projects
@@ -32,6 +34,7 @@ BLUEPRINTS = (
     dashboard,
     participants,
     groups,
+    info_meetings,
     partners,
     referrals,
     projects,
@@ -51,6 +54,7 @@ def register_web(app: Flask) -> None:
             api_participants,
             api_groups,
             api_meetings,
+            api_info_meetings,
             api_territory,
             api_reports,
             api_projects,

@@ -100,6 +100,12 @@ MESSAGES = {
     "already_ended": _l("This assignment has already ended."),
     "not_staff_here": _l("This person has no active role in the territory."),
     "duplicate_partner": _l("A partner with this name already exists."),
+    "not_member": _l("This person is not a member of the group."),
+    "other_territory": _l("The two records belong to different territories."),
+    "confirmation_required": _l("Tick the box to confirm."),
+    "not_invitable": _l("Only candidates of the territory not yet in a group can be invited."),
+    "walk_in_registered": _l("This person is already registered as a candidate."),
+    "not_in_register": _l("This person is not on the meeting's register."),
 }
 ELIGIBILITY = {
     "No active consent to the processing of personal data": _l(
@@ -117,6 +123,13 @@ def domain_message(error: DomainError) -> str:
     if error.code == "event_before_record" and "not_before" in error.details:
         day = date.fromisoformat(error.details["not_before"])
         return _("The date is before the record it depends on (%(day)s).", day=f"{day:%d/%m/%Y}")
+    if error.code == "holiday" and "on" in error.details:
+        day = date.fromisoformat(error.details["on"])
+        return _(
+            "%(day)s is a holiday in this territory (%(name)s): choose another day.",
+            day=f"{day:%d/%m/%Y}",
+            name=error.details.get("holiday", ""),
+        )
     message = MESSAGES.get(error.code)
     return str(message) if message is not None else error.message
 

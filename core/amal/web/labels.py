@@ -11,7 +11,7 @@ from wtforms.fields.choices import SelectChoice
 from amal.accounts.models import Role
 from amal.audit.models import AuditAction
 from amal.consent.models import ConsentPurpose
-from amal.groups.models import FacilitatorRole, GroupComposition, GroupStatus
+from amal.groups.models import FacilitatorRole, GroupComposition, GroupStatus, MemberExit
 from amal.meetings.models import MeetingKind, MeetingStatus, Presence
 from amal.outcomes.models import ContractType, OutcomeCategory, OutcomeMoment, Situation
 from amal.participants.models import EmploymentStatus, ParticipantStatus, TransferStatus
@@ -45,6 +45,8 @@ _PAIRS: list[tuple[enum.Enum, object]] = [
     (FacilitatorRole.FACILITATOR, _l("facilitator")),
     (FacilitatorRole.CO_FACILITATOR, _l("co-facilitator")),
     (FacilitatorRole.MENTOR, _l("mentor")),
+    (MemberExit.DROPPED_OUT, _l("leaves the group (dropped out)")),
+    (MemberExit.MOVED, _l("moves to another group")),
     (GroupComposition.HOMOGENEOUS, _l("homogeneous (same company)")),
     (GroupComposition.HETEROGENEOUS, _l("heterogeneous")),
     (MeetingKind.INFO, _l("information meeting")),
