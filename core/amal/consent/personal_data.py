@@ -66,7 +66,15 @@ SHARED: dict[str, tuple[str, ...]] = {
     "group_need": ("topic", "description"),
     "group_status_change": ("reason",),
     "self_help_group": ("name",),
+    # The network coordination group's minutes and decisions may name people.
+    "network_meeting": ("agenda", "minutes", "minutes_file_name"),
+    "network_decision": ("text", "owner_person"),
+    "network_follow_up": ("note",),
 }
+# Shared rows not linked to a person by any key (the network's minutes): read
+# by territory, and matched on full names and contacts only, never on a bare
+# first or last name that may belong to someone else at the table.
+UNLINKED_SHARED = ("network_meeting", "network_decision", "network_follow_up")
 
 _STAFF = "a staff username or name (staff accounts are not participants)"
 _PARTNER_PERSON = "a partner organisation's contact person (not a participant)"
@@ -157,6 +165,18 @@ NOT_PERSONAL: dict[str, str] = {
     "report_submission_file.sha256": "a file's checksum",
     "user_session.id": "a staff session's random identifier",
     "rate_limit_counter.key": "a rate limit's key (a staff username or network address)",
+    "network_body.name": "a coordination group's name",
+    "network_body.created_by": _STAFF,
+    "network_member.representative_name": _PARTNER_PERSON,
+    "network_member.end_reason": "why an organisation left the table (about partners)",
+    "network_member.recorded_by": _STAFF,
+    "network_meeting.minutes_file": "a generated file name",
+    "network_meeting.minutes_file_type": "a media type",
+    "network_meeting.updated_by": _STAFF,
+    "network_meeting.register_recorded_by": _STAFF,
+    "network_presence.represented_by": _PARTNER_PERSON,
+    "network_decision.recorded_by": _STAFF,
+    "network_follow_up.recorded_by": _STAFF,
 }
 
 
@@ -211,9 +231,12 @@ class Identifiers:
         return re.compile("|".join(parts), re.IGNORECASE) if parts else None
 
 
-def _shared_rows(session: Session, participant: Participant) -> Iterator[tuple[object, str]]:
-    """Shared rows the person is linked to (their groups and meetings), with the
-    columns to look at."""
+def _shared_rows(
+    session: Session, participant: Participant
+) -> Iterator[tuple[object, str, bool]]:
+    """Shared rows the person is linked to (their groups and meetings), then the
+    unlinked ones of the territories they belonged to, with the columns to look
+    at and whether only full names and contacts count as a mention."""
     group_ids = select(Enrolment.group_id).where(Enrolment.participant_id == participant.id)
     meeting_ids = select(Attendance.meeting_id).where(Attendance.participant_id == participant.id)
     models = {
@@ -226,18 +249,55 @@ def _shared_rows(session: Session, participant: Participant) -> Iterator[tuple[o
         columns = SHARED[model.__tablename__]
         for row in session.scalars(select(model).where(linked).order_by(model.id)):
             for column in columns:
-                yield row, column
+                yield row, column, False
+    territories = {participant.territory_code} | set(
+        session.scalars(
+            select(TerritoryTransfer.from_territory).where(
+                TerritoryTransfer.participant_id == participant.id
+            )
+        )
+    )
+    for table in UNLINKED_SHARED:
+        model = _model_of(table)
+        for row in session.scalars(
+            select(model).where(_in_territories(model, territories)).order_by(model.id)
+        ):
+            for column in SHARED[table]:
+                yield row, column, True
+
+
+def _model_of(table: str) -> type:
+    """The mapped class of ``table``, looked up rather than imported: the network
+    area imports the domain packages this module belongs with, and importing it
+    here would close a circle."""
+    return next(m.class_ for m in Base.registry.mappers if m.local_table.name == table)
+
+
+def _in_territories(model: type, territories: set[str]):  # type: ignore[no-untyped-def]
+    body = _model_of("network_body")
+    in_bodies = select(body.id).where(body.territory_code.in_(territories))
+    if hasattr(model, "body_id"):
+        return model.body_id.in_(in_bodies)
+    meetings = _model_of("network_meeting")
+    return model.network_meeting_id.in_(select(meetings.id).where(meetings.body_id.in_(in_bodies)))
+
+
+def _patterns(participant: Participant) -> tuple[re.Pattern[str] | None, re.Pattern[str] | None]:
+    identifiers = Identifiers.of(participant)
+    strict = Identifiers(identifiers.names[:2], identifiers.contacts, identifiers.phone_digits)
+    return identifiers.pattern(), strict.pattern()
 
 
 def mentions(session: Session, participant: Participant) -> list[dict[str, object]]:
     """Shared free text that names the person, for the export."""
-    pattern = Identifiers.of(participant).pattern()
+    pattern, strict = _patterns(participant)
     if pattern is None:
         return []
     found = []
-    for row, column in _shared_rows(session, participant):
+    for row, column, unlinked in _shared_rows(session, participant):
         value = getattr(row, column) or ""
-        if pattern.search(value):
+        match = strict if unlinked else pattern
+        if match is not None and match.search(value):
             found.append({"table": row.__tablename__, "id": row.id, "field": column, "text": value})
     return found
 
@@ -245,13 +305,16 @@ def mentions(session: Session, participant: Participant) -> list[dict[str, objec
 def redact_mentions(session: Session, participant: Participant) -> int:
     """Replace the person's name, contacts and fiscal code in shared free text
     (call before the participant row is pseudonymised). Returns the fields changed."""
-    pattern = Identifiers.of(participant).pattern()
+    pattern, strict = _patterns(participant)
     if pattern is None:
         return 0
     changed = 0
-    for row, column in _shared_rows(session, participant):
+    for row, column, unlinked in _shared_rows(session, participant):
         value = getattr(row, column) or ""
-        redacted = pattern.sub(ERASED, value)
+        match = strict if unlinked else pattern
+        if match is None:
+            continue
+        redacted = match.sub(ERASED, value)
         if redacted != value:
             setattr(row, column, redacted)
             changed += 1

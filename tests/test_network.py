@@ -1,0 +1,195 @@
+"""The network coordination group: members over time, meetings with the
+organisations' register, minutes (text and file), decisions followed up at the
+next meeting, and the figures the funders' reports take from it."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from amal.audit.models import AuditAction, AuditEntry
+from amal.consent import personal_data
+from amal.errors import DomainError
+from amal.meetings.models import MeetingStatus
+from amal.network.models import DecisionStatus, FollowUpOutcome
+from amal.network.services import (
+    PresenceLine,
+    add_decision,
+    add_member,
+    attach_minutes_file,
+    bodies,
+    change_representative,
+    create_body,
+    decisions_to_follow,
+    end_membership,
+    follow_up_decision,
+    members_on,
+    minutes_path,
+    next_meeting,
+    record_organisations_register,
+    schedule_network_meeting,
+    update_network_meeting,
+)
+from amal.projects.services import territory_projects
+from amal.reports.engine import start_run
+from amal.services import Context
+from amal.territories.services import add_representative, directory
+
+MB = "monza-brianza"
+PDF = b"%PDF-1.4\n% verbale\n"
+
+
+def _partner(ctx: Context, name: str):  # type: ignore[no-untyped-def]
+    return next(p for p in directory(ctx, MB) if p.name == name)
+
+
+@pytest.fixture
+def body(ctx: Context):  # type: ignore[no-untyped-def]
+    project = territory_projects(ctx.session, MB)[0]
+    return create_body(ctx, MB, project.id)
+
+
+def test_one_body_per_project_with_members_over_time(ctx: Context, body) -> None:
+    afol = _partner(ctx, "AFOL Monza e Brianza")
+    anna = add_representative(ctx, MB, afol.id, name="Anna Sala")
+    luca = add_representative(ctx, MB, afol.id, name="Luca Neri")
+    with pytest.raises(DomainError) as refused:
+        create_body(ctx, MB, body.project_id)
+    assert refused.value.code == "network_exists"
+    member = add_member(ctx, MB, body.id, afol.id, representative_id=anna.id,
+                        joined_on=date(2026, 1, 10))  # fmt: skip
+    with pytest.raises(DomainError) as twice:
+        add_member(ctx, MB, body.id, afol.id)
+    assert twice.value.code == "already_member"
+    successor = change_representative(ctx, MB, member.id, luca.id, on=date(2026, 3, 1))
+    assert (member.left_on, successor.joined_on) == (date(2026, 3, 1), date(2026, 3, 1))
+    assert successor.representative_name == "Luca Neri"
+    assert [m.representative_name for m in members_on(ctx.session, body.id, date(2026, 2, 1))] == [
+        "Anna Sala"
+    ]
+    assert [m.representative_name for m in members_on(ctx.session, body.id, date(2026, 3, 2))] == [
+        "Luca Neri"
+    ]
+    with pytest.raises(DomainError) as early:
+        end_membership(ctx, MB, successor.id, date(2026, 2, 1), "Uscita")
+    assert early.value.code == "event_before_record"
+    with pytest.raises(DomainError) as future:
+        add_member(ctx, MB, body.id, _partner(ctx, "CGIL Brianza").id,
+                   joined_on=date.today() + timedelta(days=1))  # fmt: skip
+    assert future.value.code == "event_in_future"
+    end_membership(ctx, MB, successor.id, date(2026, 4, 1), "Fine della convenzione")
+    assert members_on(ctx.session, body.id, date(2026, 4, 2)) == []
+    assert [b.id for _, b in bodies(ctx.session, MB) if b] == [body.id]
+    # Another territory's body is not found from this one.
+    with pytest.raises(DomainError):
+        add_member(ctx, "lecco", body.id, afol.id)
+
+
+def test_register_makes_the_meeting_held_and_decisions_follow_up(ctx: Context, body) -> None:
+    afol, cgil = _partner(ctx, "AFOL Monza e Brianza"), _partner(ctx, "CGIL Brianza")
+    first = schedule_network_meeting(ctx, MB, body.id, date(2026, 2, 5),
+                                     location="Sede della Provincia",
+                                     agenda="1. Avvio dei gruppi")  # fmt: skip
+    second = schedule_network_meeting(ctx, MB, body.id, date(2026, 4, 2))
+    future = schedule_network_meeting(ctx, MB, body.id, date.today() + timedelta(days=30))
+    with pytest.raises(DomainError) as early:
+        record_organisations_register(ctx, MB, future.id, {afol.id: PresenceLine()})
+    assert early.value.code == "event_in_future"
+    with pytest.raises(DomainError) as empty:
+        record_organisations_register(ctx, MB, first.id, {})
+    assert empty.value.code == "empty_register"
+
+    record_organisations_register(
+        ctx, MB, first.id,
+        {afol.id: PresenceLine(represented_by="Anna Sala"), cgil.id: PresenceLine()},
+    )  # fmt: skip
+    assert first.meeting.status == MeetingStatus.HELD
+    assert sorted(p.partner.name for p in first.presences) == ["AFOL Monza e Brianza",
+                                                               "CGIL Brianza"]  # fmt: skip
+    backdated = ctx.session.scalars(
+        select(AuditEntry).where(
+            AuditEntry.action == AuditAction.BACKDATE, AuditEntry.entity == "network_meeting"
+        )
+    ).all()
+    assert backdated, "a register of a past day is audited as back-dated"
+
+    with pytest.raises(DomainError) as no_owner:
+        add_decision(ctx, MB, first.id, "Volantino per i centri per l'impiego")
+    assert no_owner.value.code == "owner_required"
+    flyer = add_decision(ctx, MB, first.id, "Volantino per i centri per l'impiego",
+                         owner_partner_id=afol.id, due_on=date(2026, 3, 31))  # fmt: skip
+    unions = add_decision(ctx, MB, first.id, "Presentare il progetto alle RSU",
+                          owner_person="Marco Bassi (CGIL)")  # fmt: skip
+
+    # The next meeting lists both open decisions.
+    assert next_meeting(ctx.session, first).id == second.id
+    assert [d.id for d in decisions_to_follow(ctx.session, second)] == [flyer.id, unions.id]
+    with pytest.raises(DomainError) as same:
+        follow_up_decision(ctx, MB, flyer.id, first.id, "done")
+    assert same.value.code == "not_a_later_meeting"
+    with pytest.raises(DomainError) as why:
+        follow_up_decision(ctx, MB, unions.id, second.id, "dropped")
+    assert why.value.code == "reason_required"
+    follow_up_decision(ctx, MB, flyer.id, second.id, FollowUpOutcome.DONE, on=date(2026, 4, 2))
+    follow_up_decision(ctx, MB, unions.id, second.id, "carried_over", note="Dopo l'estate")
+    assert (flyer.status, flyer.closed_on) == (DecisionStatus.DONE, date(2026, 4, 2))
+    assert unions.status == DecisionStatus.OPEN
+    # The meeting that followed them up still shows both; the one after, only the open one.
+    assert {d.id for d in decisions_to_follow(ctx.session, second)} == {flyer.id, unions.id}
+    assert [d.id for d in decisions_to_follow(ctx.session, future)] == [unions.id]
+    with pytest.raises(DomainError) as closed:
+        follow_up_decision(ctx, MB, flyer.id, future.id, "dropped", note="x")
+    assert closed.value.code == "decision_closed"
+
+    update_network_meeting(ctx, MB, first.id, minutes="Presenti AFOL e CGIL. Marco Bassi relaziona.")
+    assert first.minutes.startswith("Presenti")
+
+
+def test_minutes_file_stored_under_the_instance_files(ctx: Context, body, tmp_path: Path) -> None:
+    meeting = schedule_network_meeting(ctx, MB, body.id, date(2026, 2, 5))
+    root = tmp_path / "files" / "network"
+    for name, content, code in [
+        ("verbale.exe", b"MZ", "file_type"),
+        ("verbale.pdf", b"not a pdf", "file_type"),
+        ("verbale.pdf", b"", "file_empty"),
+        ("verbale.pdf", b"%PDF-" + b"0" * (10 * 1024 * 1024), "file_too_large"),
+    ]:
+        with pytest.raises(DomainError) as refused:
+            attach_minutes_file(ctx, MB, meeting.id, name, content, root)
+        assert refused.value.code == code
+    attach_minutes_file(ctx, MB, meeting.id, "../../Verbale 5 febbraio.pdf", PDF, root)
+    assert meeting.minutes_file_name == "Verbale_5_febbraio.pdf"
+    first = minutes_path(meeting, root)
+    assert first is not None and first.parent == root and first.read_bytes() == PDF
+    attach_minutes_file(ctx, MB, meeting.id, "verbale.txt", "Verbale rivisto".encode(), root)
+    assert not first.exists(), "the replaced file is removed"
+    assert [p.name for p in root.iterdir()] == [meeting.minutes_file]
+
+
+def test_erasure_redacts_full_names_in_minutes_only(ctx: Context, body, person) -> None:
+    giulia = person(MB, first_name="Giulia", last_name="Bianchi")
+    meeting = schedule_network_meeting(ctx, MB, body.id, date(2026, 2, 5))
+    update_network_meeting(
+        ctx, MB, meeting.id, minutes="Giulia Bianchi ha trovato lavoro. Giulia (AFOL) relaziona."
+    )
+    found = personal_data.mentions(ctx.session, giulia)
+    assert [(m["table"], m["field"]) for m in found] == [("network_meeting", "minutes")]
+    assert personal_data.redact_mentions(ctx.session, giulia) == 1
+    assert meeting.minutes == "[cancellato] ha trovato lavoro. Giulia (AFOL) relaziona."
+
+
+def test_reports_count_held_network_meetings_and_organisations(ctx: Context, body) -> None:
+    afol, cgil = _partner(ctx, "AFOL Monza e Brianza"), _partner(ctx, "CGIL Brianza")
+    held = schedule_network_meeting(ctx, MB, body.id, date(2026, 2, 5))
+    schedule_network_meeting(ctx, MB, body.id, date(2026, 3, 5))  # planned, not held
+    record_organisations_register(ctx, MB, held.id, {afol.id: PresenceLine(),
+                                                     cgil.id: PresenceLine()})  # fmt: skip
+    run = start_run(ctx, MB, "provincia-trimestrale", "2026-Q1")
+    tables = {t["indicator"]: t for t in run.result["tables"]}
+    network = tables["network_meetings"]
+    assert network["rows"] == [["05/02/2026", 2, "AFOL Monza e Brianza, CGIL Brianza"]]
+    meetings = {r[0]: r for r in tables["meetings"]["rows"]}
+    assert meetings["coordinamento di rete"][1:] == [1, 1, 0]
