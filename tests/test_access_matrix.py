@@ -13,9 +13,20 @@ from amal.accounts.models import Role
 from amal.accounts.services import create_user
 from amal.groups.services import create_group, enrol
 from amal.meetings.services import generate_plan
+from amal.network.services import (
+    PresenceLine,
+    add_decision,
+    add_member,
+    attach_minutes_file,
+    create_body,
+    minutes_root,
+    record_organisations_register,
+    schedule_network_meeting,
+)
 from amal.referrals.services import propose_referral
 from amal.reports.engine import definitions, start_run
 from amal.reports.submissions import submit_run
+from amal.runtime import state
 from amal.services import Context
 from amal.territories.services import add_representative, directory
 from amal.testing import TEST_PASSWORD, csrf_token
@@ -86,6 +97,13 @@ def world(app, ctx: Context, person):
         submission = submit_run(ctx, code, run.id, reasons)
         partner = directory(ctx, code)[0]
         representative = add_representative(ctx, code, partner.id, name=f"Referente {code}")
+        body = create_body(ctx, code, group.project_id)
+        network_member = add_member(ctx, code, body.id, partner.id, joined_on=date(2026, 1, 12))
+        network_meeting = schedule_network_meeting(ctx, code, body.id, date(2026, 1, 20))
+        record_organisations_register(ctx, code, network_meeting.id, {partner.id: PresenceLine()})
+        decision = add_decision(ctx, code, network_meeting.id, "Decisione", owner_person="Ente")
+        root = minutes_root(state(app).config.instance_path)
+        attach_minutes_file(ctx, code, network_meeting.id, "verbale.pdf", b"%PDF-1.4", root)
         ids[code] = {
             "project_id": group.project_id,
             "submission_id": submission.id,
@@ -99,6 +117,10 @@ def world(app, ctx: Context, person):
             "partner_id": partner.id,
             "facilitation_id": group.facilitations[0].id,
             "person_id": representative.id,
+            "body_id": body.id,
+            "member_id": network_member.id,
+            "network_meeting_id": network_meeting.id,
+            "decision_id": decision.id,
         }
     return ids
 

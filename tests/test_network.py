@@ -144,7 +144,9 @@ def test_register_makes_the_meeting_held_and_decisions_follow_up(ctx: Context, b
         follow_up_decision(ctx, MB, flyer.id, future.id, "dropped", note="x")
     assert closed.value.code == "decision_closed"
 
-    update_network_meeting(ctx, MB, first.id, minutes="Presenti AFOL e CGIL. Marco Bassi relaziona.")
+    update_network_meeting(
+        ctx, MB, first.id, minutes="Presenti AFOL e CGIL. Marco Bassi relaziona."
+    )
     assert first.minutes.startswith("Presenti")
 
 
@@ -155,7 +157,7 @@ def test_minutes_file_stored_under_the_instance_files(ctx: Context, body, tmp_pa
         ("verbale.exe", b"MZ", "file_type"),
         ("verbale.pdf", b"not a pdf", "file_type"),
         ("verbale.pdf", b"", "file_empty"),
-        ("verbale.pdf", b"%PDF-" + b"0" * (10 * 1024 * 1024), "file_too_large"),
+        ("verbale.pdf", b"%PDF-" + b"0" * (2 * 1024 * 1024), "file_too_large"),
     ]:
         with pytest.raises(DomainError) as refused:
             attach_minutes_file(ctx, MB, meeting.id, name, content, root)
@@ -164,7 +166,7 @@ def test_minutes_file_stored_under_the_instance_files(ctx: Context, body, tmp_pa
     assert meeting.minutes_file_name == "Verbale_5_febbraio.pdf"
     first = minutes_path(meeting, root)
     assert first is not None and first.parent == root and first.read_bytes() == PDF
-    attach_minutes_file(ctx, MB, meeting.id, "verbale.txt", "Verbale rivisto".encode(), root)
+    attach_minutes_file(ctx, MB, meeting.id, "verbale.txt", b"Verbale rivisto", root)
     assert not first.exists(), "the replaced file is removed"
     assert [p.name for p in root.iterdir()] == [meeting.minutes_file]
 

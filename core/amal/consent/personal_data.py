@@ -231,9 +231,7 @@ class Identifiers:
         return re.compile("|".join(parts), re.IGNORECASE) if parts else None
 
 
-def _shared_rows(
-    session: Session, participant: Participant
-) -> Iterator[tuple[object, str, bool]]:
+def _shared_rows(session: Session, participant: Participant) -> Iterator[tuple[object, str, bool]]:
     """Shared rows the person is linked to (their groups and meetings), then the
     unlinked ones of the territories they belonged to, with the columns to look
     at and whether only full names and contacts count as a mention."""

@@ -42,10 +42,11 @@ from amal.services import Context, fetch, use_case
 from amal.territories.models import Partner, PartnerRepresentative
 
 # Uploaded minutes: kept under <instance>/files/ (so `amal backup` carries
-# them), at most this size, of these types (recognised by their first bytes,
-# not by the name the browser sends).
+# them), at most this size (the instance's request limit, 2 MB by default,
+# refuses larger requests before they are read), of these types (recognised by
+# their first bytes, not by the name the browser sends).
 MINUTES_FOLDER = "network"
-MAX_MINUTES_BYTES = 10 * 1024 * 1024
+MAX_MINUTES_BYTES = 2 * 1024 * 1024
 MINUTES_TYPES = {
     ".pdf": ("application/pdf", (b"%PDF-",)),
     ".odt": ("application/vnd.oasis.opendocument.text", (b"PK\x03\x04",)),
@@ -191,7 +192,9 @@ def open_decisions(session: Session, body_id: int) -> list[NetworkDecision]:
     return list(
         session.scalars(
             select(NetworkDecision)
-            .where(NetworkDecision.body_id == body_id, NetworkDecision.status == DecisionStatus.OPEN)
+            .where(
+                NetworkDecision.body_id == body_id, NetworkDecision.status == DecisionStatus.OPEN
+            )
             .options(selectinload(NetworkDecision.owner_partner))
             .order_by(NetworkDecision.due_on.is_(None), NetworkDecision.due_on, NetworkDecision.id)
         )
@@ -266,7 +269,7 @@ def _representative(
 def _partner(ctx: Context, territory: str, partner_id: int, field: str = "partner_id") -> Partner:
     partner = ctx.session.get(Partner, partner_id)
     if partner is None or partner.territory_code != territory:
-        raise DomainError("unknown_partner", "No such partner in this territory", field=field)
+        raise DomainError("not_a_partner", "No such partner in this territory", field=field)
     return partner
 
 
@@ -528,7 +531,7 @@ def check_minutes_file(filename: str, content: bytes) -> tuple[str, str, str]:
         raise DomainError("file_empty", "The file is empty", field="file")
     if len(content) > MAX_MINUTES_BYTES:
         raise DomainError(
-            "file_too_large", "The file is larger than 10 MB", field="file", limit=MAX_MINUTES_BYTES
+            "file_too_large", "The file is larger than 2 MB", field="file", limit=MAX_MINUTES_BYTES
         )
     media_type, signatures = MINUTES_TYPES[extension]
     if signatures and not content.startswith(signatures):
@@ -620,7 +623,9 @@ def add_decision(
             "meeting_not_held",
             "Decisions are recorded once the meeting has taken place",
         )
-    owner = _partner(ctx, territory, owner_partner_id, "owner_partner_id") if owner_partner_id else None
+    owner = (
+        _partner(ctx, territory, owner_partner_id, "owner_partner_id") if owner_partner_id else None
+    )
     person = _text(owner_person, "owner_person", limit=200)
     if owner is None and not person:
         raise DomainError(
@@ -681,9 +686,7 @@ def follow_up_decision(
     if decision.status != DecisionStatus.OPEN:
         raise DomainError("decision_closed", "This decision is already done or dropped")
     if any(f.network_meeting_id == nm.id for f in decision.follow_ups):
-        raise DomainError(
-            "already_followed_up", "This meeting already followed the decision up"
-        )
+        raise DomainError("already_followed_up", "This meeting already followed the decision up")
     cleaned = _text(note, "note")
     if outcome == FollowUpOutcome.DROPPED and not cleaned:
         raise DomainError("reason_required", "Say why the decision is dropped", field="note")

@@ -12,6 +12,8 @@ from amal.consent.web import bp as privacy
 from amal.groups.api import bp as api_groups
 from amal.groups.api import meetings_bp as api_meetings
 from amal.groups.web import bp as groups
+from amal.network.api import bp as api_network
+from amal.network.web import bp as network
 from amal.participants.api import bp as api_participants
 from amal.participants.web import bp as participants
 from amal.projects.api import bp as api_projects
@@ -32,6 +34,7 @@ BLUEPRINTS = (
     participants,
     groups,
     partners,
+    network,
     referrals,
     projects,
     reports,
@@ -53,6 +56,7 @@ def register_web(app: Flask) -> None:
             api_territory,
             api_reports,
             api_projects,
+            api_network,
             api_plugins,
         ],
     )
