@@ -54,7 +54,8 @@ def test_network_meeting_register_and_decision_followed_up(
         page.get_by_role("button", name="Aggiungi al tavolo").click()
         see(page, "Organizzazione aggiunta al tavolo.")
     members = page.locator("table.members tbody tr").all_inner_texts()
-    assert any(r.startswith("AFOL Monza e Brianza\tAnna Sala\t12/01/2026\tin corso") for r in members)
+    afol = "AFOL Monza e Brianza\tAnna Sala\t12/01/2026\tin corso"
+    assert any(r.startswith(afol) for r in members)
 
     def plan(day: date, agenda: str) -> None:
         page.get_by_text("Pianifica un incontro di coordinamento").click()
@@ -85,9 +86,10 @@ def test_network_meeting_register_and_decision_followed_up(
     page.get_by_label("Entro il").fill(second_day.isoformat())
     page.get_by_role("button", name="Registra la decisione").click()
     see(page, "Decisione registrata.")
+    minutes = {"name": "verbale.pdf", "mimeType": "application/pdf",
+               "buffer": b"%PDF-1.4\n% Verbale del tavolo\n"}  # fmt: skip
     page.get_by_label("Verbale (file PDF, ODT, DOCX, DOC o TXT, al massimo 2 MB)").set_input_files(
-        files=[{"name": "verbale.pdf", "mimeType": "application/pdf",
-                "buffer": b"%PDF-1.4\n% Verbale del tavolo\n"}]  # fmt: skip
+        files=[minutes]
     )
     page.get_by_role("button", name="Carica il file del verbale").click()
     see(page, "File del verbale salvato.")

@@ -195,3 +195,97 @@ def test_reports_count_held_network_meetings_and_organisations(ctx: Context, bod
     assert network["rows"] == [["05/02/2026", 2, "AFOL Monza e Brianza, CGIL Brianza"]]
     meetings = {r[0]: r for r in tables["meetings"]["rows"]}
     assert meetings["coordinamento di rete"][1:] == [1, 1, 0]
+
+
+def test_backup_carries_the_uploaded_minutes(empty_app, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from amal import migrate
+    from amal.backup import create_backup
+    from amal.network.services import minutes_root
+    from amal.runtime import state
+    from amal.territories.services import sync_territories
+
+    amal = state(empty_app)
+    with empty_app.app_context():
+        migrate.upgrade(empty_app)
+    with amal.session_factory() as session:
+        sync_territories(session, amal.plugins)
+        ctx = Context(session, "tester", amal.plugins)
+        body = create_body(ctx, MB, territory_projects(session, MB)[0].id)
+        meeting = schedule_network_meeting(ctx, MB, body.id, date(2026, 2, 5))
+        root = minutes_root(amal.config.instance_path)
+        attach_minutes_file(ctx, MB, meeting.id, "verbale.pdf", PDF, root)
+        stored = meeting.minutes_file
+    manifest = create_backup(empty_app, tmp_path / "backup.tar.gz")
+    assert list(manifest["files"]) == [f"network/{stored}"]
+
+
+def test_api_from_table_to_follow_up(app, client, ctx: Context) -> None:  # type: ignore[no-untyped-def]
+    from amal.accounts.models import Role
+    from amal.accounts.services import create_token
+
+    _, secret = create_token(ctx, "rete", MB, Role.COORDINATOR)
+    _, reader = create_token(ctx, "lettura", MB, Role.INTAKE_OPERATOR)
+    auth = {"Authorization": f"Bearer {secret}"}
+    api = f"/api/v1/territories/{MB}/network"
+    afol = _partner(ctx, "AFOL Monza e Brianza")
+    project = territory_projects(ctx.session, MB)[0]
+
+    body = client.post(f"{api}/", headers=auth, json={"project_id": project.id})
+    assert body.status_code == 201, body.json
+    again = client.post(f"{api}/", headers=auth, json={"project_id": project.id})
+    assert again.status_code == 409 and again.json["code"] == "network_exists"
+    body_id = body.json["id"]
+    member = client.post(f"{api}/{body_id}/members", headers=auth,
+                         json={"partner_id": afol.id, "joined_on": "2026-01-12"})  # fmt: skip
+    assert member.status_code == 201 and member.json["partner_name"] == afol.name
+    first = client.post(f"{api}/{body_id}/meetings", headers=auth,
+                        json={"scheduled_on": "2026-02-05", "agenda": "Avvio"})  # fmt: skip
+    second = client.post(f"{api}/{body_id}/meetings", headers=auth,
+                         json={"scheduled_on": "2026-03-05"})  # fmt: skip
+    assert first.status_code == 201 and first.json["status"] == "planned"
+    first_id, second_id = first.json["id"], second.json["id"]
+    lines = [{"partner_id": afol.id, "represented_by": "Anna"}]
+    register = client.put(f"{api}/meetings/{first_id}/register", headers=auth,
+                          json={"lines": lines})  # fmt: skip
+    assert register.status_code == 200, register.json
+    assert register.json["status"] == "held" and register.json["organisations_present"] == 1
+    decision = client.post(f"{api}/meetings/{first_id}/decisions", headers=auth,
+                           json={"text": "Volantino", "owner_partner_id": afol.id,
+                                 "due_on": "2026-03-01"})  # fmt: skip
+    assert decision.status_code == 201, decision.json
+    shown = client.get(f"{api}/meetings/{second_id}", headers=auth).json
+    assert [d["text"] for d in shown["decisions_to_follow"]] == ["Volantino"]
+    follow = client.post(f"{api}/decisions/{decision.json['id']}/follow-ups", headers=auth,
+                         json={"network_meeting_id": second_id, "outcome": "done"})  # fmt: skip
+    assert follow.status_code == 201, follow.json
+    assert follow.json["on"] == "2026-03-05"
+    detail = client.get(f"{api}/{body_id}", headers=auth).json
+    assert detail["open_decisions"] == [] and len(detail["members"]) == 1
+
+    # Partner staff read the table, but do not write it.
+    reading = {"Authorization": f"Bearer {reader}"}
+    assert client.get(f"{api}/meetings/{first_id}", headers=reading).status_code == 200
+    refused = client.patch(f"{api}/meetings/{first_id}", headers=reading, json={"minutes": "x"})
+    assert refused.status_code == 403
+    # Another territory's meeting is not found.
+    other = client.get(f"/api/v1/territories/lecco/network/meetings/{first_id}", headers=auth)
+    assert other.status_code in {403, 404}
+
+
+def test_web_pages_read_only_for_partner_staff(app, client, login, ctx: Context, body) -> None:  # type: ignore[no-untyped-def]
+    meeting = schedule_network_meeting(
+        ctx, MB, body.id, date(2026, 2, 5), agenda="Avvio dei gruppi"
+    )
+    login("intake_operator", MB)
+    page = client.get(f"/t/{MB}/network/meetings/{meeting.id}").get_data(as_text=True)
+    assert "Avvio dei gruppi" in page and "Salva il registro delle organizzazioni" not in page
+    assert client.get(f"/t/{MB}/network/").status_code == 200
+    login("facilitator", MB)
+    assert client.get(f"/t/{MB}/network/").status_code == 403
+    login("coordinator", MB)
+    page = client.get(f"/t/{MB}/network/meetings/{meeting.id}").get_data(as_text=True)
+    assert "Salva il registro delle organizzazioni" in page
+    # The calendar's meeting page sends a coordination meeting to its own page.
+    moved = client.get(f"/t/{MB}/groups/meetings/{meeting.meeting_id}")
+    assert moved.status_code == 302
+    assert moved.headers["Location"].endswith(f"/network/meetings/{meeting.id}")
