@@ -289,3 +289,33 @@ def test_web_pages_read_only_for_partner_staff(app, client, login, ctx: Context,
     moved = client.get(f"/t/{MB}/groups/meetings/{meeting.meeting_id}")
     assert moved.status_code == 302
     assert moved.headers["Location"].endswith(f"/network/meetings/{meeting.id}")
+
+
+def test_cli_lists_the_demo_tables(tmp_path: Path, amal_database_url: str, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from click.testing import CliRunner
+
+    from amal.cli import cli
+
+    (tmp_path / "amal.toml").write_text(
+        '[instance]\nname = "Test"\nplugins = ["monza-brianza", "lecco"]\n', encoding="utf-8"
+    )
+    monkeypatch.setenv("AMAL_DATABASE_URL", amal_database_url)
+    monkeypatch.delenv("AMAL_SECRET_KEY", raising=False)
+
+    def run(*args: str):  # type: ignore[no-untyped-def]
+        return CliRunner().invoke(cli, ["--instance", str(tmp_path), *args])
+
+    assert run("init", "--generate-password").exit_code == 0
+    assert run("demo").exit_code == 0
+    listed = run("network", "list", MB)
+    assert listed.exit_code == 0, listed.output
+    lines = listed.output.splitlines()
+    assert lines[0] == (
+        "monza-brianza amal-pilota: Gruppo di coordinamento di rete - "
+        "Auto Mutuo Aiuto Lavoro - progetto pilota"
+    )
+    assert "AFOL Monza e Brianza" in lines[1] and "CGIL Brianza" in lines[1]
+    assert [line.split()[1].rstrip(",") for line in lines[2:5]] == ["held", "held", "planned"]
+    assert lines[5] == "  open decisions: 2"
+    unknown = run("network", "list", "nowhere")
+    assert unknown.exit_code == 1 and "Traceback" not in unknown.output
