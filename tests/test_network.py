@@ -319,3 +319,44 @@ def test_cli_lists_the_demo_tables(tmp_path: Path, amal_database_url: str, monke
     assert lines[5] == "  open decisions: 2"
     unknown = run("network", "list", "nowhere")
     assert unknown.exit_code == 1 and "Traceback" not in unknown.output
+
+
+@pytest.mark.parametrize("amal_database_url", ["sqlite"], indirect=True)
+def test_network_pages_cost_the_same_queries_as_the_table_grows(
+    app, client, login, ctx: Context, body
+) -> None:  # type: ignore[no-untyped-def]
+    from test_query_counts import counting
+
+    partners = directory(ctx, MB)
+
+    days = iter(range(100))
+
+    def grow(n: int) -> int:
+        """n more meetings, each with every partner present and two decisions;
+        returns the last one (it follows up every earlier open decision)."""
+        for _ in range(n):
+            day = date(2026, 2, 1) + timedelta(next(days))
+            meeting = schedule_network_meeting(ctx, MB, body.id, day)
+            lines = {p.id: PresenceLine(represented_by=f"Referente {day}") for p in partners}
+            record_organisations_register(ctx, MB, meeting.id, lines)
+            for owner in partners[:2]:
+                add_decision(ctx, MB, meeting.id, f"Decisione del {day}",
+                             owner_partner_id=owner.id, due_on=date(2026, 6, 1))  # fmt: skip
+        return meeting.id
+
+    def costs(meeting_id: int) -> list[int]:
+        pages = [f"/t/{MB}/network/", f"/t/{MB}/network/{body.id}",
+                 f"/t/{MB}/network/meetings/{meeting_id}"]  # fmt: skip
+        found = []
+        for page in pages:
+            with counting(app) as statements:
+                assert client.get(page).status_code == 200, page
+            found.append(len(statements))
+        return found
+
+    login("coordinator", MB)
+    for partner in partners:
+        add_member(ctx, MB, body.id, partner.id, joined_on=date(2026, 1, 10))
+    before = costs(grow(2))
+    after = costs(grow(6))
+    assert after == before
