@@ -360,3 +360,39 @@ def test_network_pages_cost_the_same_queries_as_the_table_grows(
     before = costs(grow(2))
     after = costs(grow(6))
     assert after == before
+
+
+def test_cancel_and_correct_in_the_web(app, client, login, ctx: Context, body) -> None:  # type: ignore[no-untyped-def]
+    afol, cgil = _partner(ctx, "AFOL Monza e Brianza"), _partner(ctx, "CGIL Brianza")
+    held = schedule_network_meeting(ctx, MB, body.id, date(2026, 2, 5))
+    planned = schedule_network_meeting(ctx, MB, body.id, date.today() + timedelta(days=7))
+    decision = add_decision(ctx, MB, held.id, "Volantino", owner_partner_id=afol.id)
+    login("coordinator", MB)
+    from amal.testing import csrf_token
+
+    token = csrf_token(client, f"/t/{MB}/network/meetings/{held.id}")
+    base = f"/t/{MB}/network"
+    client.post(f"{base}/decisions/{decision.id}/edit", data={
+        "csrf_token": token, "network_meeting_id": held.id, "text": "Volantino e manifesto",
+        "owner_partner_id": cgil.id, "owner_person": "", "due_on": "2026-03-01"})  # fmt: skip
+    ctx.session.expire_all()
+    assert (decision.text, decision.owner_partner_id) == ("Volantino e manifesto", cgil.id)
+    assert decision.due_on == date(2026, 3, 1)
+    entry = ctx.session.scalars(
+        select(AuditEntry).where(AuditEntry.entity == "network_decision")
+        .order_by(AuditEntry.id.desc())
+    ).first()  # fmt: skip
+    assert entry.details["before"] == {"owner_partner_id": afol.id, "due_on": None}
+    assert "Volantino" not in str(entry.details), "free text stays out of the audit log"
+
+    reason = {"csrf_token": token, "reason": "Sala non disponibile"}
+    unconfirmed = client.post(f"{base}/meetings/{planned.id}/cancel", data=reason)
+    assert unconfirmed.status_code == 302
+    ctx.session.expire_all()
+    assert planned.meeting.status == MeetingStatus.PLANNED
+    client.post(f"{base}/meetings/{planned.id}/cancel", data={
+        "csrf_token": token, "reason": "Sala non disponibile", "confirm": "yes"})  # fmt: skip
+    ctx.session.expire_all()
+    assert planned.meeting.status == MeetingStatus.CANCELLED
+    page = client.get(f"{base}/meetings/{planned.id}").get_data(as_text=True)
+    assert "annullato" in page and "Sala non disponibile" in page

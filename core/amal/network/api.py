@@ -24,6 +24,8 @@ from amal.network.services import (
     bodies,
     body_in,
     body_meetings,
+    cancel_network_meeting,
+    correct_decision,
     create_body,
     current_members,
     decisions_to_follow,
@@ -316,6 +318,34 @@ class Decisions(MethodView):
         """A decision with its owner (an organisation, a person, or both) and due date."""
         nm = _meeting(network_meeting_id)
         return add_decision(request_context(), g.territory, nm.id, data.pop("text"), **data)
+
+
+class NetworkCancelSchema(StrictSchema):
+    reason = fields.Str(required=True, validate=validate.Length(1, 1000))
+
+
+@bp.route("/meetings/<id:network_meeting_id>/cancel")
+class Cancel(MethodView):
+    @requires(Permission.MANAGE_NETWORK)
+    @bp.arguments(NetworkCancelSchema)
+    @bp.response(200, NetworkMeetingDetailSchema)
+    def post(self, data: dict[str, Any], network_meeting_id: int):
+        """A planned meeting that will not take place, with the reason."""
+        nm = _meeting(network_meeting_id)
+        return _detail(
+            cancel_network_meeting(request_context(), g.territory, nm.id, data["reason"])
+        )
+
+
+@bp.route("/decisions/<id:decision_id>")
+class Decision(MethodView):
+    @requires(Permission.MANAGE_NETWORK)
+    @bp.arguments(NetworkDecisionSchema)
+    @bp.response(200, NetworkDecisionSchema)
+    def put(self, data: dict[str, Any], decision_id: int):
+        """Correct a decision's text, owner or due date (the audit log keeps
+        which fields changed)."""
+        return correct_decision(request_context(), g.territory, decision_id, **data)
 
 
 @bp.route("/decisions/<id:decision_id>/follow-ups")

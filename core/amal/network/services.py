@@ -27,6 +27,7 @@ from amal.db import utcnow
 from amal.errors import DomainError, NotFound
 from amal.events import event_date
 from amal.meetings.models import Meeting, MeetingKind, MeetingStatus
+from amal.meetings.services import cancel_meeting
 from amal.network.models import (
     DecisionStatus,
     FollowUpOutcome,
@@ -79,13 +80,6 @@ def network_meeting_in(ctx: Context, territory: str, network_meeting_id: int) ->
     if found.body.territory_code != territory:
         raise NotFound("NetworkMeeting", network_meeting_id)
     return found
-
-
-def decision_in(ctx: Context, territory: str, decision_id: int) -> NetworkDecision:
-    decision = fetch(ctx, NetworkDecision, decision_id)
-    if body_in_territory(ctx.session, decision.body_id) != territory:
-        raise NotFound("NetworkDecision", decision_id)
-    return decision
 
 
 def member_in(ctx: Context, territory: str, member_id: int) -> NetworkMember:
@@ -298,20 +292,20 @@ def add_member(
         raise DomainError(
             "already_member", f"{partner.name} already sits at the table", field="partner_id"
         )
+    day = event_date(
+        ctx, joined_on, event="network_member_joined", entity="network_body",
+        entity_id=body.id, territory_code=territory,
+    )  # fmt: skip
     member = NetworkMember(
         body_id=body.id,
         partner_id=partner.id,
         representative_id=person.id if person else None,
         representative_name=person.name if person else "",
-        joined_on=date.today(),
+        joined_on=day,
         recorded_by=ctx.actor,
     )
     ctx.session.add(member)
     ctx.session.flush()
-    member.joined_on = event_date(
-        ctx, joined_on, event="network_member_joined", entity="network_member",
-        entity_id=member.id, territory_code=territory,
-    )  # fmt: skip
     record(ctx, AuditAction.CREATE, "network_member", member.id, territory_code=territory)
     return member
 
@@ -468,6 +462,18 @@ def update_network_meeting(
             ctx, AuditAction.UPDATE, "network_meeting", nm.id, territory_code=territory,
             fields=changed,
         )  # fmt: skip
+    return nm
+
+
+@use_case
+def cancel_network_meeting(
+    ctx: Context, territory: str, network_meeting_id: int, reason: str
+) -> NetworkMeeting:
+    """A planned meeting that will not take place, with the reason (kept)."""
+    nm = network_meeting_in(ctx, territory, network_meeting_id)
+    cancel_meeting(ctx, nm.meeting_id, reason)
+    record(ctx, AuditAction.UPDATE, "network_meeting", nm.id, territory_code=territory,
+           fields=["status"])  # fmt: skip
     return nm
 
 
@@ -648,6 +654,59 @@ def add_decision(
     ctx.session.add(decision)
     ctx.session.flush()
     record(ctx, AuditAction.CREATE, "network_decision", decision.id, territory_code=territory)
+    return decision
+
+
+@use_case
+def correct_decision(
+    ctx: Context,
+    territory: str,
+    decision_id: int,
+    *,
+    text: str,
+    owner_partner_id: int | None = None,
+    owner_person: str = "",
+    due_on: date | None = None,
+) -> NetworkDecision:
+    """Correct a decision's text, owner or due date; the audit log keeps which
+    fields changed, who changed them and the earlier owner and due date."""
+    decision = fetch(ctx, NetworkDecision, decision_id, for_update=True)
+    if body_in_territory(ctx.session, decision.body_id) != territory:
+        raise NotFound("NetworkDecision", decision_id)
+    owner = (
+        _partner(ctx, territory, owner_partner_id, "owner_partner_id") if owner_partner_id else None
+    )
+    person = _text(owner_person, "owner_person", limit=200)
+    if owner is None and not person:
+        raise DomainError(
+            "owner_required", "Give who carries the decision out: an organisation or a person",
+            field="owner_partner_id",
+        )  # fmt: skip
+    if due_on is not None and due_on < decision.network_meeting.meeting.scheduled_on:
+        raise DomainError(
+            "due_before_meeting", "The due date is before the meeting", field="due_on"
+        )
+    new = {
+        "text": _text(text, "text", required=True),
+        "owner_partner_id": owner.id if owner else None,
+        "owner_person": person,
+        "due_on": due_on,
+    }
+    before = {k: getattr(decision, k) for k in new if getattr(decision, k) != new[k]}
+    for key in before:
+        setattr(decision, key, new[key])
+    if before:
+        record(
+            ctx, AuditAction.UPDATE, "network_decision", decision.id, territory_code=territory,
+            fields=sorted(before),
+            # Earlier owner and due date; never the free text, which may name a
+            # person and must stay erasable (the audit log is never rewritten).
+            before={
+                k: v.isoformat() if isinstance(v, date) else v
+                for k, v in before.items()
+                if k in ("owner_partner_id", "due_on")
+            },
+        )  # fmt: skip
     return decision
 
 

@@ -38,7 +38,9 @@ from amal.network.services import (
     bodies,
     body_in,
     body_meetings,
+    cancel_network_meeting,
     change_representative,
+    correct_decision,
     create_body,
     current_members,
     decisions_to_follow,
@@ -399,6 +401,48 @@ def new_decision(network_meeting_id: int):
     else:
         flash(_("Decision recorded."), "success")
     return _back(found.id)
+
+
+@bp.post("/meetings/<id:network_meeting_id>/cancel")
+@requires(Permission.MANAGE_NETWORK)
+def cancel(network_meeting_id: int):
+    """A planned meeting that will not take place: a reason and a confirmation."""
+    found = _or_404(network_meeting_in, network_meeting_id)
+    if request.form.get("confirm") != "yes":
+        flash(_("Tick the confirmation to cancel the meeting."), "error")
+        return _back(found.id)
+    try:
+        cancel_network_meeting(request_context(), g.territory, found.id,
+                               request.form.get("reason", ""))  # fmt: skip
+    except DomainError as error:
+        _failed(error)
+    else:
+        flash(_("Meeting cancelled."), "success")
+    return _back(found.id)
+
+
+@bp.post("/decisions/<id:decision_id>/edit")
+@requires(Permission.MANAGE_NETWORK)
+def edit_decision(decision_id: int):
+    form = DecisionForm()
+    try:
+        if not form.validate_on_submit():
+            raise DomainError("required_field", "Write the decision and a valid due date")
+        decision = correct_decision(
+            request_context(), g.territory, decision_id, text=form.text.data or "",
+            owner_partner_id=form.owner_partner_id.data or None,
+            owner_person=form.owner_person.data or "", due_on=form.due_on.data,
+        )  # fmt: skip
+    except NotFound:
+        abort(404)
+    except DomainError as error:
+        _failed(error)
+        meeting_id = request.form.get("network_meeting_id", type=int)
+        if meeting_id is None:
+            abort(400)
+        return _back(_or_404(network_meeting_in, meeting_id).id)
+    flash(_("Decision corrected."), "success")
+    return _back(decision.network_meeting_id)
 
 
 @bp.post("/decisions/<id:decision_id>/follow-up")
