@@ -195,6 +195,11 @@ def test_reports_count_held_network_meetings_and_organisations(ctx: Context, bod
     assert network["rows"] == [["05/02/2026", 2, "AFOL Monza e Brianza, CGIL Brianza"]]
     meetings = {r[0]: r for r in tables["meetings"]["rows"]}
     assert meetings["coordinamento di rete"][1:] == [1, 1, 0]
+    # The project's target "network coordination meetings" counts the held one.
+    from amal.projects.services import project_progress
+
+    progress = project_progress(ctx.session, body.project, date.today())
+    assert [(t["code"], n) for t, n in progress.extra] == [("network_meetings", 1)]
 
 
 def test_backup_carries_the_uploaded_minutes(empty_app, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

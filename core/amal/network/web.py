@@ -266,9 +266,10 @@ def meeting(network_meeting_id: int):
     found: NetworkMeeting = _or_404(network_meeting_in, network_meeting_id)
     session = request_context().session
     partners = _partners()
-    expected = {
-        m.partner_id for m in members_on(session, found.body_id, found.meeting.scheduled_on)
-    }
+    sitting = members_on(session, found.body_id, found.meeting.scheduled_on)
+    expected = {m.partner_id for m in sitting}
+    # Before a register exists, each member's representative of that day is proposed.
+    proposed = {m.partner_id: m.representative_id for m in sitting if not found.presences}
     present = {p.partner_id: p for p in found.presences}
     # Members of the table that day first, then the other partners (guests).
     ordered = sorted(partners, key=lambda p: (p.id not in expected, p.name))
@@ -284,6 +285,7 @@ def meeting(network_meeting_id: int):
         meeting=found.meeting,
         partners=ordered,
         expected=expected,
+        proposed=proposed,
         present=present,
         edit=edit,
         file_form=MinutesFileForm(),
