@@ -60,9 +60,6 @@ API_WITHOUT_PERSONAL_DATA = {
     "/api/v1/territories/{territory}/projects/": "funded projects: titles, dates, targets",
     "/api/v1/territories/{territory}/projects/{project_id}": "a project and its progress figures",
     "/api/v1/territories/{territory}/network/": "coordination groups: project and name",
-    "/api/v1/territories/{territory}/network/{body_id}/meetings": (
-        "coordination meetings: dates, places, agendas, organisation counts"
-    ),
     "/api/v1/territories/{territory}/reports/submissions/": "what was submitted, when, by whom",
     "/api/v1/territories/{territory}/reports/submissions/{submission_id}": (
         "a submission's figures; violations name participants by number only"

@@ -254,8 +254,12 @@ class Meetings(MethodView):
     @requires(Permission.VIEW_NETWORK)
     @bp.response(200, NetworkMeetingSchema(many=True))
     def get(self, body_id: int):
-        """The table's meetings, latest first, with how many organisations came."""
-        rows = body_meetings(request_context().session, _body(body_id).id)
+        """The table's meetings, latest first, with how many organisations came
+        (agendas may name people: the read is audited)."""
+        ctx = request_context()
+        body = _body(body_id)
+        rows = body_meetings(ctx.session, body.id)
+        record_read(ctx, "network_meeting_list", [], territory_code=g.territory, entity_id=body.id)
         return [_flat(nm, n) for nm, _, n in rows]
 
     @requires(Permission.MANAGE_NETWORK)

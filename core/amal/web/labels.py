@@ -148,6 +148,7 @@ ENTITIES = {
     "network_body": _l("network coordination group"),
     "network_member": _l("coordination group member"),
     "network_meeting": _l("coordination meeting"),
+    "network_meeting_list": _l("list of coordination meetings"),
     "network_decision": _l("coordination group decision"),
     "network_minutes_file": _l("coordination meeting minutes (file)"),
     "participant": _l("participant record"),
