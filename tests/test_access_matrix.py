@@ -14,9 +14,20 @@ from amal.accounts.services import create_user
 from amal.groups.services import create_group, enrol
 from amal.meetings import info
 from amal.meetings.services import generate_plan
+from amal.network.services import (
+    PresenceLine,
+    add_decision,
+    add_member,
+    attach_minutes_file,
+    create_body,
+    minutes_root,
+    record_organisations_register,
+    schedule_network_meeting,
+)
 from amal.referrals.services import propose_referral
 from amal.reports.engine import definitions, start_run
 from amal.reports.submissions import submit_run
+from amal.runtime import state
 from amal.services import Context
 from amal.territories.services import add_representative, directory
 from amal.testing import TEST_PASSWORD, csrf_token
@@ -91,6 +102,13 @@ def world(app, ctx: Context, person):
         representative = add_representative(ctx, code, partner.id, name=f"Referente {code}")
         info_meeting = info.schedule_info_meeting(ctx, code, date(2026, 3, 10))
         walk_in = info.add_walk_in(ctx, info_meeting.id, f"Passante {code}")
+        body = create_body(ctx, code, group.project_id)
+        network_member = add_member(ctx, code, body.id, partner.id, joined_on=date(2026, 1, 12))
+        network_meeting = schedule_network_meeting(ctx, code, body.id, date(2026, 1, 20))
+        record_organisations_register(ctx, code, network_meeting.id, {partner.id: PresenceLine()})
+        decision = add_decision(ctx, code, network_meeting.id, "Decisione", owner_person="Ente")
+        root = minutes_root(state(app).config.instance_path)
+        attach_minutes_file(ctx, code, network_meeting.id, "verbale.pdf", b"%PDF-1.4", root)
         ids[code] = {
             "project_id": group.project_id,
             "submission_id": submission.id,
@@ -106,6 +124,10 @@ def world(app, ctx: Context, person):
             "person_id": representative.id,
             "info_meeting_id": info_meeting.id,
             "walk_in_id": walk_in.id,
+            "body_id": body.id,
+            "member_id": network_member.id,
+            "network_meeting_id": network_meeting.id,
+            "decision_id": decision.id,
         }
     return ids
 

@@ -190,6 +190,24 @@ def test_info_meetings(ctx: Context, q1_typed_late) -> None:
     assert rows(ctx, "info_meetings", late_quarter()) == []
 
 
+def test_network_meetings(ctx: Context) -> None:
+    from amal.network.services import (
+        PresenceLine,
+        create_body,
+        record_organisations_register,
+        schedule_network_meeting,
+    )
+    from amal.projects.services import territory_projects
+    from amal.territories.services import directory
+
+    body = create_body(ctx, MONZA, territory_projects(ctx.session, MONZA)[0].id)
+    meeting = schedule_network_meeting(ctx, MONZA, body.id, date(2026, 2, 12))
+    partner = directory(ctx, MONZA)[0]
+    record_organisations_register(ctx, MONZA, meeting.id, {partner.id: PresenceLine()})
+    assert rows(ctx, "network_meetings", "2026-Q1") == [("12/02/2026", 1, partner.name)]
+    assert rows(ctx, "network_meetings", late_quarter()) == []
+
+
 def test_every_indicator_has_a_late_recording_test() -> None:
     tested = {name.removeprefix("test_") for name in globals() if name.startswith("test_")}
     assert set(INDICATORS) <= tested

@@ -42,6 +42,7 @@ WEB_WITHOUT_PERSONAL_DATA = {
     "projects.index": "funded projects: titles, dates, targets",
     "projects.show": "a project's progress: aggregate figures and charts",
     "projects.edit": "a project's targets form",
+    "network.index": "projects' coordination groups: names, meeting dates, organisation counts",
     "api_docs": "API documentation",
     "api-docs.openapi_json": "API documentation",
     "static": "files",
@@ -63,6 +64,7 @@ API_WITHOUT_PERSONAL_DATA = {
     "/api/v1/territories/{territory}/reports/runs/{run_id}": "a run's status",
     "/api/v1/territories/{territory}/projects/": "funded projects: titles, dates, targets",
     "/api/v1/territories/{territory}/projects/{project_id}": "a project and its progress figures",
+    "/api/v1/territories/{territory}/network/": "coordination groups: project and name",
     "/api/v1/territories/{territory}/reports/submissions/": "what was submitted, when, by whom",
     "/api/v1/territories/{territory}/reports/submissions/{submission_id}": (
         "a submission's figures; violations name participants by number only"

@@ -219,7 +219,9 @@ def test_mentions_are_searched_in_the_whole_territory(app: Flask, ctx: Context, 
     ctx.session.flush()
     with _counting(app) as many:
         personal_data.mentions(ctx.session, giulia)
-    assert len(many) == len(few) <= 10
+    # One or two queries per table with shared text (meetings, needs, group
+    # reasons, groups, the network's minutes and decisions), whatever the rows.
+    assert len(many) == len(few) <= 15
 
     assert personal_data.redact_mentions(ctx.session, giulia) == 2
     assert meeting.facilitator_notes == "Parlato con [cancellato]; Giulia Rota assente."

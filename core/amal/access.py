@@ -52,6 +52,9 @@ class Permission(enum.StrEnum):
     VIEW_AUDIT = "view_audit"
     MANAGE_PRIVACY = "manage_privacy"  # notices, export, erasure
     MANAGE_TERRITORY = "manage_territory"  # partners directory, help-desk opening hours
+    # The network coordination group: its members, meetings, register, minutes, decisions.
+    VIEW_NETWORK = "view_network"
+    MANAGE_NETWORK = "manage_network"
 
 
 P = Permission
@@ -63,6 +66,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.VIEW_PARTICIPANTS,
             P.EDIT_PARTICIPANTS,
             P.MANAGE_REFERRALS,
+            # Partner staff sit at the coordination table: they read its
+            # meetings, minutes and decisions; coordinators write them.
+            P.VIEW_NETWORK,
         }
     ),
     Role.FACILITATOR: frozenset(

@@ -46,6 +46,8 @@ from amal.errors import AmalError, DomainError
 from amal.groups.models import Group, MemberExit
 from amal.groups.services import members as group_members_of
 from amal.groups.services import remove_member
+from amal.network.services import bodies as network_bodies
+from amal.network.services import body_meetings, current_members, open_decisions
 from amal.participants.models import EmploymentStatus, Participant, TerritoryTransfer
 from amal.participants.services import intake, update_participant, view_participant
 from amal.participants.transfers import (
@@ -1085,3 +1087,30 @@ def project_list(territory: str | None) -> None:
             names = {"groups": "groups", "people": "people", "meetings": "group meetings held"}
             for key, actual, target in progress.summary:
                 click.echo(f"  {names[key]}: {actual:g} of {target:g}")
+
+
+@cli.group("network")
+def network_group() -> None:
+    """The network coordination group of each project (kept in the web or the API)."""
+
+
+@network_group.command("list")
+@click.argument("territory", required=False)
+def network_list(territory: str | None) -> None:
+    """Each project's coordination group in TERRITORY (or every hosted territory):
+    organisations at the table, meetings with how many organisations came, open
+    decisions (counted: their text is read in the web or the API, audited)."""
+    ctx = _ctx()
+    for code in [territory] if territory else list(ctx.plugins.territories):
+        ctx.plugins.territory(code)
+        for project, body in network_bodies(ctx.session, code):
+            if body is None:
+                click.echo(f"{code} {project.code}: no coordination group yet")
+                continue
+            members = [m for m in current_members(ctx.session, body.id) if m.left_on is None]
+            click.echo(f"{code} {project.code}: {body.name}")
+            click.echo(f"  at the table: {', '.join(m.partner.name for m in members) or '-'}")
+            for _, meeting, present in reversed(body_meetings(ctx.session, body.id)):
+                count = f", {present} organisations" if meeting.status.value == "held" else ""
+                click.echo(f"  {meeting.scheduled_on:%d/%m/%Y} {meeting.status.value}{count}")
+            click.echo(f"  open decisions: {len(open_decisions(ctx.session, body.id))}")

@@ -3,8 +3,8 @@ the services (so every rule holds) with a fixed seed (so runs are repeatable).
 
 Each territory gets candidates in every state, a concluded group, an active
 group halfway through its plan, a forming group and a planned one, with
-registers, WHO-5 and Rosenberg scores, needs, a training meeting, referrals and
-outcomes.
+registers, WHO-5 and Rosenberg scores, needs, a training meeting, referrals,
+outcomes, and the project's network coordination group with its meetings.
 """
 
 from __future__ import annotations
@@ -31,13 +31,26 @@ from amal.groups.services import (
 )
 from amal.meetings.models import MeetingKind, Presence
 from amal.meetings.services import generate_plan, record_register, schedule_meeting
+from amal.network.models import FollowUpOutcome
+from amal.network.services import (
+    PresenceLine,
+    add_decision,
+    add_member,
+    create_body,
+    follow_up_decision,
+    record_organisations_register,
+    schedule_network_meeting,
+    update_network_meeting,
+)
 from amal.outcomes.models import ContractType, OutcomeMoment, Situation
 from amal.outcomes.services import record_outcome
 from amal.participants.models import EmploymentStatus, Participant, ParticipantStatus
 from amal.participants.services import change_status, register_candidate
+from amal.projects.services import current_project, territory_projects
 from amal.referrals.models import ReferralStatus
 from amal.referrals.services import advance_referral, propose_referral
 from amal.services import Context, use_case
+from amal.territories.services import add_representative, directory
 from amal.wellbeing.instruments import ROSENBERG, WHO5
 from amal.wellbeing.models import Phase
 from amal.wellbeing.services import record_administration
@@ -176,14 +189,7 @@ class _Territory:
         self._people(2, ParticipantStatus.WAITLISTED)
         self._people(2, ParticipantStatus.NOT_ELIGIBLE)
         self._people(1, ParticipantStatus.WITHDRAWN)
-        schedule_meeting(
-            ctx,
-            self.code,
-            MeetingKind.NETWORK,
-            self.today + timedelta(days=10),
-            topic="Gruppo di coordinamento di rete",
-            location="Sede del Comune",
-        )
+        self._network()
         info_on = self.today + timedelta(days=14)
         holidays = ctx.plugins.holidays(self.code, {info_on.year, info_on.year + 1})
         while info_on in holidays:  # information meetings avoid the holidays
@@ -196,6 +202,109 @@ class _Territory:
             topic="Incontro informativo per i nuovi candidati",
         )
         return self.count
+
+    def _network(self) -> None:
+        """The project's coordination group: every partner at the table, two
+        meetings held (register, minutes, decisions followed up) and the next
+        one planned."""
+        ctx, today = self.ctx, self.today
+        project = current_project(ctx.session, self.code, today) or next(
+            iter(territory_projects(ctx.session, self.code)), None
+        )
+        if project is None:
+            return
+        body = create_body(ctx, self.code, project.id)
+        partners = directory(ctx, self.code)
+        joined = min(project.start_on, today)
+        for partner in partners:
+            person = partner.representatives[0] if partner.representatives else None
+            if person is None:
+                person = add_representative(
+                    ctx,
+                    self.code,
+                    partner.id,
+                    name=self.fake.name(),
+                    position="Referente di progetto",
+                )
+            add_member(
+                ctx, self.code, body.id, partner.id, representative_id=person.id, joined_on=joined
+            )
+        first_day, second_day = today - timedelta(days=70), today - timedelta(days=14)
+        place = "Sede della Provincia" if "monza" in self.code else "Municipio di Valmadrera"
+        held = []
+        for day, agenda in (
+            (first_day, "1. Avvio dei gruppi\n2. Comunicazione ai centri per l'impiego"),
+            (second_day, "1. Verifica delle decisioni\n2. Andamento dei gruppi"),
+        ):
+            meeting = schedule_network_meeting(
+                ctx, self.code, body.id, day, location=place, agenda=agenda
+            )
+            if day < project.start_on:
+                continue  # a project not started yet: its meetings are only planned
+            present = {
+                p.id: PresenceLine(p.representatives[0].id)
+                for p in partners
+                if self.random.random() < 0.8
+            } or {partners[0].id: PresenceLine(partners[0].representatives[0].id)}
+            record_organisations_register(ctx, self.code, meeting.id, present)
+            update_network_meeting(
+                ctx,
+                self.code,
+                meeting.id,
+                minutes="Il tavolo esamina l'avvio dei gruppi e le segnalazioni "
+                "dei servizi. Si concordano le azioni riportate sotto.",
+            )
+            held.append(meeting)
+        if held:
+            flyer = add_decision(
+                ctx,
+                self.code,
+                held[0].id,
+                "Preparare un volantino per i centri per l'impiego",
+                owner_partner_id=partners[0].id,
+                due_on=held[0].meeting.scheduled_on + timedelta(days=30),
+            )
+            unions = add_decision(
+                ctx,
+                self.code,
+                held[0].id,
+                "Presentare il progetto alle rappresentanze sindacali aziendali",
+                owner_partner_id=partners[-1].id,
+                owner_person=partners[-1].representatives[0].name,
+            )
+        if len(held) == 2:
+            follow_up_decision(
+                ctx,
+                self.code,
+                flyer.id,
+                held[1].id,
+                FollowUpOutcome.DONE,
+                note="Distribuito nei centri per l'impiego",
+            )
+            follow_up_decision(
+                ctx,
+                self.code,
+                unions.id,
+                held[1].id,
+                FollowUpOutcome.CARRIED_OVER,
+                note="Dopo le assemblee",
+            )
+            add_decision(
+                ctx,
+                self.code,
+                held[1].id,
+                "Raccogliere le offerte dei partner",
+                owner_partner_id=partners[0].id,
+                due_on=today + timedelta(days=21),
+            )
+        schedule_network_meeting(
+            ctx,
+            self.code,
+            body.id,
+            today + timedelta(days=10),
+            location=place,
+            agenda="1. Verifica delle decisioni aperte",
+        )
 
     def _facilitator(self) -> User:
         username = _facilitator_name(self.code)

@@ -7,6 +7,14 @@ from amal.consent.models import Consent, ConsentPurpose, PrivacyNotice
 from amal.db import Base
 from amal.groups.models import Enrolment, Group, GroupNeed, GroupStatus, GroupStatusChange
 from amal.meetings.models import Attendance, Meeting, MeetingKind, MeetingStatus, Presence
+from amal.network.models import (
+    NetworkBody,
+    NetworkDecision,
+    NetworkFollowUp,
+    NetworkMeeting,
+    NetworkMember,
+    NetworkPresence,
+)
 from amal.outcomes.models import Outcome
 from amal.participants.models import (
     Participant,
@@ -38,6 +46,12 @@ __all__ = [
     "Meeting",
     "MeetingKind",
     "MeetingStatus",
+    "NetworkBody",
+    "NetworkDecision",
+    "NetworkFollowUp",
+    "NetworkMeeting",
+    "NetworkMember",
+    "NetworkPresence",
     "Outcome",
     "Participant",
     "ParticipantStatus",

@@ -82,7 +82,15 @@ SHARED: dict[str, tuple[str, ...]] = {
     "group_need": ("topic", "description"),
     "group_status_change": ("reason",),
     "self_help_group": ("name",),
+    # The network coordination group's minutes and decisions may name people.
+    "network_meeting": ("agenda", "minutes", "minutes_file_name"),
+    "network_decision": ("text", "owner_person"),
+    "network_follow_up": ("note",),
 }
+# Shared rows not linked to a person by any key (the network's minutes): read
+# by territory, and matched on full names and contacts only, never on a bare
+# first or last name that may belong to someone else at the table.
+UNLINKED_SHARED = ("network_meeting", "network_decision", "network_follow_up")
 
 _STAFF = "a staff username or name (staff accounts are not participants)"
 _PARTNER_PERSON = "a partner organisation's contact person (not a participant)"
@@ -159,6 +167,18 @@ NOT_PERSONAL: dict[str, str] = {
     "report_submission_file.sha256": "a file's checksum",
     "user_session.id": "a staff session's random identifier",
     "rate_limit_counter.key": "a rate limit's key (a staff username or network address)",
+    "network_body.name": "a coordination group's name",
+    "network_body.created_by": _STAFF,
+    "network_member.representative_name": _PARTNER_PERSON,
+    "network_member.end_reason": "why an organisation left the table (about partners)",
+    "network_member.recorded_by": _STAFF,
+    "network_meeting.minutes_file": "a generated file name",
+    "network_meeting.minutes_file_type": "a media type",
+    "network_meeting.updated_by": _STAFF,
+    "network_meeting.register_recorded_by": _STAFF,
+    "network_presence.represented_by": _PARTNER_PERSON,
+    "network_decision.recorded_by": _STAFF,
+    "network_follow_up.recorded_by": _STAFF,
 }
 
 
@@ -306,6 +326,18 @@ class Identifiers:
         return or_(false(), *(lowered.like(t.lower(), escape="\\") for t in terms))
 
 
+def _in_network_territories(model: Any, territories: set[str]) -> ColumnElement[bool]:
+    """Rows of a network table (looked up by name: the network area imports the
+    domain packages this module belongs with) whose coordination group is in
+    one of ``territories``."""
+    body = _model("network_body")
+    in_bodies = select(body.id).where(body.territory_code.in_(territories))
+    if hasattr(model, "body_id"):
+        return model.body_id.in_(in_bodies)
+    meetings = _model("network_meeting")
+    return model.network_meeting_id.in_(select(meetings.id).where(meetings.body_id.in_(in_bodies)))
+
+
 def _like(text: str) -> str:
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
@@ -343,6 +375,9 @@ def _sources(
             model.group_id.in_(territory_groups),
         )
     yield Group, SHARED["self_help_group"], Group.id.in_(group_ids), Group.id.in_(territory_groups)
+    for table in UNLINKED_SHARED:
+        model = _model(table)
+        yield model, SHARED[table], None, _in_network_territories(model, territories)
     for table in _plugin_tables(plugins):
         if table.shared:
             model = _model(table.table)

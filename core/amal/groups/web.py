@@ -54,6 +54,7 @@ from amal.meetings.services import (
     save_notes,
     schedule_meeting,
 )
+from amal.network.models import NetworkMeeting
 from amal.participants.models import Participant, ParticipantStatus
 from amal.projects.services import current_project, territory_projects
 from amal.territories.models import Partner
@@ -529,6 +530,13 @@ def meeting(meeting_id: int):
     """The attendance grid: one choice per person, saved in one transaction."""
     session = get_session()
     found = access.get_visible(session, Meeting, meeting_id)
+    if found.kind == MeetingKind.NETWORK:
+        # A coordination meeting has an organisations' register, not a participants' one.
+        network_id = session.scalar(
+            select(NetworkMeeting.id).where(NetworkMeeting.meeting_id == found.id)
+        )
+        if network_id is not None:
+            return redirect(url_for("network.meeting", network_meeting_id=network_id))
     ctx = request_context()
     people = members(ctx, found.group_id) if found.group_id else []
     existing = {a.participant_id: a for a in found.attendance}

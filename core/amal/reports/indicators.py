@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session, aliased
 
 from amal.groups.models import Enrolment, Group, GroupStatus, GroupStatusChange
 from amal.meetings.models import Attendance, Meeting, MeetingKind, MeetingStatus, Presence
+from amal.network.models import NetworkMeeting, NetworkPresence
 from amal.outcomes.models import Outcome, OutcomeCategory, OutcomeMoment, category_of
 from amal.participants.history import ever_in, territory_on
 from amal.participants.models import StatusChange
@@ -34,6 +35,7 @@ from amal.plugins.definitions import ReportDefinition
 from amal.referrals.models import Referral, ReferralStatus
 from amal.reports.periods import Period
 from amal.reports.vocabulary import italian
+from amal.territories.models import Partner
 from amal.wellbeing.instruments import INSTRUMENTS
 from amal.wellbeing.models import Administration, Phase
 
@@ -468,3 +470,35 @@ def info_meetings(scope: Scope) -> list[tuple[Any, ...]]:
         .order_by(Meeting.scheduled_on)
     ).all()
     return [(f"{d:%d/%m/%Y}", italian(s), n) for d, s, n in rows]
+
+
+@indicator(
+    "network_meetings",
+    "Incontri del gruppo di coordinamento di rete",
+    "Data",
+    "Organizzazioni presenti",
+    "Organizzazioni",
+)
+def network_meetings(scope: Scope) -> list[tuple[Any, ...]]:
+    """Held meetings of the network coordination group in the period (held: its
+    organisations' register recorded), with the organisations present."""
+    held = scope.session.execute(
+        select(NetworkMeeting.id, Meeting.scheduled_on)
+        .join(Meeting, Meeting.id == NetworkMeeting.meeting_id)
+        .where(
+            Meeting.territory_code == scope.territory,
+            Meeting.kind == MeetingKind.NETWORK,
+            Meeting.status == MeetingStatus.HELD,
+            Meeting.scheduled_on.between(scope.period.start, scope.period.end),
+        )
+        .order_by(Meeting.scheduled_on, NetworkMeeting.id)
+    ).all()
+    present: dict[int, list[str]] = defaultdict(list)
+    for meeting_id, name in scope.session.execute(
+        select(NetworkPresence.network_meeting_id, Partner.name)
+        .join(Partner, Partner.id == NetworkPresence.partner_id)
+        .where(NetworkPresence.network_meeting_id.in_([i for i, _ in held]))
+        .order_by(Partner.name)
+    ):
+        present[meeting_id].append(name)
+    return [(f"{d:%d/%m/%Y}", len(present[i]), ", ".join(present[i])) for i, d in held]

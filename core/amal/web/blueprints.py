@@ -14,6 +14,8 @@ from amal.groups.api import meetings_bp as api_meetings
 from amal.groups.web import bp as groups
 from amal.meetings.api import bp as api_info_meetings
 from amal.meetings.web import bp as info_meetings
+from amal.network.api import bp as api_network
+from amal.network.web import bp as network
 from amal.participants.api import bp as api_participants
 from amal.participants.web import bp as participants
 from amal.projects.api import bp as api_projects
@@ -36,6 +38,7 @@ BLUEPRINTS = (
     groups,
     info_meetings,
     partners,
+    network,
     referrals,
     projects,
     reports,
@@ -59,6 +62,7 @@ def register_web(app: Flask) -> None:
             api_reports,
             api_projects,
             api_referrals,
+            api_network,
             api_plugins,
         ],
     )

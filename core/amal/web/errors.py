@@ -106,6 +106,23 @@ MESSAGES = {
     "not_invitable": _l("Only candidates of the territory not yet in a group can be invited."),
     "walk_in_registered": _l("This person is already registered as a candidate."),
     "not_in_register": _l("This person is not on the meeting's register."),
+    # The network coordination group.
+    "network_exists": _l("This project already has its coordination group."),
+    "not_a_partner": _l("Choose an organisation of the partners directory."),
+    "other_partner": _l("The representative is not one of the organisation's people."),
+    "already_member": _l("This organisation already sits at the table."),
+    "membership_ended": _l("This membership has already ended."),
+    "same_representative": _l("This person already represents the organisation."),
+    "owner_required": _l("Say who carries the decision out: an organisation or a person."),
+    "due_before_meeting": _l("The due date is before the meeting."),
+    "meeting_not_held": _l("Decisions are recorded once the meeting has taken place."),
+    "not_a_later_meeting": _l("A decision is followed up at a later meeting of its group."),
+    "decision_closed": _l("This decision is already done or dropped."),
+    "already_followed_up": _l("This meeting already followed the decision up."),
+    "file_type": _l("The minutes must be a PDF, ODT, DOCX, DOC or UTF-8 text file."),
+    "file_empty": _l("The file is empty."),
+    "file_too_large": _l("The file is larger than 2 MB."),
+    "too_long": _l("The text is too long."),
 }
 ELIGIBILITY = {
     "No active consent to the processing of personal data": _l(

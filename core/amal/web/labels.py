@@ -13,6 +13,7 @@ from amal.audit.models import AuditAction
 from amal.consent.models import ConsentPurpose
 from amal.groups.models import FacilitatorRole, GroupComposition, GroupStatus, MemberExit
 from amal.meetings.models import MeetingKind, MeetingStatus, Presence
+from amal.network.models import DecisionStatus, FollowUpOutcome
 from amal.outcomes.models import ContractType, OutcomeCategory, OutcomeMoment, Situation
 from amal.participants.models import EmploymentStatus, ParticipantStatus, TransferStatus
 from amal.plugins.definitions import PartnerRole
@@ -59,6 +60,12 @@ _PAIRS: list[tuple[enum.Enum, object]] = [
     (Presence.PRESENT, _l("present")),
     (Presence.ABSENT, _l("absent")),
     (Presence.JUSTIFIED, _l("justified absence")),
+    (DecisionStatus.OPEN, _l("open")),
+    (DecisionStatus.DONE, _l("done")),
+    (DecisionStatus.DROPPED, _l("dropped")),
+    (FollowUpOutcome.DONE, _l("done")),
+    (FollowUpOutcome.CARRIED_OVER, _l("carried over")),
+    (FollowUpOutcome.DROPPED, _l("dropped")),
     (ConsentPurpose.PROCESSING, _l("processing of personal data")),
     (ConsentPurpose.PARTICULAR_CATEGORIES, _l("wellbeing questionnaires (particular categories)")),
     (ConsentPurpose.SHARING, _l("sharing with partners and employment operators")),
@@ -140,6 +147,12 @@ FIELDS = {
 }
 # What audit entries are about (AuditEntry.entity).
 ENTITIES = {
+    "network_body": _l("network coordination group"),
+    "network_member": _l("coordination group member"),
+    "network_meeting": _l("coordination meeting"),
+    "network_meeting_list": _l("list of coordination meetings"),
+    "network_decision": _l("coordination group decision"),
+    "network_minutes_file": _l("coordination meeting minutes (file)"),
     "participant": _l("participant record"),
     "participant_list": _l("participant list"),
     "consent": _l("consent"),

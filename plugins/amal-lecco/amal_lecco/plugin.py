@@ -107,6 +107,7 @@ def amal_report_definitions(territory: TerritoryDefinition) -> list[ReportDefini
                 "training_topics",
                 "attendance_rate",
                 "referrals",
+                "network_meetings",
                 sportello.contacts_indicator.name,
             ),
             formats=("csv", "xlsx"),

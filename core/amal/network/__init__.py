@@ -1,0 +1,1 @@
+"""The network coordination group of a project."""
