@@ -115,8 +115,27 @@ def _people_present():
     )
 
 
-def _share(part: int, whole: int) -> str:
-    return f"{100 * part / whole:.1f}%" if whole else "-"
+class Share(float):
+    """A proportion (0.867 for 86.7%): a number in files, whose spreadsheets
+    format it as a percentage; shown and kept in JSON as ``"86.7%"``."""
+
+    def __str__(self) -> str:
+        return f"{100 * self:.1f}%"
+
+
+class Day(date):
+    """A date in a table: a date in files, ``dd/mm/yyyy`` on pages and in JSON."""
+
+    def __str__(self) -> str:
+        return f"{self:%d/%m/%Y}"
+
+    @classmethod
+    def of(cls, day: date) -> Day:
+        return cls(day.year, day.month, day.day)
+
+
+def _share(part: int, whole: int) -> Share | str:
+    return Share(part / whole) if whole else "-"
 
 
 @indicator("participants_by_status", "Partecipanti per stato a fine periodo", "Stato", "Persone")
@@ -292,7 +311,7 @@ def min_presence(scope: Scope) -> list[tuple[Any, ...]]:
     threshold = scope.definition.min_presence
     reaching = sum(1 for pid, n in expected.items() if present[pid] / n >= threshold)
     return [
-        ("Soglia di presenza", f"{threshold:.0%}"),
+        ("Soglia di presenza", Share(threshold)),
         ("Persone con registro nel periodo", len(expected)),
         ("Persone che raggiungono la soglia", reaching),
         ("Quota", _share(reaching, len(expected))),
@@ -452,7 +471,7 @@ def training_topics(scope: Scope) -> list[tuple[Any, ...]]:
         )
         .order_by(Meeting.scheduled_on)
     ).all()
-    return [(f"{d:%d/%m/%Y}", g or "-", t, italian(s), n) for d, g, t, s, n in rows]
+    return [(Day.of(d), g or "-", t, italian(s), n) for d, g, t, s, n in rows]
 
 
 @indicator("info_meetings", "Incontri informativi aperti ai candidati", "Data", "Stato", "Presenti")
@@ -467,4 +486,4 @@ def info_meetings(scope: Scope) -> list[tuple[Any, ...]]:
         )
         .order_by(Meeting.scheduled_on)
     ).all()
-    return [(f"{d:%d/%m/%Y}", italian(s), n) for d, s, n in rows]
+    return [(Day.of(d), italian(s), n) for d, s, n in rows]
