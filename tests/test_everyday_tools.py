@@ -6,14 +6,19 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import pytest
 from sqlalchemy import select
 from test_reports import pdf_pages
 
 from amal.audit.models import AuditEntry
+from amal.consent.services import erase_person, export_person
+from amal.errors import DomainError
 from amal.groups.services import create_group, enrol
 from amal.meetings.services import generate_plan
+from amal.participants import diary
+from amal.participants.models import DiaryEntry, DiaryRevision
 from amal.services import Context
-from amal.testing import staff_facilitator
+from amal.testing import csrf_token, staff_facilitator
 
 
 def lecco_group(ctx: Context, person, size: int = 2, start: date | None = None):
@@ -49,3 +54,76 @@ def test_blank_sign_in_sheet_from_the_meeting_page(client, login, ctx, person) -
     assert audit is not None and sorted(audit.details["ids"]) == sorted(m.id for m in members)
     elsewhere = client.get(f"/t/monza-brianza/reports/meetings/{plan[0].id}/sign-in.pdf")
     assert elsewhere.status_code == 404
+
+
+# --- Case diary ---------------------------------------------------------------------
+
+
+def test_diary_entries_are_dated_corrected_with_history_exported_and_erased(ctx, person) -> None:
+    someone = person("lecco", on=date(2026, 1, 10))
+    entry = diary.add_entry(
+        ctx, someone.id, "Telefonata: colloquio fissato", written_on=date(2026, 2, 1)
+    )
+    with pytest.raises(DomainError, match="future"):
+        diary.add_entry(ctx, someone.id, "Domani", written_on=date.today() + timedelta(days=1))
+    with pytest.raises(DomainError) as before:
+        diary.add_entry(ctx, someone.id, "Prima di tutto", written_on=date(2025, 12, 1))
+    assert before.value.code == "event_before_record"
+    with pytest.raises(DomainError, match="needs some text"):
+        diary.add_entry(ctx, someone.id, "   ")
+    with pytest.raises(DomainError, match="at most 5000"):
+        diary.add_entry(ctx, someone.id, "x" * 5001)
+
+    diary.correct_entry(ctx, someone.id, entry.id, "Telefonata: colloquio fissato per il 5/2")
+    diary.correct_entry(ctx, someone.id, entry.id, "Telefonata: colloquio fissato per il 5/2")
+    [read] = diary.read_diary(ctx, someone.id)
+    assert read.text.endswith("per il 5/2") and read.updated_by == "tester"
+    assert [(r.old_text, r.old_written_on) for r in read.revisions] == [
+        ("Telefonata: colloquio fissato", date(2026, 2, 1))
+    ]  # the unchanged second save recorded nothing
+
+    exported = export_person(ctx, someone.id)
+    assert exported["diary"][0]["text"].endswith("per il 5/2")
+    assert exported["diary_revisions"][0]["old_text"] == "Telefonata: colloquio fissato"
+    erase_person(ctx, someone.id, "Richiesta n. 7")
+    ctx.session.expire_all()
+    assert ctx.session.get(DiaryEntry, entry.id).text == "[cancellato]"
+    assert {r.old_text for r in ctx.session.scalars(select(DiaryRevision))} == {"[cancellato]"}
+
+
+def test_diary_page_adds_and_corrects_notes(client, login, ctx, person) -> None:
+    login("intake_operator", "lecco")
+    someone = person("lecco")
+    record = client.get(f"/t/lecco/participants/{someone.id}").get_data(as_text=True)
+    assert f"/t/lecco/participants/{someone.id}/diary" in record and "Recapiti" in record
+    page = f"/t/lecco/participants/{someone.id}/diary"
+    token = csrf_token(client, page)
+    empty = client.post(page, data={"text": "", "csrf_token": token})
+    assert empty.status_code == 400
+    client.post(
+        page, data={"text": "Primo colloquio: cerca lavoro in logistica", "csrf_token": token}
+    )
+    [entry] = ctx.session.scalars(select(DiaryEntry).where(DiaryEntry.participant_id == someone.id))
+    client.post(
+        f"{page}/{entry.id}",
+        data={
+            "text": "Primo colloquio: logistica o magazzino",
+            "written_on": "",
+            "csrf_token": token,
+        },
+    )
+    shown = client.get(page).get_data(as_text=True)
+    assert "logistica o magazzino" in shown and "Versioni precedenti (1)" in shown
+    assert "cerca lavoro in logistica" in shown  # the earlier version, in the history
+    reads = ctx.session.scalars(
+        select(AuditEntry).where(
+            AuditEntry.entity == "diary", AuditEntry.participant_id == someone.id
+        )
+    ).all()
+    assert reads  # the diary is personal data: its reads are audited
+
+
+def test_facilitators_do_not_see_the_diary(client, login, ctx, person) -> None:
+    login("facilitator", "lecco")
+    someone = person("lecco")
+    assert client.get(f"/t/lecco/participants/{someone.id}/diary").status_code in (403, 404)

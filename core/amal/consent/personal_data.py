@@ -30,7 +30,14 @@ from amal.db import Base
 from amal.groups.models import Enrolment, Group, GroupNeed, GroupStatusChange
 from amal.meetings.models import Attendance, Meeting
 from amal.outcomes.models import Outcome
-from amal.participants.models import FieldChange, Participant, StatusChange, TerritoryTransfer
+from amal.participants.models import (
+    DiaryEntry,
+    DiaryRevision,
+    FieldChange,
+    Participant,
+    StatusChange,
+    TerritoryTransfer,
+)
 from amal.referrals.models import Referral
 
 ERASED = "[cancellato]"
@@ -58,6 +65,8 @@ OWNED: dict[str, dict[str, object]] = {
     "enrolment": {"end_reason": ""},
     "referral": {"notes": ""},
     "outcome": {"notes": ""},
+    "diary_entry": {"text": ERASED},
+    "diary_revision": {"old_text": ERASED},
 }
 
 # table -> columns of free text on shared rows that may mention a participant.
@@ -72,6 +81,9 @@ _STAFF = "a staff username or name (staff accounts are not participants)"
 _PARTNER_PERSON = "a partner organisation's contact person (not a participant)"
 _VISITOR = "a help-desk visitor's own record (not yet covered by participant erasure)"
 NOT_PERSONAL: dict[str, str] = {
+    "diary_entry.created_by": _STAFF,
+    "diary_entry.updated_by": _STAFF,
+    "diary_revision.revised_by": _STAFF,
     "partner.email": "an organisation's contact",
     "partner.phone": "an organisation's contact",
     "partner.address": "an organisation's address",
@@ -268,5 +280,7 @@ OWNED_MODELS = {
         Referral,
         Outcome,
         Consent,
+        DiaryEntry,
+        DiaryRevision,
     )
 }

@@ -46,7 +46,9 @@ from amal.meetings.models import Attendance, Meeting
 from amal.meetings.services import participant_attendance
 from amal.outcomes.models import Outcome, OutcomeCategory, OutcomeMoment
 from amal.outcomes.services import add_months, record_outcome
+from amal.participants import diary
 from amal.participants.models import (
+    DiaryEntry,
     EmploymentStatus,
     FieldChange,
     Participant,
@@ -763,3 +765,67 @@ def decide_transfer(transfer_id: int, decision: str):
     if done is not None and decision == "cancel":
         return redirect(url_for("participants.show", participant_id=done.participant_id))
     return redirect(url_for("participants.transfers"))
+
+
+# --- Case diary ---------------------------------------------------------------------
+
+
+class DiaryForm(FlaskForm):
+    written_on = DateField(EVENT_DAY, validators=[Optional()])
+    text = TextAreaField(
+        _l("Note"),
+        validators=[DataRequired(), Length(max=diary.MAX_TEXT)],
+        description=_l("At most %(n)s characters.", n=diary.MAX_TEXT),
+        render_kw={"rows": 5, "maxlength": diary.MAX_TEXT},
+    )
+
+
+@bp.route("/<id:participant_id>/diary", methods=["GET", "POST"])
+@requires(Permission.EDIT_PARTICIPANTS)
+def diary_page(participant_id: int):
+    """The person's case diary: dated notes, latest first, each with its corrections."""
+    participant = _visible(participant_id)
+    ctx = request_context()
+    form = DiaryForm()
+    if form.validate_on_submit() and not participant.erased_at:
+        try:
+            diary.add_entry(ctx, participant.id, form.text.data, written_on=form.written_on.data)
+        except DomainError as error:
+            attach_error(form, error, form.text)
+        else:
+            flash(_("Note added to the diary."), "success")
+            return redirect(url_for("participants.diary_page", participant_id=participant.id))
+    entries = diary.read_diary(ctx, participant.id)
+    status = 400 if form.errors else 200
+    return render_template(
+        "participants/diary.html", participant=participant, entries=entries, form=form
+    ), status
+
+
+@bp.route("/<id:participant_id>/diary/<id:entry_id>", methods=["GET", "POST"])
+@requires(Permission.EDIT_PARTICIPANTS)
+def diary_entry(participant_id: int, entry_id: int):
+    """Correct one note (its earlier text and date stay in its history)."""
+    participant = _visible(participant_id)
+    ctx = request_context()
+    entry = ctx.session.get(DiaryEntry, entry_id)
+    if entry is None or entry.participant_id != participant.id or participant.erased_at:
+        abort(404)
+    form = DiaryForm(obj=entry)
+    if form.validate_on_submit():
+        try:
+            diary.correct_entry(
+                ctx, participant.id, entry.id, form.text.data, written_on=form.written_on.data
+            )
+        except DomainError as error:
+            attach_error(form, error, form.text)
+        else:
+            flash(_("Note corrected: the previous version is kept."), "success")
+            return redirect(url_for("participants.diary_page", participant_id=participant.id))
+    record_read(
+        ctx, "diary_entry", [participant.id], territory_code=g.territory, entity_id=entry.id
+    )
+    status = 400 if form.errors else 200
+    return render_template(
+        "participants/diary_entry.html", participant=participant, entry=entry, form=form
+    ), status

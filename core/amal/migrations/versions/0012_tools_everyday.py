@@ -1,0 +1,80 @@
+"""everyday tools: the case diary of a participant (entries and their revisions)
+
+Revision ID: tools0001
+Revises: rec0004a1b2
+Create Date: 2026-12-03 08:00:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "tools0001"
+down_revision: str | Sequence[str] | None = "rec0004a1b2"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "diary_entry",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("participant_id", sa.Integer(), nullable=False),
+        sa.Column("written_on", sa.Date(), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("created_by", sa.String(length=80), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("updated_by", sa.String(length=80), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["participant_id"],
+            ["participant.id"],
+            name=op.f("fk_diary_entry_participant_id_participant"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_diary_entry")),
+    )
+    op.create_index(
+        op.f("ix_diary_entry_participant_id"), "diary_entry", ["participant_id"], unique=False
+    )
+    op.create_table(
+        "diary_revision",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("entry_id", sa.Integer(), nullable=False),
+        sa.Column("participant_id", sa.Integer(), nullable=False),
+        sa.Column("revised_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("revised_by", sa.String(length=80), nullable=False),
+        sa.Column("old_written_on", sa.Date(), nullable=False),
+        sa.Column("old_text", sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["entry_id"],
+            ["diary_entry.id"],
+            name=op.f("fk_diary_revision_entry_id_diary_entry"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["participant_id"],
+            ["participant.id"],
+            name=op.f("fk_diary_revision_participant_id_participant"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_diary_revision")),
+    )
+    op.create_index(
+        op.f("ix_diary_revision_entry_id"), "diary_revision", ["entry_id"], unique=False
+    )
+    op.create_index(
+        op.f("ix_diary_revision_participant_id"),
+        "diary_revision",
+        ["participant_id"],
+        unique=False,
+    )
+
+
+def downgrade() -> None:
+    op.drop_index(op.f("ix_diary_revision_participant_id"), table_name="diary_revision")
+    op.drop_index(op.f("ix_diary_revision_entry_id"), table_name="diary_revision")
+    op.drop_table("diary_revision")
+    op.drop_index(op.f("ix_diary_entry_participant_id"), table_name="diary_entry")
+    op.drop_table("diary_entry")
