@@ -13,6 +13,7 @@ from amal.accounts.models import Role
 from amal.accounts.services import create_user
 from amal.groups.services import create_group, enrol
 from amal.meetings.services import generate_plan
+from amal.participants import diary
 from amal.referrals.services import propose_referral
 from amal.reports.engine import definitions, start_run
 from amal.reports.submissions import submit_run
@@ -86,6 +87,7 @@ def world(app, ctx: Context, person):
         submission = submit_run(ctx, code, run.id, reasons)
         partner = directory(ctx, code)[0]
         representative = add_representative(ctx, code, partner.id, name=f"Referente {code}")
+        note = diary.add_entry(ctx, member.id, f"Nota su {NAMES[code]}")
         ids[code] = {
             "project_id": group.project_id,
             "submission_id": submission.id,
@@ -99,6 +101,7 @@ def world(app, ctx: Context, person):
             "partner_id": partner.id,
             "facilitation_id": group.facilitations[0].id,
             "person_id": representative.id,
+            "entry_id": note.id,
         }
     return ids
 

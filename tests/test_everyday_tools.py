@@ -10,6 +10,8 @@ import pytest
 from sqlalchemy import select
 from test_reports import pdf_pages
 
+from amal.accounts.models import Role
+from amal.accounts.services import create_token
 from amal.audit.models import AuditEntry
 from amal.consent.services import erase_person, export_person
 from amal.errors import DomainError
@@ -127,3 +129,27 @@ def test_facilitators_do_not_see_the_diary(client, login, ctx, person) -> None:
     login("facilitator", "lecco")
     someone = person("lecco")
     assert client.get(f"/t/lecco/participants/{someone.id}/diary").status_code in (403, 404)
+
+
+def test_diary_api(client, ctx, person) -> None:
+    _, secret = create_token(ctx, "diario", "lecco", Role.INTAKE_OPERATOR)
+    auth = {"Authorization": f"Bearer {secret}"}
+    someone = person("lecco")
+    url = f"/api/v1/territories/lecco/participants/{someone.id}/diary"
+    created = client.post(url, json={"text": "Colloquio di accoglienza"}, headers=auth)
+    assert created.status_code == 201, created.get_json()
+    entry = created.get_json()
+    assert entry["written_on"] == date.today().isoformat() and entry["revisions"] == []
+    corrected = client.put(
+        f"{url}/{entry['id']}", json={"text": "Colloquio di accoglienza svolto"}, headers=auth
+    )
+    assert corrected.status_code == 200
+    assert corrected.get_json()["revisions"][0]["old_text"] == "Colloquio di accoglienza"
+    future = client.post(url, json={"text": "x", "written_on": "2099-01-01"}, headers=auth)
+    assert future.status_code in (400, 422) and future.mimetype == "application/problem+json"
+    empty = client.post(url, json={"text": ""}, headers=auth)
+    assert empty.status_code == 422
+    [listed] = client.get(url, headers=auth).get_json()
+    assert listed["text"] == "Colloquio di accoglienza svolto"
+    missing = client.put(f"{url}/999", json={"text": "x"}, headers=auth)
+    assert missing.status_code == 404
