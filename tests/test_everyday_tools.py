@@ -15,10 +15,12 @@ from amal.accounts.services import create_token
 from amal.audit.models import AuditEntry
 from amal.consent.services import erase_person, export_person
 from amal.errors import DomainError
-from amal.groups.services import create_group, enrol
-from amal.meetings.services import generate_plan
+from amal.groups.services import create_group, enrol, start_group
+from amal.meetings.alerts import absence_streaks, absence_threshold
+from amal.meetings.models import MeetingKind
+from amal.meetings.services import generate_plan, record_register
 from amal.participants import diary
-from amal.participants.models import DiaryEntry, DiaryRevision
+from amal.participants.models import DiaryEntry, DiaryRevision, Participant
 from amal.services import Context
 from amal.testing import csrf_token, staff_facilitator
 
@@ -153,3 +155,64 @@ def test_diary_api(client, ctx, person) -> None:
     assert listed["text"] == "Colloquio di accoglienza svolto"
     missing = client.put(f"{url}/999", json={"text": "x"}, headers=auth)
     assert missing.status_code == 404
+
+
+# --- Absence alert --------------------------------------------------------------------
+
+
+def absent_world(ctx, person):
+    """A running Lecco group from 2 March 2026 with three members and four held
+    meetings: Anna present throughout; Bruno absent at the last three (one
+    justified); Carla absent at the last two only."""
+    names = ["Anna", "Bruno", "Carla"]
+    members = [person("lecco", on=date(2026, 2, 1), last_name=n) for n in names]
+    group = create_group(
+        ctx,
+        "lecco",
+        "Lario",
+        start_date=date(2026, 3, 2),
+        facilitator_ids=[staff_facilitator(ctx, "lecco")],
+    )
+    for m in members:
+        enrol(ctx, group.id, m.id, enrolled_on=date(2026, 2, 20))
+    start_group(ctx, group.id, override_reason="Gruppo di prova", started_on=date(2026, 3, 1))
+    # Lecco opens with an info meeting open to all: the alert counts group meetings
+    plan = [m for m in generate_plan(ctx, group.id) if m.kind == MeetingKind.GROUP]
+    anna, bruno, carla = (m.id for m in members)
+    registers = [
+        {anna: "present", bruno: "present", carla: "present"},
+        {anna: "present", bruno: "absent", carla: "present"},
+        {anna: "present", bruno: "justified", carla: "absent"},
+        {anna: "present", bruno: "absent", carla: "absent"},
+    ]
+    for meeting, lines in zip(plan, registers, strict=False):
+        record_register(ctx, meeting.id, {pid: (p, None) for pid, p in lines.items()})
+    return group, members, plan
+
+
+def test_absence_streaks_follow_the_policy(ctx, person) -> None:
+    group, (anna, bruno, _), plan = absent_world(ctx, person)
+    people = select(Participant).where(Participant.territory_code == "lecco")
+    assert absence_threshold(ctx, "lecco") == 3  # the core's default policy
+    [streak] = absence_streaks(ctx, "lecco", people, threshold=3)
+    assert (streak.participant.id, streak.group.id) == (bruno.id, group.id)
+    assert (streak.missed, streak.justified) == (3, 1)
+    assert (streak.since, streak.last_present) == (plan[1].scheduled_on, plan[0].scheduled_on)
+    two = absence_streaks(ctx, "lecco", people, threshold=2)
+    assert [s.participant.last_name for s in two] == ["Bruno", "Carla"]
+    nobody = select(Participant).where(Participant.id == anna.id)
+    assert absence_streaks(ctx, "lecco", nobody, threshold=1) == []
+
+
+def test_dashboard_lists_people_absent_in_a_row(client, login, ctx, person) -> None:
+    login("coordinator", "lecco")
+    _, (_, bruno, carla), _ = absent_world(ctx, person)
+    page = client.get("/t/lecco/").get_data(as_text=True)
+    section = page[page.index('id="absences"') :]
+    assert "Assenti a più incontri di fila" in page
+    assert bruno.full_name in section and "1 giustificate" in section
+    assert carla.full_name not in section[: section.index("</table>")]
+    audit = ctx.session.scalars(
+        select(AuditEntry).where(AuditEntry.entity == "absence_alert")
+    ).all()
+    assert audit and audit[-1].details["ids"] == [bruno.id]
