@@ -29,6 +29,7 @@ WEB_WITHOUT_PERSONAL_DATA = {
     "accounts.tokens": "API tokens",
     "participants.new": "an empty intake form",
     "groups.index": "group names and sizes",
+    "groups.calendar": "the month's meetings: dates, kinds, group names (no members)",
     "partners.index": "partner organisations and their contact people (no participant)",
     "partners.new": "an empty partner form",
     "lecco_sportello.new_contact": "an empty help-desk contact form",

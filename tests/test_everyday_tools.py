@@ -4,9 +4,12 @@ the printable member list, list exports."""
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import date, timedelta
 
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import select
 from test_reports import pdf_pages
 
@@ -216,3 +219,62 @@ def test_dashboard_lists_people_absent_in_a_row(client, login, ctx, person) -> N
         select(AuditEntry).where(AuditEntry.entity == "absence_alert")
     ).all()
     assert audit and audit[-1].details["ids"] == [bruno.id]
+
+
+# --- Calendar, member list, exports ------------------------------------------------------
+
+
+def test_month_calendar_shows_every_group_of_the_territory(client, login, ctx, person) -> None:
+    login("coordinator", "lecco")
+    _, _, plan = lecco_group(ctx, person, start=date(2026, 3, 2))
+    other = create_group(ctx, "lecco", "Valmadrera", start_date=date(2026, 3, 4))
+    generate_plan(ctx, other.id)
+    page = client.get("/t/lecco/groups/calendar?month=2026-03").get_data(as_text=True)
+    assert "marzo 2026" in page and "lunedì" in page
+    assert "Lario" in page and "Valmadrera" in page
+    assert f"/t/lecco/groups/meetings/{plan[0].id}" in page
+    assert "?month=2026-04" in page and "?month=2026-02" in page  # next, previous
+    empty = client.get("/t/lecco/groups/calendar?month=2031-01").get_data(as_text=True)
+    assert "Nessun incontro in questo mese." in empty
+    bad = client.get("/t/lecco/groups/calendar?month=marzo")
+    assert bad.status_code == 400 and "AAAA-MM" in bad.get_data(as_text=True)
+    assert client.get("/t/monza-brianza/groups/calendar").status_code == 404
+
+
+def test_printable_member_list(client, login, ctx, person) -> None:
+    login("coordinator", "lecco")
+    group, members, _ = lecco_group(ctx, person)
+    ctx.session.get(Participant, members[0].id).phone = "+39 333 1234567"
+    ctx.session.commit()
+    show = client.get(f"/t/lecco/groups/{group.id}").get_data(as_text=True)
+    assert f"/t/lecco/groups/{group.id}/members" in show
+    page = client.get(f"/t/lecco/groups/{group.id}/members").get_data(as_text=True)
+    assert all(f"{m.last_name} {m.first_name}" in page for m in members)
+    assert "+39 333 1234567" in page and "2 iscritti" in page and "Iscritto dal" in page
+    audit = ctx.session.scalars(
+        select(AuditEntry).where(AuditEntry.entity == "group_members")
+    ).all()
+    assert sorted(audit[-1].details["ids"]) == sorted(m.id for m in members)
+
+
+def test_participant_list_exports_in_italian(client, login, ctx, person) -> None:
+    login("coordinator", "lecco")
+    group, members, _ = lecco_group(ctx, person)
+    outsider = person("lecco", last_name="Esterno")
+    page = client.get("/t/lecco/participants/").get_data(as_text=True)
+    assert "/t/lecco/participants/export.csv" in page
+    raw = client.get(f"/t/lecco/participants/export.csv?group={group.id}")
+    assert raw.status_code == 200 and raw.data.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(raw.data.decode("utf-8-sig")), delimiter=";"))
+    assert rows[0][:3] == ["N. scheda", "Cognome", "Nome"]
+    assert sorted(r[1] for r in rows[1:]) == sorted(m.last_name for m in members)
+    assert rows[1][4].count("/") == 2 and rows[1][5] == "iscritto"  # dd/mm/yyyy, Italian
+    workbook = load_workbook(io.BytesIO(client.get("/t/lecco/participants/export.xlsx").data))
+    sheet = workbook["Partecipanti"]
+    assert sheet["A1"].value == "N. scheda" and sheet.max_row == len(members) + 2
+    born = next(r for r in sheet.iter_rows(min_row=2) if r[1].value == outsider.last_name)[4]
+    assert born.is_date and born.number_format == "DD/MM/YYYY"
+    audit = ctx.session.scalars(
+        select(AuditEntry).where(AuditEntry.entity == "participant_list").order_by(AuditEntry.id)
+    ).all()
+    assert audit[-1].action.value == "export" and audit[-1].details["count"] == 3

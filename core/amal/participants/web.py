@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import json
 import math
+from typing import Any
 
 from flask import Response, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -46,7 +48,7 @@ from amal.meetings.models import Attendance, Meeting
 from amal.meetings.services import participant_attendance
 from amal.outcomes.models import Outcome, OutcomeCategory, OutcomeMoment
 from amal.outcomes.services import add_months, record_outcome
-from amal.participants import diary
+from amal.participants import diary, lists
 from amal.participants.models import (
     DiaryEntry,
     EmploymentStatus,
@@ -197,10 +199,8 @@ def _visible(participant_id: int) -> Participant:
     return access.get_visible(get_session(), Participant, participant_id)
 
 
-@bp.get("/")
-@requires(Permission.VIEW_PARTICIPANTS)
-def index():
-    session = get_session()
+def _listed() -> tuple[Any, str, str, int | None]:
+    """The list's query from the page's filters (search words, status, group)."""
     text = request.args.get("q", "").strip()
     status = request.args.get("status", "")
     group_id = request.args.get("group", type=record_id)
@@ -212,6 +212,14 @@ def index():
         else None,
         group_id=group_id or None,
     )
+    return query, text, status, group_id
+
+
+@bp.get("/")
+@requires(Permission.VIEW_PARTICIPANTS)
+def index():
+    session = get_session()
+    query, text, status, group_id = _listed()
     sort = request.args.get("sort", "name")
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     pages = max(1, math.ceil(total / PAGE_SIZE))
@@ -829,3 +837,30 @@ def diary_entry(participant_id: int, entry_id: int):
     return render_template(
         "participants/diary_entry.html", participant=participant, entry=entry, form=form
     ), status
+
+
+@bp.get("/export.<any(csv, xlsx):fmt>")
+@requires(Permission.VIEW_PARTICIPANTS)
+def export_list(fmt: str):
+    """The list as on the page (same filters, every page) as a file in Italian."""
+    query, text, status, group_id = _listed()
+    with force_locale("it"):  # files are Italian documents, whoever downloads them
+        content = lists.export_participants(
+            request_context(),
+            query,
+            fmt,
+            territory=g.territory,
+            status_label=lambda value: str(label(value)),
+            filters={"q": text, "status": status, "group": group_id},
+        )
+    return Response(
+        content,
+        content_type=LIST_MIME[fmt],
+        headers={"Content-Disposition": f"attachment; filename=partecipanti-{g.territory}.{fmt}"},
+    )
+
+
+LIST_MIME = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}

@@ -10,11 +10,12 @@ from amal.errors import DomainError, PluginError
 from amal.plugins.definitions import ReportDefinition
 from amal.plugins.manager import PluginHost
 from amal.projects.services import current_project
-from amal.reports.indicators import INDICATORS, Indicator, Scope, Share, Table
+from amal.reports.indicators import INDICATORS, Indicator, Scope, Table
 from amal.reports.models import ReportRun
 from amal.reports.periods import Period, parse_period, project_period
 from amal.reports.rules import Violation, check_rules, pick_rules
 from amal.services import Context, use_case
+from amal.tabular import Share
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ from amal.plugins.definitions import ReportDefinition
 from amal.referrals.models import Referral, ReferralStatus
 from amal.reports.periods import Period
 from amal.reports.vocabulary import italian
+from amal.tabular import Day, Share
 from amal.wellbeing.instruments import INSTRUMENTS
 from amal.wellbeing.models import Administration, Phase
 
@@ -113,25 +114,6 @@ def _people_present():
         .correlate(Meeting)
         .scalar_subquery()
     )
-
-
-class Share(float):
-    """A proportion (0.867 for 86.7%): a number in files, whose spreadsheets
-    format it as a percentage; shown and kept in JSON as ``"86.7%"``."""
-
-    def __str__(self) -> str:
-        return f"{100 * self:.1f}%"
-
-
-class Day(date):
-    """A date in a table: a date in files, ``dd/mm/yyyy`` on pages and in JSON."""
-
-    def __str__(self) -> str:
-        return f"{self:%d/%m/%Y}"
-
-    @classmethod
-    def of(cls, day: date) -> Day:
-        return cls(day.year, day.month, day.day)
 
 
 def _share(part: int, whole: int) -> Share | str:

@@ -6,17 +6,10 @@ attendance registers for signature (:mod:`amal.reports.registers`)."""
 
 from __future__ import annotations
 
-import csv
 import io
-import re
 from collections.abc import Callable
-from datetime import date
-from decimal import Decimal
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
-from openpyxl.worksheet.worksheet import Worksheet
 
 from amal.audit.models import AuditAction
 from amal.audit.services import record
@@ -24,10 +17,10 @@ from amal.db import ITALY
 from amal.errors import DomainError
 from amal.plugins.definitions import Severity
 from amal.reports.engine import ReportResult
-from amal.reports.indicators import Share
 from amal.reports.registers import registers_pdf
 from amal.reports.rules import Violation
 from amal.services import Context, use_case
+from amal.tabular import append, bold_row, cell, csv_bytes, sheet_name
 
 # Where the coordinator fixes a violation (absolute address), if known.
 LinkOf = Callable[[Violation], str | None]
@@ -56,8 +49,6 @@ ENTITY_LABELS = {
     "attendance": "Registro",
 }
 SEVERITY_LABELS = {Severity.BLOCKING: "Bloccante", Severity.WARNING: "Avviso"}
-# Number formats are stored locale-free; Excel in Italian shows 1.234,5 and 86,7%.
-FORMATS = {"int": "#,##0", "decimal": "#,##0.0#", "share": "0.0%", "date": "DD/MM/YYYY"}
 
 
 def _meta(result: ReportResult) -> list[tuple[str, object]]:
@@ -93,22 +84,13 @@ VIOLATION_COLUMNS = ["Gravità", "Regola", "Descrizione", "Oggetto", "Dove corre
 
 
 def to_csv(result: ReportResult, link_of: LinkOf | None = None) -> bytes:
-    """One section per indicator, then the violations; ";" between fields, decimal
-    comma, dates dd/mm/yyyy and a UTF-8 BOM, as Excel in Italian opens it."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";")
-    for key, value in _meta(result):
-        writer.writerow([_text(key), _text(value)])
+    """One section per indicator, then the violations (:mod:`amal.tabular`)."""
+    rows: list[list[object]] = [list(pair) for pair in _meta(result)]
     for table in result.tables:
-        writer.writerow([])
-        writer.writerow([_text(table.title)])
-        writer.writerow([_text(c) for c in table.columns])
-        writer.writerows([_text(v) for v in row] for row in table.rows)
-    writer.writerow([])
-    writer.writerow(["Violazioni delle regole"])
-    writer.writerow(VIOLATION_COLUMNS)
-    writer.writerows([_text(v) for v in row] for row in _violation_rows(result, link_of))
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+        rows += [[], [table.title], list(table.columns), *map(list, table.rows)]
+    rows += [[], ["Violazioni delle regole"], VIOLATION_COLUMNS]
+    rows += _violation_rows(result, link_of)
+    return csv_bytes(rows)
 
 
 def to_xlsx(result: ReportResult, link_of: LinkOf | None = None) -> bytes:
@@ -116,30 +98,29 @@ def to_xlsx(result: ReportResult, link_of: LinkOf | None = None) -> bytes:
     workbook = Workbook()
     summary = workbook.active
     summary.title = "Riepilogo"
-    for row in _meta(result):
-        _append(summary, row)
+    for pair in _meta(result):
+        append(summary, pair)
     summary.column_dimensions["A"].width = 28
     summary.column_dimensions["B"].width = 60
     used = {"riepilogo", "violazioni"}
     for table in result.tables:
-        sheet = workbook.create_sheet(_unique(SHEET_NAMES.get(table.indicator, table.title), used))
-        sheet.append([_cell(table.title)])
-        sheet["A1"].font = Font(bold=True)
-        sheet.append([_cell(c) for c in table.columns])
-        for cell in sheet[2]:
-            cell.font = Font(bold=True)
+        title = SHEET_NAMES.get(table.indicator, table.title)
+        sheet = workbook.create_sheet(sheet_name(title, used))
+        sheet.append([cell(table.title)])
+        bold_row(sheet, 1)
+        sheet.append([cell(c) for c in table.columns])
+        bold_row(sheet, 2)
         for row in table.rows:
-            _append(sheet, row)
+            append(sheet, row)
         sheet.column_dimensions["A"].width = 45
         for letter in "BCDEFGHIJ"[: max(len(table.columns) - 1, 0)]:
             sheet.column_dimensions[letter].width = 16
         sheet.freeze_panes = "A3"
     violations = workbook.create_sheet("Violazioni")
     violations.append(VIOLATION_COLUMNS)
-    for cell in violations[1]:
-        cell.font = Font(bold=True)
+    bold_row(violations, 1)
     for row in _violation_rows(result, link_of):
-        violations.append([_cell(v) for v in row])
+        violations.append([cell(v) for v in row])
         link = violations.cell(row=violations.max_row, column=len(row))
         if link.value:
             link.hyperlink = str(link.value)
@@ -150,78 +131,6 @@ def to_xlsx(result: ReportResult, link_of: LinkOf | None = None) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
-
-
-def _append(sheet: Worksheet, row: tuple[object, ...] | list[object]) -> None:
-    sheet.append([_cell(v) for v in row])
-    for cell, value in zip(sheet[sheet.max_row], row, strict=False):
-        kind = _kind(value)
-        if kind:
-            cell.number_format = FORMATS[kind]
-
-
-def _kind(value: object) -> str | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, Share):
-        return "share"
-    if isinstance(value, int):
-        return "int"
-    if isinstance(value, float | Decimal):
-        return "int" if value == int(value) else "decimal"
-    if isinstance(value, date):
-        return "date"
-    return None
-
-
-# A spreadsheet reads a cell starting with one of these as a formula (OWASP
-# "CSV injection"): such text gets a leading apostrophe and stays text.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value: object) -> object:
-    """An XLSX cell: numbers and dates as themselves (the format makes them
-    Italian); text without the control characters XLSX cannot hold (old data
-    may have them) and never a formula."""
-    if isinstance(value, str):
-        text = ILLEGAL_CHARACTERS_RE.sub("", value)
-        # A lone "-" (no figure) cannot compute anything: kept readable.
-        return "'" + text if text.startswith(FORMULA_PREFIXES) and text != "-" else text
-    if isinstance(value, Share):
-        return float(value)
-    if isinstance(value, date):
-        return date(value.year, value.month, value.day)
-    if isinstance(value, Decimal):
-        return float(value)
-    return value
-
-
-def _text(value: object) -> str:
-    """A CSV field as Italian Excel reads it: 1,5 and 86,7% and 20/03/2026."""
-    if isinstance(value, Share):
-        return f"{100 * value:.1f}%".replace(".", ",")
-    if isinstance(value, bool) or value is None:
-        return "" if value is None else str(value)
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float | Decimal):
-        text = f"{value:.2f}".rstrip("0").rstrip(".")
-        return text.replace(".", ",")
-    if isinstance(value, date):
-        return f"{value:%d/%m/%Y}"
-    return str(_cell(value))
-
-
-def _unique(name: str, used: set[str]) -> str:
-    """A valid sheet name (at most 31 characters, none of []:*?/\\) not yet taken."""
-    base = re.sub(r"[\[\]:*?/\\]", "-", ILLEGAL_CHARACTERS_RE.sub("", name)).strip("' ")[:31]
-    base = base or "Tabella"
-    candidate, n = base, 2
-    while candidate.casefold() in used:
-        suffix = f" ({n})"
-        candidate, n = base[: 31 - len(suffix)] + suffix, n + 1
-    used.add(candidate.casefold())
-    return candidate
 
 
 @use_case
