@@ -43,6 +43,7 @@ GLOBAL_ROUTES = {
     ("accounts.users", "POST"): {"anonymous": {302}, "admin": {200}, "*": {403}},
     ("set_language", "POST"): {"*": {302}},
     ("accounts.change_user", "POST"): {"anonymous": {302}, "admin": {302}, "*": {403}},
+    ("accounts.remove_role", "POST"): {"anonymous": {302}, "admin": {404}, "*": {403}},
     ("accounts.tokens", "GET"): {"anonymous": {302}, "admin": {200}, "*": {403}},
     ("accounts.tokens", "POST"): {"anonymous": {302}, "admin": {200}, "*": {403}},
     ("accounts.revoke", "POST"): {"anonymous": {302}, "admin": {404}, "*": {403}},
@@ -156,8 +157,9 @@ def url_for_rule(rule, territory: str, world) -> str:
     )
     if rule.endpoint == "set_language":
         values["code"] = "it"
-    if rule.endpoint == "accounts.change_user":
+    if rule.endpoint in ("accounts.change_user", "accounts.remove_role"):
         values["user_id"] = 1
+        values["role_id"] = 999
     if rule.endpoint == "accounts.revoke":
         values["token_id"] = 999
     path = rule.build(

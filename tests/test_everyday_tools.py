@@ -13,8 +13,9 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 from test_reports import pdf_pages
 
-from amal.accounts.models import Role
-from amal.accounts.services import create_token
+from amal import migrate
+from amal.accounts.models import Role, User
+from amal.accounts.services import authenticate, create_token, create_user
 from amal.audit.models import AuditEntry
 from amal.consent.services import erase_person, export_person
 from amal.errors import DomainError
@@ -24,8 +25,9 @@ from amal.meetings.models import MeetingKind
 from amal.meetings.services import generate_plan, record_register
 from amal.participants import diary
 from amal.participants.models import DiaryEntry, DiaryRevision, Participant
+from amal.runtime import state
 from amal.services import Context
-from amal.testing import csrf_token, staff_facilitator
+from amal.testing import TEST_PASSWORD, csrf_token, staff_facilitator
 
 
 def lecco_group(ctx: Context, person, size: int = 2, start: date | None = None):
@@ -278,3 +280,85 @@ def test_participant_list_exports_in_italian(client, login, ctx, person) -> None
         select(AuditEntry).where(AuditEntry.entity == "participant_list").order_by(AuditEntry.id)
     ).all()
     assert audit[-1].action.value == "export" and audit[-1].details["count"] == 3
+
+
+# --- Usernames and roles ------------------------------------------------------------------
+
+
+def test_usernames_are_case_insensitive(client, ctx) -> None:
+    user = create_user(ctx, " L.Bianchi ", TEST_PASSWORD, roles=[("lecco", Role.COORDINATOR)])
+    assert (user.username, user.display_name) == ("l.bianchi", "L.Bianchi")
+    with pytest.raises(DomainError, match="already exists"):
+        create_user(ctx, "l.BIANCHI", TEST_PASSWORD)
+    assert authenticate(ctx, "L.BIANCHI", TEST_PASSWORD).id == user.id
+    response = client.post(
+        "/login",
+        data={"username": "L.Bianchi", "password": TEST_PASSWORD, "csrf_token": csrf_token(client)},
+    )
+    assert response.status_code == 302  # logged in
+
+
+def test_username_migration_lower_cases_and_separates_clashes(empty_app) -> None:
+    from sqlalchemy import text
+
+    migrate.upgrade(empty_app, "rec0004a1b2")
+    engine = state(empty_app).engine
+    with engine.begin() as connection:
+        for user_id, name in [(1, "L.Bianchi"), (2, "l.bianchi"), (3, "Admin"), (4, "M.Rossi")]:
+            connection.execute(
+                text(
+                    "INSERT INTO user_account (id, username, display_name, email, password_hash, "
+                    "is_active, is_admin, created_at) VALUES "
+                    f"({user_id}, '{name}', '', '', 'x', true, false, '2026-01-01 10:00:00')"
+                )
+            )
+        connection.execute(text("UPDATE user_account SET username = 'm.rossi-x' WHERE id = 4"))
+        connection.execute(
+            text(
+                "INSERT INTO user_account (id, username, display_name, email, password_hash, "
+                "is_active, is_admin, created_at) VALUES "
+                "(5, 'M.ROSSI-X', '', '', 'x', true, false, '2026-01-01 10:00:00')"
+            )
+        )
+    migrate.upgrade(empty_app)
+    with engine.connect() as connection:
+        names = dict(connection.execute(text("SELECT id, username FROM user_account")).all())
+    # the one already in lower case keeps the name; the other tells itself apart
+    assert names == {1: "l.bianchi-1", 2: "l.bianchi", 3: "admin", 4: "m.rossi-x", 5: "m.rossi-x-5"}
+
+
+def test_admin_removes_one_role_of_a_user(client, login, ctx) -> None:
+    user = create_user(
+        ctx,
+        "operatrice",
+        TEST_PASSWORD,
+        roles=[("lecco", Role.COORDINATOR), ("lecco", Role.FACILITATOR)],
+    )
+    coordinator = next(r for r in user.roles if r.role == Role.COORDINATOR)
+    coordinator_id, user_id = coordinator.id, user.id
+    login(None, "lecco", is_admin=True)
+    page = client.get("/admin/users").get_data(as_text=True)
+    url = f"/admin/users/{user_id}/roles/{coordinator_id}/remove"
+    assert url in page
+    response = client.post(url, data={"csrf_token": csrf_token(client, "/admin/users")})
+    assert response.status_code == 302
+    ctx.session.expire_all()
+    assert [r.role for r in ctx.session.get(User, user_id).roles] == [Role.FACILITATOR]
+    again = client.post(url, data={"csrf_token": csrf_token(client, "/admin/users")})
+    assert again.status_code == 404
+
+
+def test_cli_removes_a_role(app, ctx, tmp_path, amal_database_url) -> None:
+    from click.testing import CliRunner
+
+    from amal.cli import cli
+
+    create_user(ctx, "Facil", TEST_PASSWORD, roles=[("lecco", Role.FACILITATOR)])
+    (tmp_path / "amal.toml").write_text('[instance]\nplugins = ["monza-brianza", "lecco"]\n')
+    env = {"AMAL_DATABASE_URL": amal_database_url, "AMAL_ENV": "testing"}
+    base = ["--instance", str(tmp_path), "user", "remove-role", "FACIL", "--territory", "lecco"]
+    runner = CliRunner()
+    done = runner.invoke(cli, [*base, "--role", "facilitator"], env=env)
+    assert done.exit_code == 0 and "removed from 'facil'" in done.output
+    missing = runner.invoke(cli, [*base, "--role", "facilitator"], env=env)
+    assert missing.exit_code == 1 and "has no role facilitator" in missing.output

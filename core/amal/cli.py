@@ -25,7 +25,15 @@ from werkzeug.serving import run_simple
 from amal import backup, migrate
 from amal.access import Permission, holds
 from amal.accounts.models import ApiToken, Role, User
-from amal.accounts.services import create_token, create_user, revoke_token, set_password
+from amal.accounts.services import (
+    create_token,
+    create_user,
+    find_role,
+    normalise_username,
+    remove_role,
+    revoke_token,
+    set_password,
+)
 from amal.app import create_app
 from amal.audit.services import record_read
 from amal.config import load_config, write_secret_key
@@ -211,7 +219,9 @@ def init_command(
             + (f" (new: {', '.join(created)})" if created else "")
         )
         session = get_session()
-        if session.scalar(select(User.id).where(User.username == admin_username)):
+        if session.scalar(
+            select(User.id).where(User.username == normalise_username(admin_username))
+        ):
             click.echo(f"Admin {admin_username!r} already exists.")
             return
         if generate_password:
@@ -422,6 +432,18 @@ def user_create(
         roles=[(t, Role(role)) for t in territories],
     )
     click.echo(f"User {username!r} created.")
+
+
+@user_group.command("remove-role")
+@click.argument("username")
+@click.option("--territory", required=True)
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+def user_remove_role(username: str, territory: str, role: str) -> None:
+    """Take ROLE in --territory away from USERNAME (their other roles stay)."""
+    ctx = _ctx()
+    found = find_role(ctx, username, territory, Role(role))
+    remove_role(ctx, found.user_id, found.id)
+    click.echo(f"Role {role} in {territory} removed from {normalise_username(username)!r}.")
 
 
 @user_group.command("set-password")
@@ -642,7 +664,7 @@ def transfer_group() -> None:
 
 def _coordinator(username: str, territory: str):
     """A service context acting as ``username``, a coordinator of ``territory``."""
-    user = get_session().scalar(select(User).where(User.username == username))
+    user = get_session().scalar(select(User).where(User.username == normalise_username(username)))
     if user is None or not user.is_active:
         raise click.ClickException(f"No active user {username!r}")
     if not holds(user, Permission.TRANSFER_PARTICIPANTS, territory):

@@ -1,4 +1,9 @@
-"""everyday tools: the case diary of a participant (entries and their revisions)
+"""everyday tools: the case diary of a participant (entries and their
+revisions); usernames in lower case (logins are case-insensitive)
+
+Two accounts whose names differ only in case ("L.Bianchi", "l.bianchi") cannot
+both keep their name: the one already in lower case (else the oldest) keeps
+it, the others become "<name>-<id>" (printed, for the admin to tell them).
 
 Revision ID: tools0001
 Revises: rec0004a1b2
@@ -71,8 +76,38 @@ def upgrade() -> None:
         unique=False,
     )
 
+    _lower_case_usernames()
+
+
+def _lower_case_usernames() -> None:
+    users = sa.table("user_account", sa.column("id", sa.Integer()), sa.column("username"))
+    bind = op.get_bind()
+    rows = bind.execute(sa.select(users.c.id, users.c.username).order_by(users.c.id)).all()
+    by_name: dict[str, list[tuple[int, str]]] = {}
+    for user_id, name in rows:
+        by_name.setdefault(name.strip().lower(), []).append((user_id, name))
+    taken = set(by_name)
+    renames: list[tuple[int, str]] = []
+    for lower, accounts in by_name.items():
+        keeper = next((a for a in accounts if a[1] == lower), accounts[0])
+        for user_id, name in accounts:
+            if (user_id, name) == keeper:
+                if name != lower:
+                    renames.append((user_id, lower))
+                continue
+            new = f"{lower}-{user_id}"
+            while new in taken:
+                new += "-x"
+            taken.add(new)
+            print(f"user {user_id} {name!r} renamed {new!r}: {keeper[1]!r} has that name")
+            renames.append((user_id, new))
+    # the renamed duplicates first, so that no two rows hold one name at any moment
+    for user_id, new in sorted(renames, key=lambda r: r[1] in by_name):
+        bind.execute(users.update().where(users.c.id == user_id).values(username=new))
+
 
 def downgrade() -> None:
+    # The usernames stay in lower case: their former case is not kept anywhere.
     op.drop_index(op.f("ix_diary_revision_participant_id"), table_name="diary_revision")
     op.drop_index(op.f("ix_diary_revision_entry_id"), table_name="diary_revision")
     op.drop_table("diary_revision")
