@@ -19,12 +19,13 @@ from amal.accounts.services import authenticate, create_token, create_user
 from amal.audit.models import AuditEntry
 from amal.consent.services import erase_person, export_person
 from amal.errors import DomainError
+from amal.groups.models import Enrolment
 from amal.groups.services import create_group, enrol, start_group
 from amal.meetings.alerts import absence_streaks, absence_threshold
 from amal.meetings.models import MeetingKind
 from amal.meetings.services import generate_plan, record_register
-from amal.participants import diary
-from amal.participants.models import DiaryEntry, DiaryRevision, Participant
+from amal.participants import bulk, diary
+from amal.participants.models import DiaryEntry, DiaryRevision, Participant, ParticipantStatus
 from amal.runtime import state
 from amal.services import Context
 from amal.testing import TEST_PASSWORD, csrf_token, staff_facilitator
@@ -362,3 +363,79 @@ def test_cli_removes_a_role(app, ctx, tmp_path, amal_database_url) -> None:
     assert done.exit_code == 0 and "removed from 'facil'" in done.output
     missing = runner.invoke(cli, [*base, "--role", "facilitator"], env=env)
     assert missing.exit_code == 1 and "has no role facilitator" in missing.output
+
+
+# --- Bulk admission and enrolment ---------------------------------------------------------
+
+
+def test_bulk_admission_is_all_or_nothing_naming_each_refusal(ctx, person) -> None:
+    screened = [person("lecco", status=ParticipantStatus.SCREENED) for _ in range(3)]
+    already = person("lecco")  # admitted: cannot be admitted again
+    ids = [p.id for p in screened]
+    with pytest.raises(DomainError) as refused:
+        bulk.change_statuses(ctx, [*ids, already.id], ParticipantStatus.ADMITTED)
+    assert list(refused.value.details["refusals"]) == [already.id]
+    ctx.session.expire_all()
+    assert {ctx.session.get(Participant, i).status for i in ids} == {ParticipantStatus.SCREENED}
+    assert bulk.change_statuses(ctx, ids, ParticipantStatus.ADMITTED) == 3
+    ctx.session.expire_all()
+    assert {ctx.session.get(Participant, i).status for i in ids} == {ParticipantStatus.ADMITTED}
+
+
+def test_bulk_enrolment_respects_capacity(ctx, person) -> None:
+    group = create_group(ctx, "lecco", "Piccolo", start_date=date.today() + timedelta(days=30))
+    group.max_size = 2
+    ctx.session.commit()
+    people = [person("lecco") for _ in range(3)]
+    with pytest.raises(DomainError) as refused:
+        bulk.enrol_many(ctx, group.id, [p.id for p in people])
+    assert list(refused.value.details["refusals"]) == [people[2].id]
+    assert ctx.session.scalars(select(Enrolment).where(Enrolment.group_id == group.id)).all() == []
+    assert bulk.enrol_many(ctx, group.id, [p.id for p in people[:2]]) == 2
+
+
+def test_bulk_admission_from_the_list(client, login, ctx, person) -> None:
+    login("coordinator", "lecco")
+    screened = [person("lecco", status=ParticipantStatus.SCREENED) for _ in range(2)]
+    candidate = person("lecco", status=ParticipantStatus.CANDIDATE)
+    page = client.get("/t/lecco/participants/").get_data(as_text=True)
+    assert 'form="bulk-form"' in page
+    token = csrf_token(client, "/t/lecco/participants/")
+    ids = [str(p.id) for p in [*screened, candidate]]
+    refused = client.post(
+        "/t/lecco/participants/bulk-status",
+        data={"ids": ids, "to_status": "admitted", "csrf_token": token},
+    )
+    body = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and "Nessuna modifica: 1 persone" in body
+    assert f'id="refusal-{candidate.id}"' in body and 'id="refusal-' not in body.replace(
+        f'id="refusal-{candidate.id}"', ""
+    )
+    assert body.count("checked") >= 3  # the selection is kept
+    done = client.post(
+        "/t/lecco/participants/bulk-status",
+        data={"ids": ids[:2], "to_status": "admitted", "csrf_token": token},
+    )
+    assert done.status_code == 302
+    ctx.session.expire_all()
+    assert {ctx.session.get(Participant, p.id).status for p in screened} == {
+        ParticipantStatus.ADMITTED
+    }
+
+
+def test_bulk_enrolment_from_the_group_page(client, login, ctx, person) -> None:
+    login("coordinator", "lecco")
+    group = create_group(ctx, "lecco", "Insieme", start_date=date.today() + timedelta(days=30))
+    people = [person("lecco") for _ in range(3)]
+    page = client.get(f"/t/lecco/groups/{group.id}").get_data(as_text=True)
+    assert f"/t/lecco/groups/{group.id}/enrol-many" in page
+    token = csrf_token(client, f"/t/lecco/groups/{group.id}")
+    response = client.post(
+        f"/t/lecco/groups/{group.id}/enrol-many",
+        data={"ids": [str(p.id) for p in people], "csrf_token": token},
+        follow_redirects=True,
+    )
+    assert "3 persone iscritte." in response.get_data(as_text=True)
+    assert (
+        len(ctx.session.scalars(select(Enrolment).where(Enrolment.group_id == group.id)).all()) == 3
+    )

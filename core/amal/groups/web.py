@@ -46,6 +46,7 @@ from amal.meetings.services import (
     save_notes,
     schedule_meeting,
 )
+from amal.participants import bulk
 from amal.participants.models import Participant, ParticipantStatus
 from amal.projects.services import current_project, territory_projects
 from amal.runtime import state
@@ -531,3 +532,33 @@ def members_print(group_id: int):
         entity_id=group.id,
     )
     return render_template("groups/members.html", group=group, rows=rows, today=date.today())
+
+
+@bp.post("/<id:group_id>/enrol-many")
+@requires(Permission.MANAGE_GROUPS)
+def enrol_many(group_id: int):
+    """Enrol the admitted people ticked on the group page, all or nothing."""
+    group = access.get_visible(get_session(), Group, group_id)
+    ids = [int(v) for v in request.form.getlist("ids") if v.isdigit()]
+    people = {
+        p.id: p.full_name
+        for p in get_session().scalars(access.participants().where(Participant.id.in_(ids)))
+    }
+    try:
+        if len(people) != len(set(ids)):
+            raise DomainError("not_found", "Some of the people selected are not visible here")
+        count = bulk.enrol_many(
+            request_context(), group.id, ids, enrolled_on=optional_form_date("occurred_on")
+        )
+    except DomainError as error:
+        refusals = error.details.get("refusals")
+        if refusals:
+            flash(_("Nobody enrolled: %(n)s people cannot be enrolled.", n=len(refusals)), "error")
+            for pid, refusal in refusals.items():
+                reason = domain_message(DomainError(refusal["code"], refusal["message"]))
+                flash(f"{people.get(int(pid), pid)}: {reason}", "error")
+        else:
+            flash(domain_message(error), "error")
+    else:
+        flash(_("%(n)s people enrolled.", n=count), "success")
+    return redirect(url_for("groups.show", group_id=group.id, _anchor="enrol-many"))

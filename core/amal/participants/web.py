@@ -48,7 +48,7 @@ from amal.meetings.models import Attendance, Meeting
 from amal.meetings.services import participant_attendance
 from amal.outcomes.models import Outcome, OutcomeCategory, OutcomeMoment
 from amal.outcomes.services import add_months, record_outcome
-from amal.participants import diary, lists
+from amal.participants import bulk, diary, lists
 from amal.participants.models import (
     DiaryEntry,
     EmploymentStatus,
@@ -218,6 +218,15 @@ def _listed() -> tuple[Any, str, str, int | None]:
 @bp.get("/")
 @requires(Permission.VIEW_PARTICIPANTS)
 def index():
+    return _index()
+
+
+def _index(
+    bulk_error: str = "",
+    refusals: dict[int, str] | None = None,
+    picked: set[int] | None = None,
+    choice: str = ParticipantStatus.ADMITTED.value,
+):
     session = get_session()
     query, text, status, group_id = _listed()
     sort = request.args.get("sort", "name")
@@ -256,6 +265,11 @@ def index():
         sort=sort,
         groups=groups,
         statuses=choices(ParticipantStatus),
+        bulk_statuses=[(st.value, label(st)) for st in BULK_STATUSES],
+        bulk_choice=choice,
+        bulk_error=bulk_error,
+        bulk_refusals=refusals or {},
+        picked=picked or set(),
     )
 
 
@@ -864,3 +878,61 @@ LIST_MIME = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
+
+
+# What a coordinator may do to several people at once (group steps go through the group).
+BULK_STATUSES = [
+    ParticipantStatus.ADMITTED,
+    ParticipantStatus.WAITLISTED,
+    ParticipantStatus.SCREENED,
+    ParticipantStatus.NOT_ELIGIBLE,
+    ParticipantStatus.WITHDRAWN,
+]
+
+
+@bp.post("/bulk-status")
+@requires(Permission.EDIT_PARTICIPANTS)
+def bulk_status():
+    """Admit (or waitlist, ...) the people ticked in the list, all or nothing."""
+    ids = [int(v) for v in request.form.getlist("ids") if v.isdigit()]
+    choice = request.form.get("to_status", "")
+    # only people this user may see: the others are refused as unknown
+    visible = set(
+        get_session().scalars(
+            access.participants().where(Participant.id.in_(ids)).with_only_columns(Participant.id)
+        )
+    )
+    refusals = {i: _("Not found.") for i in ids if i not in visible}
+    try:
+        if choice not in {st.value for st in BULK_STATUSES}:
+            raise DomainError("invalid_value", "Choose a status", field="to_status")
+        if refusals:
+            raise DomainError("bulk_refused", "Unknown people", refusals={})
+        changed = bulk.change_statuses(
+            request_context(),
+            ids,
+            choice,
+            request.form.get("reason", ""),
+            optional_form_date("occurred_on"),
+        )
+    except DomainError as error:
+        for pid, refusal in error.details.get("refusals", {}).items():
+            refusals[int(pid)] = domain_message(DomainError(refusal["code"], refusal["message"]))
+        message = (
+            _(
+                "Nothing changed: %(n)s people cannot take this step (see the list).",
+                n=len(refusals),
+            )
+            if refusals
+            else domain_message(error)
+        )
+        return _index(message, refusals, set(ids), choice), 400
+    flash(
+        _(
+            "%(n)s people now: %(status)s.",
+            n=changed,
+            status=label(ParticipantStatus(choice)),
+        ),
+        "success",
+    )
+    return redirect(url_for("participants.index", **request.args))
