@@ -28,6 +28,7 @@ WEB_WITHOUT_PERSONAL_DATA = {
     "accounts.users": "staff accounts, not participants",
     "accounts.tokens": "API tokens",
     "participants.new": "an empty intake form",
+    "participants.import_file": "an empty upload form (a checked file shows only its own rows)",
     "groups.index": "group names and sizes",
     "groups.calendar": "the month's meetings: dates, kinds, group names (no members)",
     "partners.index": "partner organisations and their contact people (no participant)",

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import date, timedelta
 
 import pytest
-from openpyxl import load_workbook
-from sqlalchemy import select
+from openpyxl import Workbook, load_workbook
+from sqlalchemy import func, select
 from test_reports import pdf_pages
 
 from amal import migrate
@@ -24,7 +25,7 @@ from amal.groups.services import create_group, enrol, start_group
 from amal.meetings.alerts import absence_streaks, absence_threshold
 from amal.meetings.models import MeetingKind
 from amal.meetings.services import generate_plan, record_register
-from amal.participants import bulk, diary
+from amal.participants import bulk, diary, importing
 from amal.participants.models import DiaryEntry, DiaryRevision, Participant, ParticipantStatus
 from amal.runtime import state
 from amal.services import Context
@@ -439,3 +440,85 @@ def test_bulk_enrolment_from_the_group_page(client, login, ctx, person) -> None:
     assert (
         len(ctx.session.scalars(select(Enrolment).where(Enrolment.group_id == group.id)).all()) == 3
     )
+
+
+# --- Import from a spreadsheet ------------------------------------------------------------
+
+GOOD_CSV = (
+    "Cognome;Nome;Codice fiscale;Data di nascita;Telefono;Condizione lavorativa;Colore\n"
+    "Verdi;Giulia;;03/04/1975;333 1234567;cassa integrazione;blu\n"
+    "Neri;Paolo;;15/11/1968;;licenziato;\n"
+)
+
+
+def test_import_preview_saves_nothing_and_names_each_bad_row(ctx, person) -> None:
+    known = person("lecco", last_name="Bianchi", birth_date=date(1970, 5, 5))
+    bad = (
+        GOOD_CSV
+        + f"Bianchi;{known.first_name};;05/05/1970;;;\n"
+        + ";Senza;;;;;\n"
+        + "Verdi;Giulia;;03/04/1975;;;\n"  # twice in the file
+        + "Rossi;Anna;;31/02/1980;;;\n"
+        + "Blu;Marco;;;;disoccupato;\n"
+    ).encode()
+    before = ctx.session.scalar(select(func.count(Participant.id)))
+    report = importing.preview(ctx, "lecco", "elenco.csv", bad)
+    assert [r.number for r in report.rows if r.errors] == [4, 5, 6, 7, 8]
+    problems = {r.number: " ".join(r.errors) for r in report.rows}
+    assert f"scheda n. {known.id}" in problems[4] and "Cognome" in problems[5]
+    assert "già registrato" in problems[6] and "Data di nascita" in problems[7]
+    assert "Condizione lavorativa" in problems[8] and report.unknown_columns == ["Colore"]
+    with pytest.raises(DomainError) as refused:
+        importing.import_file(ctx, "lecco", "elenco.csv", bad)
+    assert sorted(refused.value.details["rows"]) == [4, 5, 6, 7, 8]
+    assert ctx.session.scalar(select(func.count(Participant.id))) == before
+
+
+def test_import_registers_a_whole_right_file(ctx) -> None:
+    report = importing.import_file(ctx, "lecco", "elenco.csv", GOOD_CSV.encode("cp1252"))
+    giulia = ctx.session.get(Participant, report.rows[0].participant_id)
+    assert (giulia.last_name, giulia.birth_date, giulia.phone) == (
+        "Verdi",
+        date(1975, 4, 3),
+        "+393331234567",
+    )
+    assert giulia.status == ParticipantStatus.CANDIDATE
+    assert giulia.employment_status.value == "redundancy_fund"
+
+
+def test_import_page_checks_then_imports_an_xlsx(client, login, ctx) -> None:
+    login("coordinator", "lecco")
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["Cognome", "Nome", "Data di nascita"])
+    sheet.append(["Gialli", "Marta", date(1980, 6, 1)])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    page = "/t/lecco/participants/import"
+    token = csrf_token(client, page)
+    checked = client.post(
+        page,
+        data={
+            "step": "preview",
+            "file": (io.BytesIO(buffer.getvalue()), "lista.xlsx"),
+            "csrf_token": token,
+        },
+        content_type="multipart/form-data",
+    )
+    body = checked.get_data(as_text=True)
+    assert checked.status_code == 200 and "Tutte le 1 righe sono corrette." in body
+    assert ctx.session.scalar(select(Participant).where(Participant.last_name == "Gialli")) is None
+    content = re.search(r'name="content" value="([^"]+)"', body)[1]
+    done = client.post(
+        page,
+        data={"step": "import", "filename": "lista.xlsx", "content": content, "csrf_token": token},
+    )
+    assert done.status_code == 302
+    marta = ctx.session.scalar(select(Participant).where(Participant.last_name == "Gialli"))
+    assert marta.birth_date == date(1980, 6, 1)
+    wrong = client.post(
+        page,
+        data={"step": "preview", "file": (io.BytesIO(b"a;b\n1;2\n"), "x.csv"), "csrf_token": token},
+        content_type="multipart/form-data",
+    )
+    assert wrong.status_code == 400 and "almeno Cognome e Nome" in wrong.get_data(as_text=True)

@@ -3,6 +3,8 @@ timeline, status transitions, referrals, wellbeing entry, export and erasure."""
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import math
 from typing import Any
@@ -48,7 +50,7 @@ from amal.meetings.models import Attendance, Meeting
 from amal.meetings.services import participant_attendance
 from amal.outcomes.models import Outcome, OutcomeCategory, OutcomeMoment
 from amal.outcomes.services import add_months, record_outcome
-from amal.participants import bulk, diary, lists
+from amal.participants import bulk, diary, importing, lists
 from amal.participants.models import (
     DiaryEntry,
     EmploymentStatus,
@@ -936,3 +938,64 @@ def bulk_status():
         "success",
     )
     return redirect(url_for("participants.index", **request.args))
+
+
+# --- Import from a spreadsheet --------------------------------------------------------
+
+MAX_IMPORT_BYTES = 1_000_000  # the checked file travels back once, encoded, with the confirmation
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@requires(Permission.EDIT_PARTICIPANTS)
+def import_file():
+    """Upload a CSV/XLSX of candidates, see each row checked (nothing saved),
+    then import the whole file at once, only when every row is right."""
+    ctx = request_context()
+    report, error, filename, encoded = None, "", "", ""
+    if request.method == "POST":
+        if request.form.get("step") == "import":
+            filename = request.form.get("filename", "")
+            encoded = request.form.get("content", "")
+            try:
+                content = base64.b64decode(encoded, validate=True)
+            except (ValueError, binascii.Error):
+                abort(400)
+        else:
+            upload = request.files.get("file")
+            filename = upload.filename if upload and upload.filename else ""
+            content = upload.read(MAX_IMPORT_BYTES + 1) if upload else b""
+            encoded = base64.b64encode(content).decode()
+        try:
+            if not filename:
+                raise DomainError("unreadable_file", "Choose a .csv or .xlsx file")
+            if len(content) > MAX_IMPORT_BYTES:
+                raise DomainError("file_too_large", "The file is larger than 1 MB")
+            if request.form.get("step") == "import":
+                done = importing.import_file(ctx, g.territory, filename, content)
+                flash(_("%(n)s candidates imported.", n=len(done.rows)), "success")
+                return redirect(url_for("participants.index", sort="newest"))
+            report = importing.preview(ctx, g.territory, filename, content)
+        except DomainError as refusal:
+            if refusal.code == "import_refused":
+                # the register changed since the preview: show the rows again
+                report = importing.preview(ctx, g.territory, filename, content)
+            else:
+                error = IMPORT_ERRORS.get(refusal.code, domain_message(refusal))
+    status = 400 if error or (report and not report.ok) else 200
+    return render_template(
+        "participants/import.html",
+        report=report,
+        error=error,
+        filename=filename,
+        content=encoded if report and report.ok else "",
+        headings=importing.TEMPLATE_HEADINGS,
+        max_rows=importing.MAX_ROWS,
+    ), status
+
+
+IMPORT_ERRORS = {
+    "unreadable_file": _l("Choose a readable .csv or .xlsx file with the people in rows."),
+    "file_too_large": _l("The file is larger than 1 MB: split it."),
+    "too_many_rows": _l("Too many rows: at most 1000 people per file."),
+    "missing_columns": _l("The first row must name the columns, at least Cognome and Nome."),
+}
