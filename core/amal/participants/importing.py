@@ -229,12 +229,13 @@ def _rows(headings: list[str], table: list[list[Any]]) -> tuple[list[Row], list[
 @use_case
 def _register_all(ctx: Context, territory: str, report: ImportReport, keep: bool) -> ImportReport:
     for row in report.rows:
+        names = (row.values.get("last_name"), row.values.get("first_name"))
+        row.name = " ".join(str(n).strip() for n in names if n not in (None, "")).strip()
         try:
             fields = _convert(row.values)
         except ValueError as error:
             row.errors.append(str(error))
             continue
-        row.name = f"{fields.get('last_name', '')} {fields.get('first_name', '')}".strip()
         registered_on = fields.pop("registered_on", None)
         savepoint = ctx.session.begin_nested()
         try:
