@@ -522,3 +522,27 @@ def test_import_page_checks_then_imports_an_xlsx(client, login, ctx) -> None:
         content_type="multipart/form-data",
     )
     assert wrong.status_code == 400 and "almeno Cognome e Nome" in wrong.get_data(as_text=True)
+
+
+def test_cli_imports_a_file_only_when_every_row_is_right(app, tmp_path, amal_database_url) -> None:
+    from click.testing import CliRunner
+
+    from amal.cli import cli
+
+    (tmp_path / "amal.toml").write_text('[instance]\nplugins = ["monza-brianza", "lecco"]\n')
+    env = {"AMAL_DATABASE_URL": amal_database_url, "AMAL_ENV": "testing"}
+    bad, good = tmp_path / "bad.csv", tmp_path / "good.csv"
+    bad.write_text(GOOD_CSV + ";Senza;;;;;\n", encoding="utf-8")
+    good.write_text(GOOD_CSV, encoding="utf-8")
+    run = ["--instance", str(tmp_path), "participant", "import", "lecco"]
+    runner = CliRunner()
+    refused = runner.invoke(cli, [*run, str(bad)], env=env)
+    assert (
+        refused.exit_code == 1
+        and "row 4" in refused.output
+        and "nothing imported" in refused.output
+    )
+    checked = runner.invoke(cli, [*run, str(good), "--check"], env=env)
+    assert checked.exit_code == 0 and "nothing saved" in checked.output
+    done = runner.invoke(cli, [*run, str(good)], env=env)
+    assert done.exit_code == 0 and "Imported 2 candidates" in done.output

@@ -51,6 +51,7 @@ from amal.consent.services import (
 from amal.db import get_session, is_unavailable
 from amal.demo import DEMO_PASSWORD, demo_state, load_demo
 from amal.errors import AmalError, DomainError
+from amal.participants import importing
 from amal.participants.models import EmploymentStatus, Participant, TerritoryTransfer
 from amal.participants.services import intake, update_participant, view_participant
 from amal.participants.transfers import (
@@ -809,6 +810,32 @@ def participant_add(territory: str, consents: tuple[str, ...], **options: Any) -
     """Register a candidate in TERRITORY with the consents they signed."""
     participant = intake(_ctx(), territory, list(consents), **_person_fields(options))
     _show_person(participant)
+
+
+@participant_group.command("import")
+@click.argument("territory")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--check", is_flag=True, help="Only check every row; save nothing.")
+def participant_import(territory: str, file: Path, check: bool) -> None:
+    """Register the candidates of a CSV or XLSX FILE (as the web's import): every
+    row is checked, and nothing is saved unless every row is right."""
+    ctx = _ctx()
+    content = file.read_bytes()
+    report = importing.preview(ctx, territory, file.name, content)
+    for row in report.rows:
+        if row.errors:
+            click.echo(f"row {row.number} ({row.name or '-'}): {'; '.join(row.errors)}", err=True)
+    if report.unknown_columns:
+        click.echo(f"columns ignored: {', '.join(report.unknown_columns)}")
+    if not report.ok:
+        raise click.ClickException(
+            f"{report.errors} of {len(report.rows)} rows have problems: nothing imported"
+        )
+    if check:
+        click.echo(f"All {len(report.rows)} rows are right (nothing saved: --check).")
+        return
+    done = importing.import_file(ctx, territory, file.name, content)
+    click.echo(f"Imported {len(done.rows)} candidates into {territory}.")
 
 
 @participant_group.command("edit")
