@@ -546,3 +546,16 @@ def test_cli_imports_a_file_only_when_every_row_is_right(app, tmp_path, amal_dat
     assert checked.exit_code == 0 and "nothing saved" in checked.output
     done = runner.invoke(cli, [*run, str(good)], env=env)
     assert done.exit_code == 0 and "Imported 2 candidates" in done.output
+
+
+def test_absence_alert_in_the_api(client, ctx, person) -> None:
+    _, (_, bruno, _), plan = absent_world(ctx, person)
+    _, secret = create_token(ctx, "allarmi", "lecco", Role.COORDINATOR)
+    response = client.get(
+        "/api/v1/territories/lecco/participants/absences",
+        headers={"Authorization": f"Bearer {secret}"},
+    )
+    assert response.status_code == 200
+    [streak] = response.get_json()
+    assert (streak["participant_id"], streak["missed"], streak["justified"]) == (bruno.id, 3, 1)
+    assert streak["last_present"] == plan[0].scheduled_on.isoformat()

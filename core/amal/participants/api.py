@@ -25,6 +25,7 @@ from amal.consent.services import (
     renew_consents,
     withdraw_consent,
 )
+from amal.meetings.alerts import absence_streaks, absence_threshold
 from amal.outcomes.models import Outcome
 from amal.outcomes.services import follow_ups_due, record_outcome
 from amal.participants import diary
@@ -570,3 +571,34 @@ class DiaryEntryResource(MethodView):
             data["text"],
             written_on=data["written_on"],
         )
+
+
+class AbsenceSchema(Schema):
+    participant_id = fields.Integer(attribute="participant.id")
+    name = fields.String(attribute="participant.full_name")
+    group_id = fields.Integer(attribute="group.id")
+    group = fields.String(attribute="group.name")
+    missed = fields.Integer(metadata={"description": "Group meetings missed in a row"})
+    justified = fields.Integer(metadata={"description": "Of which justified"})
+    since = fields.Date(metadata={"description": "The first meeting of the streak"})
+    last_present = fields.Date(allow_none=True)
+
+
+@bp.route("/absences")
+class Absences(MethodView):
+    @requires(Permission.VIEW_PARTICIPANTS)
+    @bp.response(200, AbsenceSchema(many=True))
+    def get(self):
+        """Members of running groups absent at their group's last N held meetings
+        in a row (N: the territory's ``absence_alert`` policy), longest streaks first."""
+        ctx = request_context()
+        streaks = absence_streaks(
+            ctx,
+            g.territory,
+            access.participants(),
+            threshold=absence_threshold(ctx, g.territory),
+        )
+        record_read(
+            ctx, "absence_alert", [s.participant.id for s in streaks], territory_code=g.territory
+        )
+        return streaks
