@@ -21,10 +21,18 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 class Share(float):
     """A proportion (0.867 for 86.7%): a number in files, whose spreadsheets
-    format it as a percentage; shown and kept in JSON as ``"86.7%"``."""
+    format it as a percentage; shown and kept in JSON as ``"86.7%"`` (with
+    ``digits`` decimals: a threshold of 70% has none)."""
+
+    digits: int
+
+    def __new__(cls, value: float, digits: int = 1) -> Share:
+        share = super().__new__(cls, value)
+        share.digits = digits
+        return share
 
     def __str__(self) -> str:
-        return f"{100 * self:.1f}%"
+        return f"{100 * self:.{self.digits}f}%"
 
 
 class Day(date):
@@ -39,7 +47,13 @@ class Day(date):
 
 
 # Number formats are stored locale-free; Excel in Italian shows 1.234,5 and 86,7%.
-FORMATS = {"int": "#,##0", "decimal": "#,##0.0#", "share": "0.0%", "date": "DD/MM/YYYY"}
+FORMATS = {
+    "int": "#,##0",
+    "decimal": "#,##0.0#",
+    "share": "0.0%",
+    "share0": "0%",
+    "date": "DD/MM/YYYY",
+}
 # A spreadsheet reads a cell starting with one of these as a formula: such text
 # gets a leading apostrophe and stays text.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -50,7 +64,7 @@ def kind(value: object) -> str | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, Share):
-        return "share"
+        return "share" if value.digits else "share0"
     if isinstance(value, int):
         return "int"
     if isinstance(value, float | Decimal):
@@ -80,7 +94,7 @@ def text(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, Share):
-        return f"{100 * value:.1f}%".replace(".", ",")
+        return str(value).replace(".", ",")
     if isinstance(value, bool | int):
         return str(value)
     if isinstance(value, float | Decimal):

@@ -293,7 +293,7 @@ def min_presence(scope: Scope) -> list[tuple[Any, ...]]:
     threshold = scope.definition.min_presence
     reaching = sum(1 for pid, n in expected.items() if present[pid] / n >= threshold)
     return [
-        ("Soglia di presenza", Share(threshold)),
+        ("Soglia di presenza", Share(threshold, digits=0)),
         ("Persone con registro nel periodo", len(expected)),
         ("Persone che raggiungono la soglia", reaching),
         ("Quota", _share(reaching, len(expected))),
