@@ -145,7 +145,8 @@ def test_hours(ctx: Context, q1_typed_late) -> None:
 
 def test_attendance_rate(ctx: Context, q1_typed_late) -> None:
     q1 = as_dict(rows(ctx, "attendance_rate", "2026-Q1"))
-    assert (q1["Righe di registro"], q1["Presenze"], q1["Tasso di presenza"]) == (1, 1, "100.0%")
+    assert (q1["Righe di registro"], q1["Presenze"], q1["Tasso di presenza"]) == (1, 1, 1.0)
+    assert str(q1["Tasso di presenza"]) == "100.0%"  # a number, shown as a percentage
     assert as_dict(rows(ctx, "attendance_rate", late_quarter()))["Righe di registro"] == 0
 
 
@@ -179,14 +180,14 @@ def test_outcomes(ctx: Context, q1_typed_late) -> None:
 
 
 def test_training_topics(ctx: Context, q1_typed_late) -> None:
-    assert [(r[0], r[1], r[4]) for r in rows(ctx, "training_topics", "2026-Q1")] == [
+    assert [(str(r[0]), r[1], r[4]) for r in rows(ctx, "training_topics", "2026-Q1")] == [
         ("03/02/2026", "Gruppo Q1", 1)
     ]
     assert rows(ctx, "training_topics", late_quarter()) == []
 
 
 def test_info_meetings(ctx: Context, q1_typed_late) -> None:
-    assert [(r[0], r[2]) for r in rows(ctx, "info_meetings", "2026-Q1")] == [("10/02/2026", 1)]
+    assert [(r[0], r[2]) for r in rows(ctx, "info_meetings", "2026-Q1")] == [(date(2026, 2, 10), 1)]
     assert rows(ctx, "info_meetings", late_quarter()) == []
 
 

@@ -188,8 +188,9 @@ def test_coordinator_flow_in_chromium(ctx: Context, person, live_server: str, br
         page.get_by_role("link", name="XLSX").click()
     content = Path(download_info.value.path()).read_bytes()
     workbook = load_workbook(io.BytesIO(content))
-    rates = {row[0]: row[1] for row in workbook["7. attendance_rate"].iter_rows(values_only=True)}
+    rates = {row[0]: row[1] for row in workbook["Tasso di presenza"].iter_rows(values_only=True)}
     assert rates["Presenze"] == 1 and rates["Assenze"] == 1
+    assert rates["Tasso di presenza"] == 0.5  # a number (shown 50,0% by an Italian Excel)
 
 
 @pytest.mark.parametrize("amal_database_url", ["sqlite"], indirect=True)

@@ -60,6 +60,9 @@ PAGES = [
     "/t/lecco/reports/valoriamo-semestrale?period=2026-S1",
     "/t/lecco/audit/",
     "/t/lecco/projects/{project}",
+    "/t/lecco/groups/calendar?month=2026-02",
+    "/t/lecco/groups/{group}/members",
+    "/t/lecco/participants/{person}/diary",
 ]
 
 

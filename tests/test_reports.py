@@ -1,6 +1,7 @@
 import csv
 import io
 import re
+import zlib
 from datetime import date
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from amal.meetings.services import cancel_meeting, generate_plan, record_registe
 from amal.participants.models import ParticipantStatus as S
 from amal.plugins import ReportDefinition, hookimpl
 from amal.reports.engine import run_report
+from amal.reports.indicators import Share
 from amal.reports.outputs import render
 from amal.reports.periods import parse_period
 from amal.services import Context
@@ -97,9 +99,14 @@ def q1(ctx: Context, person):
     return group, members, plan
 
 
+def shown(value):
+    """A figure as the pages show it: shares and days as text ("86.7%", "20/03/2026")."""
+    return str(value) if isinstance(value, Share | date) else value
+
+
 def table(result, name):
     return {
-        row[0]: row[1:] if len(row) > 2 else row[1]
+        shown(row[0]): tuple(map(shown, row[1:])) if len(row) > 2 else shown(row[1])
         for row in next(t for t in result.tables if t.indicator == name).rows
     }
 
@@ -221,30 +228,110 @@ def test_lecco_reports_use_other_indicators_and_periods(ctx: Context, person) ->
         run_report(ctx, "lecco", "provincia-trimestrale", "2026-Q1")
 
 
+def pdf_pages(pdf: bytes) -> list[str]:
+    """The text of each page of a PDF made by fpdf2 (one compressed content
+    stream per page, text shown with the Tj operator)."""
+    pages = []
+    for stream in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S):
+        try:
+            content = zlib.decompress(stream).decode("latin-1")
+        except zlib.error:
+            continue
+        blocks = [
+            "".join(re.findall(r"\((.*?)(?<!\\)\) ?Tj", block))
+            for block in re.findall(r"BT(.*?)ET", content, re.S)
+        ]
+        if any(blocks):
+            text = " ".join(b for b in blocks if b)
+            pages.append(text.replace("\\(", "(").replace("\\)", ")"))
+    return pages
+
+
 def test_files_carry_figures_without_names_and_registers_with_them(ctx: Context, q1) -> None:
     _, members, _plan = q1
     result = run_report(ctx, "monza-brianza", "provincia-trimestrale", "2026-Q1", today=TODAY)
     names = [m.last_name for m in members]
 
-    text = render(ctx, result, "csv").decode("utf-8-sig")
+    raw = render(ctx, result, "csv")
+    assert raw.startswith(b"\xef\xbb\xbf")  # the BOM: Excel reads UTF-8
+    text = raw.decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text), delimiter=";"))
-    assert ["Tasso di presenza", "86.7%"] in rows
+    assert ["Tasso di presenza", "86,7%"] in rows  # decimal comma
+    assert ["Quota", "60,0%"] in rows and ["Soglia di presenza", "70%"] in rows
     assert ["Ente finanziatore", "Provincia di Monza e Brianza"] in rows
+    header = rows.index(["Gravità", "Regola", "Descrizione", "Oggetto", "Dove correggere"])
+    assert rows[header + 1][:2] == ["Bloccante", "Incontro senza registro presenze"]
     assert not any(name in text for name in names)
+    assert not re.search(r"\d\.\d", text.replace("2026", ""))  # no decimal point anywhere
 
     workbook = load_workbook(io.BytesIO(render(ctx, result, "xlsx")))
-    assert workbook.sheetnames[0] == "Riepilogo" and workbook.sheetnames[-1] == "Violazioni"
-    rate = {r[0]: r[1] for r in workbook["7. attendance_rate"].iter_rows(values_only=True)}
-    assert rate["Presenze"] == 26
+    assert workbook.sheetnames == [
+        "Riepilogo",
+        "Partecipanti per stato",
+        "Partecipanti per gruppo",
+        "Nuove iscrizioni",
+        "Gruppi",
+        "Incontri",
+        "Ore",
+        "Tasso di presenza",
+        "Presenza minima",
+        "Violazioni",
+    ]
+    rate = {r[0].value: r[1] for r in workbook["Tasso di presenza"].iter_rows(min_row=3)}
+    assert rate["Presenze"].value == 26 and rate["Presenze"].number_format == "#,##0"
+    share = rate["Tasso di presenza"]
+    assert share.value == pytest.approx(26 / 30) and share.number_format == "0.0%"
+    assert workbook["Ore"]["B3"].value == 6 and workbook["Ore"]["B3"].data_type == "n"
+    assert workbook["Riepilogo"]["B6"].value == 5  # violations, a number
     violations = list(workbook["Violazioni"].iter_rows(min_row=2, values_only=True))
     assert len(violations) == len(result.violations) == 5  # 2 missing, 3 late registers
+    severity, rule, message, subject, link = violations[0]
+    assert (severity, rule) == ("Bloccante", "Incontro senza registro presenze")
+    assert "senza registro presenze" in message and subject.startswith("Incontro n. ")
+    assert link is None  # no address known outside the web
     cells = " ".join(str(c) for ws in workbook for r in ws.iter_rows(values_only=True) for c in r)
     assert not any(name in cells for name in names)
+    assert not re.search(r"meeting|participant|_", cells)  # no internal codes
+    linked = load_workbook(
+        io.BytesIO(render(ctx, result, "xlsx", lambda v: f"https://amal.example/m/{v.entity_id}"))
+    )
+    first = linked["Violazioni"]["E2"]
+    assert first.hyperlink.target == first.value and first.value.startswith("https://amal.")
 
     pdf = render(ctx, result, "pdf")
     assert pdf.startswith(b"%PDF")
-    pages = len(re.findall(rb"/Type /Page\b", pdf))
-    assert pages == 5  # six Q1 meetings, one cancelled
+    pages = pdf_pages(pdf)
+    assert len(pages) == 5  # six Q1 meetings, one cancelled
+    assert [p.count("Registro non compilato") for p in pages] == [0, 0, 0, 1, 1]
+    assert all(f"Pagina {n} di 5" in p for n, p in enumerate(pages, start=1))
+    assert all(p.count("Gruppo Q1") == 2 for p in pages)  # the details and the footer
+    assert all(members[0].last_name in p for p in pages[:3])
+    assert b"/Outlines" in pdf  # one bookmark per group
+
+
+def test_registers_one_section_per_group(ctx: Context, q1, person) -> None:
+    """Two groups: every page of the first, then every page of the second, whatever
+    the dates; a meeting still to come is a sheet to sign, not "non compilato"."""
+    other = create_group(
+        ctx,
+        "monza-brianza",
+        "Arcore",
+        start_date=date(2026, 1, 20),
+        facilitator_ids=[staff_facilitator(ctx, "monza-brianza")],
+    )
+    newcomer = person()
+    enrol(ctx, other.id, newcomer.id)
+    start_group(ctx, other.id, override_reason="Gruppo di prova")
+    generate_plan(ctx, other.id)
+    result = run_report(ctx, "monza-brianza", "provincia-trimestrale", "2026-Q1", today=TODAY)
+    pages = pdf_pages(render(ctx, result, "pdf"))
+    sections = [("Arcore" if "Arcore" in p else "Q1") for p in pages]
+    assert sections == sorted(sections) and sections.count("Q1") == 5  # Arcore first
+    early = run_report(
+        ctx, "monza-brianza", "provincia-trimestrale", "2026-Q1", today=date(2026, 1, 25)
+    )
+    upcoming = [p for p in pdf_pages(render(ctx, early, "pdf")) if "Arcore" in p]
+    assert "Registro non compilato" not in upcoming[-1] and "Firma" in upcoming[-1]
 
 
 def test_format_must_be_offered(ctx: Context) -> None:

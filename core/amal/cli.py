@@ -25,7 +25,15 @@ from werkzeug.serving import run_simple
 from amal import backup, migrate
 from amal.access import Permission, holds
 from amal.accounts.models import ApiToken, Role, User
-from amal.accounts.services import create_token, create_user, revoke_token, set_password
+from amal.accounts.services import (
+    create_token,
+    create_user,
+    find_role,
+    normalise_username,
+    remove_role,
+    revoke_token,
+    set_password,
+)
 from amal.app import create_app
 from amal.audit.services import record_read
 from amal.config import load_config, write_secret_key
@@ -48,6 +56,7 @@ from amal.groups.services import members as group_members_of
 from amal.groups.services import remove_member
 from amal.network.services import bodies as network_bodies
 from amal.network.services import body_meetings, current_members, open_decisions
+from amal.participants import importing
 from amal.participants.models import EmploymentStatus, Participant, TerritoryTransfer
 from amal.participants.services import intake, update_participant, view_participant
 from amal.participants.transfers import (
@@ -218,7 +227,9 @@ def init_command(
             + (f" (new: {', '.join(created)})" if created else "")
         )
         session = get_session()
-        if session.scalar(select(User.id).where(User.username == admin_username)):
+        if session.scalar(
+            select(User.id).where(User.username == normalise_username(admin_username))
+        ):
             click.echo(f"Admin {admin_username!r} already exists.")
             return
         if generate_password:
@@ -429,6 +440,18 @@ def user_create(
         roles=[(t, Role(role)) for t in territories],
     )
     click.echo(f"User {username!r} created.")
+
+
+@user_group.command("remove-role")
+@click.argument("username")
+@click.option("--territory", required=True)
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+def user_remove_role(username: str, territory: str, role: str) -> None:
+    """Take ROLE in --territory away from USERNAME (their other roles stay)."""
+    ctx = _ctx()
+    found = find_role(ctx, username, territory, Role(role))
+    remove_role(ctx, found.user_id, found.id)
+    click.echo(f"Role {role} in {territory} removed from {normalise_username(username)!r}.")
 
 
 @user_group.command("set-password")
@@ -649,7 +672,7 @@ def transfer_group() -> None:
 
 def _coordinator(username: str, territory: str):
     """A service context acting as ``username``, a coordinator of ``territory``."""
-    user = get_session().scalar(select(User).where(User.username == username))
+    user = get_session().scalar(select(User).where(User.username == normalise_username(username)))
     if user is None or not user.is_active:
         raise click.ClickException(f"No active user {username!r}")
     if not holds(user, Permission.TRANSFER_PARTICIPANTS, territory):
@@ -878,6 +901,32 @@ def participant_add(territory: str, consents: tuple[str, ...], **options: Any) -
     """Register a candidate in TERRITORY with the consents they signed."""
     participant = intake(_ctx(), territory, list(consents), **_person_fields(options))
     _show_person(participant)
+
+
+@participant_group.command("import")
+@click.argument("territory")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--check", is_flag=True, help="Only check every row; save nothing.")
+def participant_import(territory: str, file: Path, check: bool) -> None:
+    """Register the candidates of a CSV or XLSX FILE (as the web's import): every
+    row is checked, and nothing is saved unless every row is right."""
+    ctx = _ctx()
+    content = file.read_bytes()
+    report = importing.preview(ctx, territory, file.name, content)
+    for row in report.rows:
+        if row.errors:
+            click.echo(f"row {row.number} ({row.name or '-'}): {'; '.join(row.errors)}", err=True)
+    if report.unknown_columns:
+        click.echo(f"columns ignored: {', '.join(report.unknown_columns)}")
+    if not report.ok:
+        raise click.ClickException(
+            f"{report.errors} of {len(report.rows)} rows have problems: nothing imported"
+        )
+    if check:
+        click.echo(f"All {len(report.rows)} rows are right (nothing saved: --check).")
+        return
+    done = importing.import_file(ctx, territory, file.name, content)
+    click.echo(f"Imported {len(done.rows)} candidates into {territory}.")
 
 
 @participant_group.command("edit")

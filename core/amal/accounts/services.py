@@ -24,6 +24,12 @@ MIN_PASSWORD_LENGTH = 10
 SEEN_RESOLUTION = timedelta(seconds=60)
 
 
+def normalise_username(username: str) -> str:
+    """Usernames are case-insensitive: "L.Bianchi" and "l.bianchi" are one account,
+    kept in lower case (the display name keeps the person's spelling)."""
+    return username.strip().lower()
+
+
 @use_case
 def create_user(
     ctx: Context,
@@ -35,8 +41,9 @@ def create_user(
     is_admin: bool = False,
     roles: list[tuple[str, Role]] | None = None,
 ) -> User:
-    """Create a user with optional ``(territory_code, role)`` pairs."""
-    username = username.strip()
+    """Create a user with optional ``(territory_code, role)`` pairs; the username
+    is unique whatever its case."""
+    typed, username = username.strip(), normalise_username(username)
     if not username:
         raise DomainError("invalid_username", "The username must not be empty")
     if len(password) < MIN_PASSWORD_LENGTH:
@@ -46,7 +53,10 @@ def create_user(
     if ctx.session.scalar(select(User.id).where(User.username == username)):
         raise DomainError("duplicate_username", f"User {username!r} already exists")
     user = User(
-        username=username, display_name=display_name or username, email=email, is_admin=is_admin
+        username=username,
+        display_name=display_name.strip() or typed,
+        email=email,
+        is_admin=is_admin,
     )
     user.set_password(password)
     for territory_code, role in roles or []:
@@ -65,8 +75,9 @@ def _dummy_hash() -> str:
 
 def authenticate(ctx: Context, username: str, password: str, remote_addr: str = "") -> User:
     """Check a login, doing the same work whether or not the user exists or is
-    active (timing tells nothing). Throttling is the caller's, before this."""
-    username = username.strip()
+    active (timing tells nothing). Throttling is the caller's, before this.
+    The username is matched whatever its case."""
+    username = normalise_username(username)
     user = ctx.session.scalar(select(User).where(User.username == username))
     if user is None:
         check_password_hash(_dummy_hash(), password)
@@ -178,6 +189,35 @@ def grant_role(ctx: Context, user_id: int, territory_code: str, role: Role) -> N
         user.roles.append(TerritoryRole(territory_code=territory_code, role=role))
 
 
+@use_case
+def remove_role(ctx: Context, user_id: int, role_id: int) -> TerritoryRole:
+    """Take one role in one territory away from a user (it can be granted again);
+    their other roles stay. Takes effect on their next request."""
+    role = ctx.session.get(TerritoryRole, role_id)
+    if role is None or role.user_id != user_id:
+        raise DomainError("not_found", f"User {user_id} has no role {role_id}")
+    ctx.session.delete(role)
+    return role
+
+
+def find_role(ctx: Context, username: str, territory_code: str, role: Role) -> TerritoryRole:
+    """A user's role by name (for the CLI), or ``not_found``."""
+    found = ctx.session.scalar(
+        select(TerritoryRole)
+        .join(User, User.id == TerritoryRole.user_id)
+        .where(
+            User.username == normalise_username(username),
+            TerritoryRole.territory_code == territory_code,
+            TerritoryRole.role == role,
+        )
+    )
+    if found is None:
+        raise DomainError(
+            "not_found", f"User {username!r} has no role {role.value} in {territory_code}"
+        )
+    return found
+
+
 TOKEN_PREFIX = "amal_"
 
 
@@ -254,7 +294,7 @@ def _mark_used(ctx: Context, token_id: int, now: datetime) -> None:
 @use_case
 def set_password(ctx: Context, username: str, password: str) -> User:
     """An administrator's reset (no current password needed)."""
-    user = ctx.session.scalar(select(User).where(User.username == username))
+    user = ctx.session.scalar(select(User).where(User.username == normalise_username(username)))
     if user is None:
         raise DomainError("not_found", f"User {username!r} not found")
     if len(password) < MIN_PASSWORD_LENGTH:

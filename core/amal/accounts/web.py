@@ -31,7 +31,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, EqualTo, Length, NumberRange
 
-from amal.accounts.models import ApiToken, Role, User
+from amal.accounts.models import ApiToken, Role, TerritoryRole, User
 from amal.accounts.services import (
     MIN_PASSWORD_LENGTH,
     authenticate,
@@ -44,6 +44,7 @@ from amal.accounts.services import (
     set_active,
     start_session,
 )
+from amal.accounts.services import remove_role as remove_user_role
 from amal.errors import DomainError
 from amal.web.context import request_context
 from amal.web.errors import domain_message
@@ -231,6 +232,27 @@ def change_user(user_id: int, action: str):
             flash(_("Choose a territory and a role."), "error")
     else:
         abort(404)
+    return redirect(url_for("accounts.users"))
+
+
+@bp.post("/admin/users/<id:user_id>/roles/<id:role_id>/remove")
+@login_required
+def remove_role(user_id: int, role_id: int):
+    """Take one role away from a user (their other roles stay; it can be granted again)."""
+    if not current_user.is_admin:
+        abort(403)
+    ctx = request_context()
+    role = ctx.session.get(TerritoryRole, role_id)
+    if role is None or role.user_id != user_id:
+        abort(404)
+    territory = ctx.plugins.territories.get(role.territory_code)
+    message = _(
+        "Role %(role)s removed from %(user)s.",
+        role=f"{ROLE_LABELS[role.role]} – {territory.name if territory else role.territory_code}",
+        user=role.user.username,
+    )
+    remove_user_role(ctx, user_id, role_id)
+    flash(message, "success")
     return redirect(url_for("accounts.users"))
 
 

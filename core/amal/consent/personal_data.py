@@ -42,7 +42,14 @@ from amal.errors import PluginError
 from amal.groups.models import Enrolment, Group, GroupNeed, GroupStatusChange
 from amal.meetings.models import Attendance, InfoWalkIn, Meeting
 from amal.outcomes.models import Outcome
-from amal.participants.models import FieldChange, Participant, StatusChange, TerritoryTransfer
+from amal.participants.models import (
+    DiaryEntry,
+    DiaryRevision,
+    FieldChange,
+    Participant,
+    StatusChange,
+    TerritoryTransfer,
+)
 from amal.plugins.definitions import PersonalTable
 from amal.plugins.manager import PluginHost
 from amal.referrals.models import Referral
@@ -74,6 +81,8 @@ OWNED: dict[str, dict[str, object]] = {
     "outcome": {"notes": ""},
     # A walk-in's name, once they registered (unlinked walk-ins are no participant).
     "info_walk_in": {"name": ERASED},
+    "diary_entry": {"text": ERASED},
+    "diary_revision": {"old_text": ERASED},
 }
 
 # table -> columns of free text on shared rows that may mention a participant.
@@ -95,6 +104,9 @@ UNLINKED_SHARED = ("network_meeting", "network_decision", "network_follow_up")
 _STAFF = "a staff username or name (staff accounts are not participants)"
 _PARTNER_PERSON = "a partner organisation's contact person (not a participant)"
 NOT_PERSONAL: dict[str, str] = {
+    "diary_entry.created_by": _STAFF,
+    "diary_entry.updated_by": _STAFF,
+    "diary_revision.revised_by": _STAFF,
     "partner.email": "an organisation's contact",
     "partner.phone": "an organisation's contact",
     "partner.address": "an organisation's address",
@@ -448,5 +460,7 @@ OWNED_MODELS = {
         Outcome,
         Consent,
         InfoWalkIn,
+        DiaryEntry,
+        DiaryRevision,
     )
 }

@@ -20,7 +20,14 @@ from amal.groups.models import Enrolment
 from amal.meetings.models import Attendance, InfoInvitation, InfoWalkIn
 from amal.outcomes.models import Outcome
 from amal.participants.history import registered_on
-from amal.participants.models import FieldChange, Participant, StatusChange, TerritoryTransfer
+from amal.participants.models import (
+    DiaryEntry,
+    DiaryRevision,
+    FieldChange,
+    Participant,
+    StatusChange,
+    TerritoryTransfer,
+)
 from amal.referrals.models import Referral
 from amal.services import Context, fetch, use_case
 from amal.wellbeing.models import Administration
@@ -348,6 +355,8 @@ def export_person(ctx: Context, participant_id: int) -> dict[str, Any]:
         "wellbeing": rows(Administration),
         "referrals": rows(Referral),
         "outcomes": rows(Outcome),
+        "diary": rows(DiaryEntry),
+        "diary_revisions": rows(DiaryRevision),
         "mentions": personal_data.mentions(session, participant, ctx.plugins),
         # Plugins' tables (amal_personal_data), e.g. the help-desk visit that became the intake.
         "plugin_records": {

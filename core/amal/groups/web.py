@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -44,6 +44,7 @@ from amal.groups.services import (
     start_group,
     update_group,
 )
+from amal.meetings.calendar import parse_month
 from amal.meetings.models import Meeting, MeetingKind, MeetingStatus, Presence
 from amal.meetings.services import (
     cancel_meeting,
@@ -55,8 +56,10 @@ from amal.meetings.services import (
     schedule_meeting,
 )
 from amal.network.models import NetworkMeeting
+from amal.participants import bulk
 from amal.participants.models import Participant, ParticipantStatus
 from amal.projects.services import current_project, territory_projects
+from amal.runtime import state
 from amal.territories.models import Partner
 from amal.web.context import request_context
 from amal.web.errors import attach_error, domain_message, optional_form_date
@@ -582,3 +585,92 @@ def meeting(meeting_id: int):
         max_hours=Decimal(found.duration_minutes) / 60,
         editable=found.status != MeetingStatus.CANCELLED,
     )
+
+
+@bp.get("/calendar")
+@requires(Permission.VIEW_GROUPS)
+def calendar():
+    """A month of every group's meetings (and the open ones) in the territory,
+    as a calendar; the territory's holidays marked."""
+    today = date.today()
+    error = None
+    try:
+        month = parse_month(request.args.get("month", ""), today)
+    except DomainError:
+        month, error = parse_month("", today), _("Choose a month as YYYY-MM.")
+    meetings = (
+        get_session()
+        .scalars(
+            access.meetings()
+            .options(selectinload(Meeting.group))
+            .where(Meeting.scheduled_on.between(month.first, month.last))
+            .order_by(Meeting.scheduled_on, Meeting.starts_at, Meeting.id)
+        )
+        .all()
+    )
+    by_day: dict[date, list[Meeting]] = {}
+    for meeting in meetings:
+        by_day.setdefault(meeting.scheduled_on, []).append(meeting)
+    holidays = state(current_app).plugins.holidays(g.territory, [month.first.year])
+    return render_template(
+        "groups/calendar.html",
+        month=month,
+        by_day=by_day,
+        holidays=holidays,
+        today=today,
+        error=error,
+        groups=sorted({m.group.name for m in meetings if m.group}),
+    ), (400 if error else 200)
+
+
+@bp.get("/<id:group_id>/members")
+@requires(Permission.VIEW_GROUPS)
+def members_print(group_id: int):
+    """The group's current members with their contacts, laid out to print
+    (the browser's Print prints the list alone)."""
+    group = access.get_visible(get_session(), Group, group_id)
+    ctx = request_context()
+    rows = ctx.session.execute(
+        select(Participant, Enrolment.enrolled_on)
+        .join(Enrolment, Enrolment.participant_id == Participant.id)
+        .where(Enrolment.group_id == group.id, Enrolment.ended_at.is_(None))
+        .order_by(Participant.last_name, Participant.first_name, Participant.id)
+    ).all()
+    record_read(
+        ctx,
+        "group_members",
+        [p.id for p, _ in rows],
+        territory_code=g.territory,
+        entity_id=group.id,
+    )
+    return render_template("groups/members.html", group=group, rows=rows, today=date.today())
+
+
+@bp.post("/<id:group_id>/enrol-many")
+@requires(Permission.MANAGE_GROUPS)
+def enrol_many(group_id: int):
+    """Enrol the admitted people ticked on the group page, all or nothing."""
+    group = access.get_visible(get_session(), Group, group_id)
+    ids = [int(v) for v in request.form.getlist("ids") if v.isdigit()]
+    people = {
+        p.id: p.full_name
+        for p in get_session().scalars(access.participants().where(Participant.id.in_(ids)))
+    }
+    try:
+        if len(people) != len(set(ids)):
+            raise DomainError("not_found", "Some of the people selected are not visible here")
+        count = bulk.enrol_many(
+            request_context(), group.id, ids, enrolled_on=optional_form_date("occurred_on")
+        )
+    except DomainError as error:
+        refusals = error.details.get("refusals")
+        if refusals:
+            flash(_("Nobody enrolled: %(n)s people cannot be enrolled.", n=len(refusals)), "error")
+            for pid, refusal in refusals.items():
+                reason = domain_message(DomainError(refusal["code"], refusal["message"]))
+                flash(f"{people.get(int(pid), pid)}: {reason}", "error")
+        else:
+            flash(domain_message(error), "error")
+    else:
+        flash(_("%(n)s people enrolled.", n=count), "success")
+    return redirect(url_for("groups.show", group_id=group.id, _anchor="enrol-many"))

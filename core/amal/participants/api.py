@@ -25,8 +25,10 @@ from amal.consent.services import (
     renew_consents,
     withdraw_consent,
 )
+from amal.meetings.alerts import absence_streaks, absence_threshold
 from amal.outcomes.models import Outcome
 from amal.outcomes.services import follow_ups_due, record_outcome
+from amal.participants import diary
 from amal.participants.models import Participant
 from amal.participants.schemas import (
     AdministrationSchema,
@@ -514,3 +516,91 @@ class FollowUps(MethodView):
         )
         _audit_list("follow_up_list", [d.participant for d in due], weeks=query["weeks"])
         return due
+
+
+class DiaryRevisionSchema(Schema):
+    revised_at = fields.DateTime(dump_only=True)
+    revised_by = fields.String(dump_only=True)
+    old_written_on = fields.Date(dump_only=True)
+    old_text = fields.String(dump_only=True)
+
+
+class DiaryEntrySchema(StrictSchema):
+    id = fields.Integer(dump_only=True)
+    written_on = fields.Date(
+        load_default=None, metadata={"description": "The day of what it records (default today)"}
+    )
+    text = fields.String(required=True, validate=validate.Length(min=1, max=diary.MAX_TEXT))
+    created_at = fields.DateTime(dump_only=True)
+    created_by = fields.String(dump_only=True)
+    updated_at = fields.DateTime(dump_only=True, allow_none=True)
+    updated_by = fields.String(dump_only=True)
+    revisions = fields.List(fields.Nested(DiaryRevisionSchema), dump_only=True)
+
+
+@bp.route("/<id:participant_id>/diary")
+class Diary(MethodView):
+    @requires(Permission.EDIT_PARTICIPANTS)
+    @bp.response(200, DiaryEntrySchema(many=True))
+    def get(self, participant_id: int):
+        """The case diary, latest first, each entry with its earlier versions."""
+        return diary.read_diary(request_context(), _visible(participant_id).id)
+
+    @requires(Permission.EDIT_PARTICIPANTS)
+    @bp.arguments(DiaryEntrySchema)
+    @bp.response(201, DiaryEntrySchema)
+    def post(self, data: dict[str, Any], participant_id: int):
+        """Add a dated note (not in the future, not before the person's first step)."""
+        return diary.add_entry(
+            request_context(),
+            _visible(participant_id).id,
+            data["text"],
+            written_on=data["written_on"],
+        )
+
+
+@bp.route("/<id:participant_id>/diary/<id:entry_id>")
+class DiaryEntryResource(MethodView):
+    @requires(Permission.EDIT_PARTICIPANTS)
+    @bp.arguments(DiaryEntrySchema)
+    @bp.response(200, DiaryEntrySchema)
+    def put(self, data: dict[str, Any], participant_id: int, entry_id: int):
+        """Correct a note: the previous text and date are kept in its revisions."""
+        return diary.correct_entry(
+            request_context(),
+            _visible(participant_id).id,
+            entry_id,
+            data["text"],
+            written_on=data["written_on"],
+        )
+
+
+class AbsenceSchema(Schema):
+    participant_id = fields.Integer(attribute="participant.id")
+    name = fields.String(attribute="participant.full_name")
+    group_id = fields.Integer(attribute="group.id")
+    group = fields.String(attribute="group.name")
+    missed = fields.Integer(metadata={"description": "Group meetings missed in a row"})
+    justified = fields.Integer(metadata={"description": "Of which justified"})
+    since = fields.Date(metadata={"description": "The first meeting of the streak"})
+    last_present = fields.Date(allow_none=True)
+
+
+@bp.route("/absences")
+class Absences(MethodView):
+    @requires(Permission.VIEW_PARTICIPANTS)
+    @bp.response(200, AbsenceSchema(many=True))
+    def get(self):
+        """Members of running groups absent at their group's last N held meetings
+        in a row (N: the territory's ``absence_alert`` policy), longest streaks first."""
+        ctx = request_context()
+        streaks = absence_streaks(
+            ctx,
+            g.territory,
+            access.participants(),
+            threshold=absence_threshold(ctx, g.territory),
+        )
+        record_read(
+            ctx, "absence_alert", [s.participant.id for s in streaks], territory_code=g.territory
+        )
+        return streaks

@@ -165,3 +165,45 @@ class TerritoryTransfer(Base):
     decision_note: Mapped[str] = mapped_column(Text, default="")
 
     participant: Mapped[Participant] = relationship()
+
+
+class DiaryEntry(Base):
+    """A dated note in a person's case diary (a call, an interview, a step taken),
+    written by the staff who follow them. Correctable: each change keeps the
+    previous text and date in :class:`DiaryRevision`. Personal data: exported
+    and erased with the person."""
+
+    __tablename__ = "diary_entry"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participant.id", ondelete="CASCADE"), index=True
+    )
+    written_on: Mapped[date] = mapped_column(Date)  # the day of what it records
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(80))
+    updated_at: Mapped[datetime | None]
+    updated_by: Mapped[str] = mapped_column(String(80), default="")
+
+    revisions: Mapped[list[DiaryRevision]] = relationship(
+        order_by="DiaryRevision.id", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class DiaryRevision(Base):
+    """What a diary entry said before a correction, who corrected it and when."""
+
+    __tablename__ = "diary_revision"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(
+        ForeignKey("diary_entry.id", ondelete="CASCADE"), index=True
+    )
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participant.id", ondelete="CASCADE"), index=True
+    )
+    revised_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revised_by: Mapped[str] = mapped_column(String(80))
+    old_written_on: Mapped[date] = mapped_column(Date)
+    old_text: Mapped[str] = mapped_column(Text)

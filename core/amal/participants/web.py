@@ -3,6 +3,8 @@ timeline, status transitions, referrals, wellbeing entry, export and erasure."""
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import math
 from collections.abc import Sequence
@@ -10,6 +12,7 @@ from datetime import date
 from typing import Any
 
 from flask import Response, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -49,7 +52,9 @@ from amal.meetings.models import Attendance, Meeting, MeetingKind, Presence
 from amal.meetings.services import participant_attendance
 from amal.outcomes.models import Outcome, OutcomeCategory, OutcomeMoment
 from amal.outcomes.services import add_months, record_outcome
+from amal.participants import bulk, diary, importing, lists
 from amal.participants.models import (
+    DiaryEntry,
     EmploymentStatus,
     FieldChange,
     Participant,
@@ -198,10 +203,8 @@ def _visible(participant_id: int) -> Participant:
     return access.get_visible(get_session(), Participant, participant_id)
 
 
-@bp.get("/")
-@requires(Permission.VIEW_PARTICIPANTS)
-def index():
-    session = get_session()
+def _listed() -> tuple[Any, str, str, int | None]:
+    """The list's query from the page's filters (search words, status, group)."""
     text = request.args.get("q", "").strip()
     status = request.args.get("status", "")
     group_id = request.args.get("group", type=record_id)
@@ -213,6 +216,23 @@ def index():
         else None,
         group_id=group_id or None,
     )
+    return query, text, status, group_id
+
+
+@bp.get("/")
+@requires(Permission.VIEW_PARTICIPANTS)
+def index():
+    return _index()
+
+
+def _index(
+    bulk_error: str = "",
+    refusals: dict[int, str] | None = None,
+    picked: set[int] | None = None,
+    choice: str = ParticipantStatus.ADMITTED.value,
+):
+    session = get_session()
+    query, text, status, group_id = _listed()
     sort = request.args.get("sort", "name")
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     pages = max(1, math.ceil(total / PAGE_SIZE))
@@ -249,6 +269,11 @@ def index():
         sort=sort,
         groups=groups,
         statuses=choices(ParticipantStatus),
+        bulk_statuses=[(st.value, label(st)) for st in BULK_STATUSES],
+        bulk_choice=choice,
+        bulk_error=bulk_error,
+        bulk_refusals=refusals or {},
+        picked=picked or set(),
     )
 
 
@@ -783,3 +808,213 @@ def decide_transfer(transfer_id: int, decision: str):
     if done is not None and decision == "cancel":
         return redirect(url_for("participants.show", participant_id=done.participant_id))
     return redirect(url_for("participants.transfers"))
+
+
+# --- Case diary ---------------------------------------------------------------------
+
+
+class DiaryForm(FlaskForm):
+    written_on = DateField(EVENT_DAY, validators=[Optional()])
+    text = TextAreaField(
+        _l("Note"),
+        validators=[DataRequired(), Length(max=diary.MAX_TEXT)],
+        description=_l("At most %(n)s characters.", n=diary.MAX_TEXT),
+        render_kw={"rows": 5, "maxlength": diary.MAX_TEXT},
+    )
+
+
+@bp.route("/<id:participant_id>/diary", methods=["GET", "POST"])
+@requires(Permission.EDIT_PARTICIPANTS)
+def diary_page(participant_id: int):
+    """The person's case diary: dated notes, latest first, each with its corrections."""
+    participant = _visible(participant_id)
+    ctx = request_context()
+    form = DiaryForm()
+    if form.validate_on_submit() and not participant.erased_at:
+        try:
+            diary.add_entry(ctx, participant.id, form.text.data, written_on=form.written_on.data)
+        except DomainError as error:
+            attach_error(form, error, form.text)
+        else:
+            flash(_("Note added to the diary."), "success")
+            return redirect(url_for("participants.diary_page", participant_id=participant.id))
+    entries = diary.read_diary(ctx, participant.id)
+    status = 400 if form.errors else 200
+    return render_template(
+        "participants/diary.html", participant=participant, entries=entries, form=form
+    ), status
+
+
+@bp.route("/<id:participant_id>/diary/<id:entry_id>", methods=["GET", "POST"])
+@requires(Permission.EDIT_PARTICIPANTS)
+def diary_entry(participant_id: int, entry_id: int):
+    """Correct one note (its earlier text and date stay in its history)."""
+    participant = _visible(participant_id)
+    ctx = request_context()
+    entry = ctx.session.get(DiaryEntry, entry_id)
+    if entry is None or entry.participant_id != participant.id or participant.erased_at:
+        abort(404)
+    form = DiaryForm(obj=entry)
+    if form.validate_on_submit():
+        try:
+            diary.correct_entry(
+                ctx, participant.id, entry.id, form.text.data, written_on=form.written_on.data
+            )
+        except DomainError as error:
+            attach_error(form, error, form.text)
+        else:
+            flash(_("Note corrected: the previous version is kept."), "success")
+            return redirect(url_for("participants.diary_page", participant_id=participant.id))
+    record_read(
+        ctx, "diary_entry", [participant.id], territory_code=g.territory, entity_id=entry.id
+    )
+    status = 400 if form.errors else 200
+    return render_template(
+        "participants/diary_entry.html", participant=participant, entry=entry, form=form
+    ), status
+
+
+@bp.get("/export.<any(csv, xlsx):fmt>")
+@requires(Permission.VIEW_PARTICIPANTS)
+def export_list(fmt: str):
+    """The list as on the page (same filters, every page) as a file in Italian."""
+    query, text, status, group_id = _listed()
+    with force_locale("it"):  # files are Italian documents, whoever downloads them
+        content = lists.export_participants(
+            request_context(),
+            query,
+            fmt,
+            territory=g.territory,
+            status_label=lambda value: str(label(value)),
+            filters={"q": text, "status": status, "group": group_id},
+        )
+    return Response(
+        content,
+        content_type=LIST_MIME[fmt],
+        headers={"Content-Disposition": f"attachment; filename=partecipanti-{g.territory}.{fmt}"},
+    )
+
+
+LIST_MIME = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+# What a coordinator may do to several people at once (group steps go through the group).
+BULK_STATUSES = [
+    ParticipantStatus.ADMITTED,
+    ParticipantStatus.WAITLISTED,
+    ParticipantStatus.SCREENED,
+    ParticipantStatus.NOT_ELIGIBLE,
+    ParticipantStatus.WITHDRAWN,
+]
+
+
+@bp.post("/bulk-status")
+@requires(Permission.EDIT_PARTICIPANTS)
+def bulk_status():
+    """Admit (or waitlist, ...) the people ticked in the list, all or nothing."""
+    ids = [int(v) for v in request.form.getlist("ids") if v.isdigit()]
+    choice = request.form.get("to_status", "")
+    # only people this user may see: the others are refused as unknown
+    visible = set(
+        get_session().scalars(
+            access.participants().where(Participant.id.in_(ids)).with_only_columns(Participant.id)
+        )
+    )
+    refusals = {i: _("Not found.") for i in ids if i not in visible}
+    try:
+        if choice not in {st.value for st in BULK_STATUSES}:
+            raise DomainError("invalid_value", "Choose a status", field="to_status")
+        if refusals:
+            raise DomainError("bulk_refused", "Unknown people", refusals={})
+        changed = bulk.change_statuses(
+            request_context(),
+            ids,
+            choice,
+            request.form.get("reason", ""),
+            optional_form_date("occurred_on"),
+        )
+    except DomainError as error:
+        for pid, refusal in error.details.get("refusals", {}).items():
+            refusals[int(pid)] = domain_message(DomainError(refusal["code"], refusal["message"]))
+        message = (
+            _(
+                "Nothing changed: %(n)s people cannot take this step (see the list).",
+                n=len(refusals),
+            )
+            if refusals
+            else domain_message(error)
+        )
+        return _index(message, refusals, set(ids), choice), 400
+    flash(
+        _(
+            "%(n)s people now: %(status)s.",
+            n=changed,
+            status=label(ParticipantStatus(choice)),
+        ),
+        "success",
+    )
+    return redirect(url_for("participants.index", **request.args))
+
+
+# --- Import from a spreadsheet --------------------------------------------------------
+
+MAX_IMPORT_BYTES = 1_000_000  # the checked file travels back once, encoded, with the confirmation
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@requires(Permission.EDIT_PARTICIPANTS)
+def import_file():
+    """Upload a CSV/XLSX of candidates, see each row checked (nothing saved),
+    then import the whole file at once, only when every row is right."""
+    ctx = request_context()
+    report, error, filename, encoded = None, "", "", ""
+    if request.method == "POST":
+        if request.form.get("step") == "import":
+            filename = request.form.get("filename", "")
+            encoded = request.form.get("content", "")
+            try:
+                content = base64.b64decode(encoded, validate=True)
+            except (ValueError, binascii.Error):
+                abort(400)
+        else:
+            upload = request.files.get("file")
+            filename = upload.filename if upload and upload.filename else ""
+            content = upload.read(MAX_IMPORT_BYTES + 1) if upload else b""
+            encoded = base64.b64encode(content).decode()
+        try:
+            if not filename:
+                raise DomainError("unreadable_file", "Choose a .csv or .xlsx file")
+            if len(content) > MAX_IMPORT_BYTES:
+                raise DomainError("file_too_large", "The file is larger than 1 MB")
+            if request.form.get("step") == "import":
+                done = importing.import_file(ctx, g.territory, filename, content)
+                flash(_("%(n)s candidates imported.", n=len(done.rows)), "success")
+                return redirect(url_for("participants.index", sort="newest"))
+            report = importing.preview(ctx, g.territory, filename, content)
+        except DomainError as refusal:
+            if refusal.code == "import_refused":
+                # the register changed since the preview: show the rows again
+                report = importing.preview(ctx, g.territory, filename, content)
+            else:
+                error = IMPORT_ERRORS.get(refusal.code, domain_message(refusal))
+    status = 400 if error or (report and not report.ok) else 200
+    return render_template(
+        "participants/import.html",
+        report=report,
+        error=error,
+        filename=filename,
+        content=encoded if report and report.ok else "",
+        headings=importing.TEMPLATE_HEADINGS,
+        max_rows=importing.MAX_ROWS,
+    ), status
+
+
+IMPORT_ERRORS = {
+    "unreadable_file": _l("Choose a readable .csv or .xlsx file with the people in rows."),
+    "file_too_large": _l("The file is larger than 1 MB: split it."),
+    "too_many_rows": _l("Too many rows: at most 1000 people per file."),
+    "missing_columns": _l("The first row must name the columns, at least Cognome and Nome."),
+}

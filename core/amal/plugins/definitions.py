@@ -53,6 +53,8 @@ class GroupPolicy:
     opening_info_meeting: bool = False
     # Follow-ups after the end outcome, in months (each one recorded and kept).
     follow_up_months: tuple[int, ...] = (3, 6, 12)
+    # Group meetings missed in a row that put a member on the dashboard's alert list.
+    absence_alert: int = 3
 
     def __post_init__(self) -> None:
         if not 1 <= self.min_size <= self.max_size:
@@ -64,6 +66,8 @@ class GroupPolicy:
         months = self.follow_up_months
         if any(m < 1 for m in months) or list(months) != sorted(set(months)):
             raise ValueError("GroupPolicy follow_up_months must be increasing positive months")
+        if self.absence_alert < 1:
+            raise ValueError("GroupPolicy absence_alert must be at least 1 meeting")
 
 
 @dataclass(frozen=True)

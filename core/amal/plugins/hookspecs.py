@@ -120,12 +120,14 @@ def amal_group_policy(territory: TerritoryDefinition) -> GroupPolicy | None:
     from the policy then, so later policy changes do not alter running groups),
     and for the follow-up schedule: ``follow_up_months`` are the months after a
     person's end outcome at which their situation is asked again (each answer
-    is kept; the dashboard lists the follow-ups due).
+    is kept; the dashboard lists the follow-ups due), and for the absence alert:
+    the dashboard lists the members of running groups absent at their group's
+    last ``absence_alert`` held meetings in a row.
     Fields: ``min_size``, ``max_size``, ``meetings``, ``max_meetings``,
     ``cadence_days``, ``meeting_minutes``, ``opening_info_meeting``,
-    ``follow_up_months``.
+    ``follow_up_months``, ``absence_alert``.
     Default: 10-15 people, 16 meetings every 14 days, 2 hours each; follow-ups
-    at 3, 6 and 12 months.
+    at 3, 6 and 12 months; an alert after 3 meetings missed in a row.
 
     Example::
 

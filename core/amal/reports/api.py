@@ -25,6 +25,7 @@ from amal.reports.submissions import (
     submissions,
     submit_run,
 )
+from amal.reports.web import file_link
 from amal.runtime import state
 from amal.web.context import request_context
 
@@ -166,7 +167,7 @@ class RunDownload(MethodView):
             abort(403, "Attendance registers carry names: not for this role")
         ctx = request_context()
         result = run_report(ctx, g.territory, run.report_code, run.period)
-        content = export_report(ctx, result, fmt)
+        content = export_report(ctx, result, fmt, file_link)
         return Response(
             content,
             content_type=MIME[fmt],  # already carries the charset where one applies
@@ -187,7 +188,7 @@ class RunSubmission(MethodView):
         ``run_outdated`` when the data changed after the run."""
         run = _run(run_id)
         texts = {j["key"]: j["text"] for j in data["justifications"]}
-        return submit_run(request_context(), g.territory, run.id, texts)
+        return submit_run(request_context(), g.territory, run.id, texts, link_of=file_link)
 
 
 @bp.route("/submissions/")

@@ -15,6 +15,7 @@ from amal.reports.models import ReportRun
 from amal.reports.periods import Period, parse_period, project_period
 from amal.reports.rules import Violation, check_rules, pick_rules
 from amal.services import Context, use_case
+from amal.tabular import Share
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,8 @@ class ReportResult:
     generated_at: datetime
     tables: list[Table]
     violations: list[Violation] = field(default_factory=list)
+    rule_titles: dict[str, str] = field(default_factory=dict)
+    today: date | None = None  # the day the figures were computed for
 
 
 def definitions(plugins: PluginHost, territory: str) -> dict[str, ReportDefinition]:
@@ -97,9 +100,18 @@ def run_report(
     scope = Scope(ctx.session, territory, period, today, definition)
     known = available_indicators(ctx.plugins)
     tables = [known[name](scope) for name in definition.indicators]
-    violations = check_rules(scope, pick_rules(ctx.plugins, territory, definition.rules))
+    rules = pick_rules(ctx.plugins, territory, definition.rules)
+    violations = check_rules(scope, rules)
     return ReportResult(
-        definition, territory, territory_definition.name, period, utcnow(), tables, violations
+        definition,
+        territory,
+        territory_definition.name,
+        period,
+        utcnow(),
+        tables,
+        violations,
+        {check.name: check.title for check in rules},
+        today,
     )
 
 
@@ -107,6 +119,8 @@ def as_data(result: ReportResult) -> dict[str, object]:
     """The result as JSON-ready data (numbers stay numbers)."""
 
     def cell(value: object) -> object:
+        if isinstance(value, Share | date):
+            return str(value)  # as pages show them: "86.7%", "20/03/2026"
         return (
             float(value)
             if hasattr(value, "as_integer_ratio") and not isinstance(value, int | float)

@@ -35,6 +35,7 @@ from amal.plugins.definitions import ReportDefinition
 from amal.referrals.models import Referral, ReferralStatus
 from amal.reports.periods import Period
 from amal.reports.vocabulary import italian
+from amal.tabular import Day, Share
 from amal.territories.models import Partner
 from amal.wellbeing.instruments import INSTRUMENTS
 from amal.wellbeing.models import Administration, Phase
@@ -117,8 +118,8 @@ def _people_present():
     )
 
 
-def _share(part: int, whole: int) -> str:
-    return f"{100 * part / whole:.1f}%" if whole else "-"
+def _share(part: int, whole: int) -> Share | str:
+    return Share(part / whole) if whole else "-"
 
 
 @indicator("participants_by_status", "Partecipanti per stato a fine periodo", "Stato", "Persone")
@@ -294,7 +295,7 @@ def min_presence(scope: Scope) -> list[tuple[Any, ...]]:
     threshold = scope.definition.min_presence
     reaching = sum(1 for pid, n in expected.items() if present[pid] / n >= threshold)
     return [
-        ("Soglia di presenza", f"{threshold:.0%}"),
+        ("Soglia di presenza", Share(threshold, digits=0)),
         ("Persone con registro nel periodo", len(expected)),
         ("Persone che raggiungono la soglia", reaching),
         ("Quota", _share(reaching, len(expected))),
@@ -454,7 +455,7 @@ def training_topics(scope: Scope) -> list[tuple[Any, ...]]:
         )
         .order_by(Meeting.scheduled_on)
     ).all()
-    return [(f"{d:%d/%m/%Y}", g or "-", t, italian(s), n) for d, g, t, s, n in rows]
+    return [(Day.of(d), g or "-", t, italian(s), n) for d, g, t, s, n in rows]
 
 
 @indicator("info_meetings", "Incontri informativi aperti ai candidati", "Data", "Stato", "Presenti")
@@ -469,7 +470,7 @@ def info_meetings(scope: Scope) -> list[tuple[Any, ...]]:
         )
         .order_by(Meeting.scheduled_on)
     ).all()
-    return [(f"{d:%d/%m/%Y}", italian(s), n) for d, s, n in rows]
+    return [(Day.of(d), italian(s), n) for d, s, n in rows]
 
 
 @indicator(
@@ -501,4 +502,4 @@ def network_meetings(scope: Scope) -> list[tuple[Any, ...]]:
         .order_by(Partner.name)
     ):
         present[meeting_id].append(name)
-    return [(f"{d:%d/%m/%Y}", len(present[i]), ", ".join(present[i])) for i, d in held]
+    return [(Day.of(d), len(present[i]), ", ".join(present[i])) for i, d in held]

@@ -20,7 +20,7 @@ from amal.errors import DomainError
 from amal.projects.services import current_project
 from amal.reports.engine import as_data, definitions, run_report
 from amal.reports.models import ReportRun, ReportSubmission, SubmissionFile
-from amal.reports.outputs import render
+from amal.reports.outputs import LinkOf, render
 from amal.reports.periods import parse_period, project_period
 from amal.services import Context, fetch, use_case
 
@@ -55,6 +55,7 @@ def submit_run(
     justifications: Mapping[str, str] | None = None,
     *,
     today: date | None = None,
+    link_of: LinkOf | None = None,
 ) -> ReportSubmission:
     """Submit run ``run_id``. Its figures must still be today's (else run it
     again); every blocking violation needs a justification of at least
@@ -84,7 +85,7 @@ def submit_run(
             f"(at least {MIN_JUSTIFICATION} characters)",
             violations=missing,
         )
-    files = [(fmt, render(ctx, result, fmt)) for fmt in result.definition.formats]
+    files = [(fmt, render(ctx, result, fmt, link_of)) for fmt in result.definition.formats]
     now = utcnow()
     for previous in _current(
         ctx, territory, run.report_code, result.period.start, result.period.end

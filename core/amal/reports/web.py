@@ -21,9 +21,12 @@ from flask_babel import gettext as _
 
 from amal import access
 from amal.access import Permission, requires
+from amal.db import get_session
 from amal.errors import DomainError
+from amal.meetings.models import Meeting
 from amal.reports.engine import definitions, run_report, start_run
 from amal.reports.outputs import export_report
+from amal.reports.registers import sign_in_sheet
 from amal.reports.submissions import (
     changes_since,
     download_file,
@@ -50,10 +53,16 @@ RULE_LINKS = {
 }
 
 
-def fix_link(violation) -> str | None:
-    """Where the coordinator fixes a violation."""
+def fix_link(violation, *, external: bool = False) -> str | None:
+    """Where the coordinator fixes a violation (a full address for files)."""
     endpoint, argument = RULE_LINKS.get(violation.entity, (None, None))
-    return url_for(endpoint, **{argument: violation.entity_id}) if endpoint else None
+    if endpoint is None:
+        return None
+    return url_for(endpoint, _external=external, **{argument: violation.entity_id})
+
+
+def file_link(violation) -> str | None:
+    return fix_link(violation, external=True)
 
 
 @bp.get("/")
@@ -130,7 +139,7 @@ def submit(code: str):
         run = start_run(ctx, g.territory, code, period)
         if run.status != "done":
             raise DomainError("run_failed", run.error)
-        submission = submit_run(ctx, g.territory, run.id, justifications)
+        submission = submit_run(ctx, g.territory, run.id, justifications, link_of=file_link)
     except DomainError as exc:
         return _show(code, justifications=justifications, submit_error=domain_message(exc)), 400
     flash(
@@ -151,7 +160,7 @@ def download(code: str, fmt: str):
     ctx = request_context()
     try:
         result = run_report(ctx, g.territory, code, request.args.get("period", ""))
-        content = export_report(ctx, result, fmt)
+        content = export_report(ctx, result, fmt, file_link)
     except DomainError as exc:
         return render_template("error.html", status=400, message=domain_message(exc)), 400
     name = re.sub(r"[^A-Za-z0-9_-]+", "-", f"{g.territory}-{code}-{request.args['period']}")
@@ -183,5 +192,22 @@ def download_submitted(submission_id: int, fmt: str):
         headers={
             "Content-Disposition": f"attachment; filename={name}-inviato.{fmt}",
             "X-Content-SHA256": item.sha256,
+        },
+    )
+
+
+@bp.get("/meetings/<id:meeting_id>/sign-in.pdf")
+@requires(Permission.RECORD_ATTENDANCE)
+def sign_in(meeting_id: int):
+    """The blank sign-in sheet of a meeting, printed before it (from the meeting page)."""
+    meeting = access.get_visible(get_session(), Meeting, meeting_id)
+    content = sign_in_sheet(request_context(), meeting)
+    return Response(
+        content,
+        content_type=MIME["pdf"],
+        headers={
+            "Content-Disposition": (
+                f"attachment; filename=foglio-firme-{meeting.scheduled_on:%Y-%m-%d}.pdf"
+            )
         },
     )

@@ -13,6 +13,7 @@ from amal.access import Permission, requires
 from amal.audit.services import record_read
 from amal.db import get_session
 from amal.groups.models import GroupStatus
+from amal.meetings.alerts import absence_streaks, absence_threshold
 from amal.meetings.models import Meeting, MeetingStatus
 from amal.outcomes.services import follow_ups_due
 from amal.participants.models import ParticipantStatus
@@ -64,6 +65,17 @@ def show():
         record_read(
             ctx, "follow_up_list", [d.participant.id for d in due], territory_code=g.territory
         )
+    absences = []
+    if access.can(Permission.VIEW_PARTICIPANTS):
+        threshold = absence_threshold(ctx, g.territory)
+        absences = absence_streaks(ctx, g.territory, access.participants(), threshold=threshold)
+        record_read(
+            ctx,
+            "absence_alert",
+            [s.participant.id for s in absences],
+            territory_code=g.territory,
+            threshold=threshold,
+        )
     per_week = Counter(d.week for d in due)
     violations = []
     if access.can(Permission.RUN_REPORTS):
@@ -80,6 +92,7 @@ def show():
         pending_referrals=pending_referrals,
         violations=violations,
         follow_ups=due,
+        absences=absences,
         follow_ups_per_week=sorted(per_week.items()),
         this_week=today - timedelta(days=today.weekday()),
     )
