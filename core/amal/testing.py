@@ -116,6 +116,9 @@ def empty_app(
             "plugins": amal_plugins,
             "territories": amal_territories,
             "secret_key": "test-secret",
+            # jobs in a thread of the test process on both databases; the tests of
+            # the database queue (tests/test_jobs.py) start real workers
+            "job_queue": "thread",
         },
         create_database=True,
     )

@@ -5,6 +5,7 @@ Funder viewers see only submitted runs, never live figures or violations."""
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from flask import (
     Response,
@@ -22,7 +23,9 @@ from flask_babel import gettext as _
 from amal import access
 from amal.access import Permission, requires
 from amal.errors import DomainError
-from amal.reports.engine import definitions, run_report, start_run
+from amal.reports.engine import definitions, from_data, resolve, run_report, start_run
+from amal.reports.jobs import request_run, wait_for
+from amal.reports.models import ReportRun
 from amal.reports.outputs import export_report
 from amal.reports.submissions import (
     changes_since,
@@ -43,6 +46,7 @@ MIME = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "pdf": "application/pdf",
 }
+WAIT_SECONDS = 3  # a run taking longer shows its progress, the page reloading itself
 RULE_LINKS = {
     "meeting": ("groups.meeting", "meeting_id"),
     "participant": ("participants.show", "participant_id"),
@@ -80,10 +84,16 @@ def _show(code: str, *, justifications: dict[str, str] | None = None, submit_err
             submission = submission_for(ctx, g.territory, code, period)
         except DomainError as exc:
             error = domain_message(exc)
+    run = None
     if period and live and error is None:
         try:
-            result = run_report(ctx, g.territory, code, period)
-            if submission is not None:
+            resolve(ctx, g.territory, code, period, date.today())
+            run = _run_for(ctx, code, period)
+            if run.status == "done":
+                result = from_data(ctx.plugins, run.result or {})
+            elif run.status == "failed":
+                error = run.error
+            if result is not None and submission is not None:
                 changes = changes_since(ctx, submission)
         except DomainError as exc:
             error = domain_message(exc)
@@ -102,9 +112,24 @@ def _show(code: str, *, justifications: dict[str, str] | None = None, submit_err
         changes=changes,
         justifications=justifications or {},
         submit_error=submit_error,
+        run=run,
         fix_link=fix_link,
         registers_allowed=personal,
     )
+
+
+def _run_for(ctx, code: str, period: str) -> ReportRun:
+    """The run the page shows: the one named in the address (the page reloading
+    while it is computed), else a new one, waited for a moment so that a short
+    report shows at once."""
+    wanted = request.args.get("run", type=int)
+    if wanted is not None:
+        run = ctx.session.get(ReportRun, wanted)
+        if run is None or run.territory_code != g.territory or run.report_code != code:
+            abort(404)
+        return run
+    run = request_run(current_app, ctx, g.territory, code, period)
+    return wait_for(current_app, ctx, run, WAIT_SECONDS)
 
 
 @bp.get("/<code>")
