@@ -72,6 +72,8 @@ def enqueue(app: Flask, name: str, args: dict[str, Any], *, lock: str | None = N
     same lock run at once, nor wait twice in the queue."""
     if name not in HANDLERS:
         raise KeyError(f"no job {name!r}")
+    # the app itself, not Flask's current_app proxy: the job outlives the request
+    app = getattr(app, "_get_current_object", lambda: app)()
     if queue_kind(app) == "thread":
         _runner(app).submit(name, args)
         return
