@@ -1,0 +1,278 @@
+"""Background jobs: report runs on the database queue (procrastinate, PostgreSQL)
+performed by real ``amal worker`` processes, one of them killed with SIGKILL in
+the middle of a job; two app processes sharing one database (sessions and
+jobs); the in-process queue of SQLite."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+import requests
+from flask import Flask
+from sqlalchemy import text
+
+from amal import jobs, migrate
+from amal.accounts.models import Role
+from amal.accounts.services import create_token, create_user
+from amal.app import create_app
+from amal.reports.engine import as_data, run_report
+from amal.reports.jobs import perform_run, request_run
+from amal.reports.models import ReportRun
+from amal.runtime import state
+from amal.services import Context
+from amal.territories.services import sync_territories
+from amal.testing import TEST_PASSWORD
+
+WORKER = Path(__file__).with_name("jobs_worker.py")
+AMAL = Path(sys.executable).with_name("amal")
+TERRITORY = "monza-brianza"
+REPORT = "provincia-trimestrale"
+
+
+@pytest.fixture
+def queue_app(tmp_path: Path, amal_database_url: str) -> Iterator[Flask]:
+    """An app on PostgreSQL with the database queue, its schema from the migrations."""
+    if amal_database_url.startswith("sqlite"):
+        pytest.skip("the database queue is PostgreSQL's (SQLite runs jobs in a thread)")
+    app = create_app(
+        tmp_path,
+        config_overrides={
+            "environment": "testing",
+            "database_url": amal_database_url,
+            "secret_key": "jobs",
+            "job_queue": "database",
+            "plugins": ["monza-brianza"],
+        },
+    )
+    migrate.upgrade(app)
+    with state(app).session_factory() as session:
+        sync_territories(session, state(app).plugins)
+    yield app
+    queue = app.extensions.get("amal_jobs", {}).get("procrastinate")
+    if queue is not None:
+        queue.close()
+    state(app).engine.dispose()
+
+
+def wait_until(check: Callable[[], object], seconds: float = 60, what: str = "") -> object:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        found = check()
+        if found:
+            return found
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def run_of(app: Flask, run_id: int) -> ReportRun:
+    with state(app).session_factory() as session:
+        return session.get(ReportRun, run_id)
+
+
+def queue_rows(app: Flask) -> list[tuple[str, int]]:
+    with state(app).engine.connect() as connection:
+        return [
+            (row.status, row.attempts)
+            for row in connection.execute(
+                text("SELECT status::text AS status, attempts FROM procrastinate_jobs")
+            )
+        ]
+
+
+def start_worker(app: Flask, url: str, delay: float) -> subprocess.Popen[str]:
+    worker = subprocess.Popen(
+        [sys.executable, str(WORKER), str(state(app).config.instance_path), url, str(delay)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert worker.stdout is not None and worker.stdout.readline().strip() == "ready"
+    return worker
+
+
+def test_a_killed_workers_job_is_done_once(queue_app: Flask, amal_database_url: str) -> None:
+    amal = state(queue_app)
+    with queue_app.app_context(), amal.session_factory() as session:
+        run_id = request_run(
+            queue_app, Context(session, "tester", amal.plugins), TERRITORY, REPORT, "2026-Q1"
+        ).id
+    assert queue_rows(queue_app) == [("todo", 0)]
+    slow = start_worker(queue_app, amal_database_url, delay=0.05)
+    wait_until(lambda: run_of(queue_app, run_id).progress > 0, what="the job under way")
+    slow.send_signal(signal.SIGKILL)
+    slow.wait()
+    killed = run_of(queue_app, run_id)
+    assert killed.status == "running" and killed.result is None  # nothing half-written
+    assert queue_rows(queue_app) == [("doing", 0)]  # the queue still holds it
+
+    other = start_worker(queue_app, amal_database_url, delay=0)
+    try:
+        wait_until(lambda: run_of(queue_app, run_id).status == "done", what="the retried job")
+        wait_until(
+            lambda: [status for status, _ in queue_rows(queue_app)] == ["succeeded"],
+            what="the job closed",
+        )
+    finally:
+        other.send_signal(signal.SIGTERM)
+        other.wait(timeout=30)
+    done = run_of(queue_app, run_id)
+    assert done.attempts == 2 and done.progress == 100
+    with amal.session_factory() as session:
+        runs = session.query(ReportRun).count()
+        expected = as_data(
+            run_report(Context(session, "tester", amal.plugins), TERRITORY, REPORT, "2026-Q1")
+        )
+    assert runs == 1  # one run, one result
+    assert {**done.result, "generated_at": None} == {**expected, "generated_at": None}
+    print(
+        f"\n[jobs] worker killed mid-job at {killed.progress}%, job retried by another "
+        f"worker: run {run_id} done once (attempts {done.attempts}), one result"
+    )
+
+
+def test_a_finished_run_is_never_computed_again(app: Flask, ctx: Context) -> None:
+    run = request_run(app, ctx, TERRITORY, REPORT, "2026-Q1")
+    assert jobs.drain(app)
+    ctx.session.refresh(run)
+    finished = (run.status, run.finished_at, run.result)
+    perform_run(app, {"run_id": run.id})  # the queue performing it again
+    ctx.session.refresh(run)
+    assert (run.status, run.finished_at, run.result) == finished and run.attempts == 1
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def serve(tmp_path: Path, url: str, name: str) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    env = {
+        **os.environ,
+        "AMAL_ENV": "development",
+        "AMAL_DATABASE_URL": url,
+        "AMAL_SECRET_KEY": "two-processes-share-this-key",
+        "AMAL_PLUGINS": "monza-brianza",
+        "AMAL_JOB_QUEUE": "database",
+        "AMAL_WORKER_HEARTBEAT": "0.5",
+    }
+    instance = tmp_path / name
+    instance.mkdir()
+    server = subprocess.Popen(
+        [str(AMAL), "--instance", str(instance), "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+
+    def up() -> bool:
+        try:
+            return requests.get(f"{base}/healthz", timeout=1).status_code == 200
+        except requests.ConnectionError:
+            return False
+
+    wait_until(up, what=f"app process {name}")
+    return server, base
+
+
+def test_two_app_processes_share_sessions_and_jobs(
+    queue_app: Flask, amal_database_url: str, tmp_path: Path
+) -> None:
+    amal = state(queue_app)
+    with amal.session_factory() as session:
+        ctx = Context(session, "tester", amal.plugins)
+        create_user(ctx, "coord", TEST_PASSWORD, roles=[(TERRITORY, Role.COORDINATOR)])
+        _, secret = create_token(ctx, "two", TERRITORY, Role.COORDINATOR)
+    processes = []
+    try:
+        first, a = serve(tmp_path, amal_database_url, "a")
+        processes.append(first)
+        second, b = serve(tmp_path, amal_database_url, "b")
+        processes.append(second)
+        browser = requests.Session()
+        form = browser.get(f"{a}/login").text
+        token = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', form)[1]
+        logged = browser.post(
+            f"{a}/login",
+            data={"username": "coord", "password": TEST_PASSWORD, "csrf_token": token},
+            allow_redirects=False,
+        )
+        assert logged.status_code == 302
+        on_b = browser.get(f"{b}/t/{TERRITORY}/", allow_redirects=False)
+        assert on_b.status_code == 200, "the session started on A is not valid on B"
+
+        api = {"Authorization": f"Bearer {secret}"}
+        asked = requests.post(
+            f"{a}/api/v1/territories/{TERRITORY}/reports/{REPORT}/runs",
+            json={"period": "2026-Q1"},
+            headers=api,
+        )
+        assert asked.status_code == 202 and asked.json()["status"] == "queued"
+        time.sleep(1)
+        assert (
+            requests.get(f"{b}{asked.headers['Location']}", headers=api).json()["status"]
+            == "queued"
+        )  # no worker yet: nothing runs it inside the web processes
+        worker = subprocess.Popen(
+            [str(AMAL), "--instance", str(tmp_path / "b"), "worker", "--once"],
+            env={
+                **os.environ,
+                "AMAL_ENV": "development",
+                "AMAL_DATABASE_URL": amal_database_url,
+                "AMAL_SECRET_KEY": "two-processes-share-this-key",
+                "AMAL_PLUGINS": "monza-brianza",
+        "AMAL_PLUGINS": "monza-brianza",
+            },
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        output = worker.communicate(timeout=120)[0]
+        assert worker.returncode == 0, output
+        status = requests.get(f"{b}{asked.headers['Location']}", headers=api).json()
+        assert status["status"] == "done" and status["result"]["report"] == REPORT
+        page = browser.get(f"{b}/t/{TERRITORY}/reports/{REPORT}?period=2026-Q1&run={status['id']}")
+        assert page.status_code == 200 and "Partecipanti" in page.text
+    finally:
+        for process in processes:
+            process.send_signal(signal.SIGTERM)
+            process.wait(timeout=30)
+
+
+def test_the_report_page_shows_progress_then_figures(
+    queue_app: Flask, amal_database_url: str
+) -> None:
+    amal = state(queue_app)
+    with amal.session_factory() as session:
+        create_user(
+            Context(session, "tester", amal.plugins),
+            "coord",
+            TEST_PASSWORD,
+            roles=[(TERRITORY, Role.COORDINATOR)],
+        )
+    client = queue_app.test_client()
+    form = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', form)[1]
+    client.post(
+        "/login", data={"username": "coord", "password": TEST_PASSWORD, "csrf_token": token}
+    )
+    page = client.get(f"/t/{TERRITORY}/reports/{REPORT}?period=2026-Q1")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "<progress" in html
+    refresh = re.search(r'<meta http-equiv="refresh" content="2;url=([^"]+)">', html)
+    assert refresh and "run=" in refresh[1]
+    jobs.run_worker(queue_app, heartbeat=0.5, stalled_after=1.5, wait_for_jobs=False)
+    done = client.get(refresh[1].replace("&amp;", "&")).get_data(as_text=True)
+    assert "<progress" not in done and "http-equiv" not in done
+    assert date.today().strftime("%d/%m/%Y") in done  # computed on ...
