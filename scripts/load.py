@@ -169,7 +169,8 @@ def main() -> None:
                 env={**env, "LOAD_PASSWORD": password, "LOAD_TOKENS": ",".join(tokens)},
                 check=False,
             )
-            rows = list(csv.DictReader(Path(f"{stats}_stats.csv").open(encoding="utf-8")))
+            summary = Path(f"{stats}_stats.csv").read_text(encoding="utf-8")
+            rows = list(csv.DictReader(summary.splitlines()))
             failures = Path(f"{stats}_failures.csv").read_text(encoding="utf-8")
         finally:
             for process in processes:
