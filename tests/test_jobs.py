@@ -232,7 +232,6 @@ def test_two_app_processes_share_sessions_and_jobs(
                 "AMAL_DATABASE_URL": amal_database_url,
                 "AMAL_SECRET_KEY": "two-processes-share-this-key",
                 "AMAL_PLUGINS": "monza-brianza",
-        "AMAL_PLUGINS": "monza-brianza",
             },
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
