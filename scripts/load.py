@@ -50,6 +50,27 @@ def amal(instance: Path, *args: str, env: dict[str, str]) -> str:
     return done.stdout
 
 
+def staff(instance: Path, users: int, password: str) -> list[str]:
+    """``users`` coordinators (load-01...) and an API token each; the tokens' secrets."""
+    from amal.accounts.models import Role
+    from amal.accounts.services import create_token, create_user
+    from amal.app import create_app
+    from amal.runtime import state
+    from amal.services import Context
+
+    app = create_app(instance)
+    amal = state(app)
+    secrets_ = []
+    with amal.session_factory() as session:
+        ctx = Context(session, "load", amal.plugins)
+        for n in range(1, users + 1):
+            name = f"load-{n:02d}"
+            create_user(ctx, name, password, roles=[("monza-brianza", Role.COORDINATOR)])
+            secrets_.append(create_token(ctx, name, "monza-brianza", Role.COORDINATOR)[1])
+    amal.engine.dispose()
+    return secrets_
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--users", type=int, default=50)
@@ -75,40 +96,7 @@ def main() -> None:
         env.pop("AMAL_DATABASE_URL", None)
         amal(instance, "init", "--admin-password", password, env=env)
         amal(instance, "demo", env=env)
-        tokens = []
-        for n in range(1, options.users + 1):
-            name = f"load-{n:02d}"
-            subprocess.run(
-                [
-                    str(BIN / "amal"),
-                    "--instance",
-                    str(instance),
-                    "user",
-                    "create",
-                    name,
-                    "--territory",
-                    "monza-brianza",
-                    "--role",
-                    "coordinator",
-                ],
-                env=env,
-                input=f"{password}\n{password}\n",
-                capture_output=True,
-                text=True,
-                check=True,
-            )
-            created = amal(
-                instance,
-                "token",
-                "create",
-                name,
-                "--territory",
-                "monza-brianza",
-                "--role",
-                "coordinator",
-                env=env,
-            )
-            tokens.append(created.rsplit(":", 1)[1].strip())
+        tokens = staff(instance, options.users, password)
         port = free_port()
         host = f"http://127.0.0.1:{port}"
         log = open(instance / "server.log", "wb")  # noqa: SIM115
