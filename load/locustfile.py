@@ -41,11 +41,17 @@ class Staff(HttpUser):
         name = f"load-{number + 1:02d}"
         form = self.client.get("/login", name="/login").text
         token = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', form)[1]
-        self.client.post(
+        with self.client.post(
             "/login",
             data={"username": name, "password": PASSWORD, "csrf_token": token},
+            # over HTTPS the CSRF check wants the page the form came from
+            headers={"Referer": f"{self.host}/login"},
+            allow_redirects=False,
             name="/login [POST]",
-        )
+            catch_response=True,
+        ) as response:
+            if response.status_code != 302:
+                response.failure(f"login refused: {response.status_code}")
         self.api = {"Authorization": f"Bearer {TOKENS[number]}"}
         people = self.client.get(
             f"/api/v1/territories/{TERRITORY}/participants/?page_size=50",
@@ -54,23 +60,29 @@ class Staff(HttpUser):
         ).json()
         self.people = [p["id"] for p in people]
 
+    def page(self, path: str, name: str) -> None:
+        """A staff page: an answer that is the login form (session lost) is an error."""
+        with self.client.get(path, name=name, catch_response=True) as response:
+            if response.ok and "/login" in response.url:
+                response.failure("sent back to the login page")
+
     @task(4)
     def dashboard(self) -> None:
-        self.client.get(f"/t/{TERRITORY}/", name="/t/[T]/")
+        self.page(f"/t/{TERRITORY}/", "/t/[T]/")
 
     @task(3)
     def participants(self) -> None:
-        self.client.get(f"/t/{TERRITORY}/participants/", name="/t/[T]/participants/")
+        self.page(f"/t/{TERRITORY}/participants/", "/t/[T]/participants/")
 
     @task(2)
     def groups(self) -> None:
-        self.client.get(f"/t/{TERRITORY}/groups/", name="/t/[T]/groups/")
+        self.page(f"/t/{TERRITORY}/groups/", "/t/[T]/groups/")
 
     @task(2)
     def record(self) -> None:
-        self.client.get(
+        self.page(
             f"/t/{TERRITORY}/participants/{random.choice(self.people)}",
-            name="/t/[T]/participants/[id]",
+            "/t/[T]/participants/[id]",
         )
 
     @task(2)
