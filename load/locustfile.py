@@ -45,7 +45,7 @@ class Staff(HttpUser):
             "/login",
             data={"username": name, "password": PASSWORD, "csrf_token": token},
             # over HTTPS the CSRF check wants the page the form came from
-            headers={"Referer": f"{self.host}/login"},
+            headers={"Referer": f"{self.host.replace('http://', 'https://')}/login"},
             allow_redirects=False,
             name="/login [POST]",
             catch_response=True,
