@@ -47,8 +47,13 @@ def downgrade() -> None:
         ).scalars()
         for function in list(functions):
             bind.exec_driver_sql(f"DROP FUNCTION IF EXISTS {function} CASCADE")
-        for kind in ("job_status", "job_event_type"):
-            bind.exec_driver_sql(f"DROP TYPE IF EXISTS procrastinate_{kind} CASCADE")
+        kinds = bind.exec_driver_sql(
+            "SELECT t.typname FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace "
+            "WHERE n.nspname = current_schema() AND t.typtype IN ('e', 'c') "
+            "AND t.typname LIKE 'procrastinate_%%'"
+        ).scalars()
+        for kind in list(kinds):
+            bind.exec_driver_sql(f"DROP TYPE IF EXISTS {kind} CASCADE")
     with op.batch_alter_table("report_run", schema=None) as batch_op:
         batch_op.drop_column("finished_at")
         batch_op.drop_column("started_at")
