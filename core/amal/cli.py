@@ -521,7 +521,10 @@ def demo_command(if_empty: bool, seed: int) -> None:
         raise click.ClickException(refusal)
     if pending.demo:
         click.echo(f"Finishing an interrupted demo load (done: {', '.join(pending.demo)}).")
-    created = load_demo(ctx, seed=seed)
+    with click.progressbar(
+        length=len(pending.to_fill), label="Loading demo data", file=sys.stderr
+    ) as bar:
+        created = load_demo(ctx, seed=seed, progress=lambda _code: bar.update(1))
     for code, n in created.items():
         click.echo(f"{code}: {n} demo participants")
     click.echo(f"Demo staff accounts (facilitators) use the password {DEMO_PASSWORD!r}.")
