@@ -5,6 +5,7 @@ jobs); the in-process queue of SQLite."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -275,3 +276,32 @@ def test_the_report_page_shows_progress_then_figures(
     done = client.get(refresh[1].replace("&amp;", "&")).get_data(as_text=True)
     assert "<progress" not in done and "http-equiv" not in done
     assert date.today().strftime("%d/%m/%Y") in done  # computed on ...
+
+
+def marked(result: dict) -> dict:
+    """A run's result with its first table renamed: a file showing the new name
+    was made from the stored run."""
+    first = {**result["tables"][0], "title": "Tabella della prova"}
+    return {**result, "tables": [first, *result["tables"][1:]]}
+
+
+def test_the_page_and_its_files_show_one_run(app: Flask, client, login) -> None:
+    """In-process queue: a short report is shown at once; its files carry the
+    figures of that run, not of a new computation."""
+    login("coordinator", TERRITORY)
+    page = client.get(f"/t/{TERRITORY}/reports/{REPORT}?period=2026-Q1").get_data(as_text=True)
+    assert "<progress" not in page
+    run_id = int(re.search(r"run=(\d+)", page)[1])
+    with state(app).session_factory() as session:
+        run = session.get(ReportRun, run_id)
+        assert run.status == "done" and run.attempts == 1
+        session.execute(
+            text("UPDATE report_run SET result = :r WHERE id = :i"),
+            {"r": json.dumps(marked(run.result)), "i": run_id},
+        )
+        session.commit()
+    csv = client.get(f"/t/{TERRITORY}/reports/{REPORT}/download.csv?period=2026-Q1&run={run_id}")
+    assert csv.status_code == 200
+    assert "Tabella della prova" in csv.get_data(as_text=True)  # the stored run's figures
+    other = client.get(f"/t/{TERRITORY}/reports/comune-monza-semestrale/download.csv?run={run_id}")
+    assert other.status_code == 404  # a run of another report

@@ -168,14 +168,24 @@ def submit(code: str):
 @bp.get("/<code>/download.<fmt>")
 @requires(Permission.RUN_REPORTS)
 def download(code: str, fmt: str):
-    """The live figures as a file (the coordinator's working copy)."""
+    """A run's figures as a file (the coordinator's working copy); without a
+    run, the figures computed now."""
     if fmt not in MIME or code not in definitions(state(current_app).plugins, g.territory):
         abort(404)
     if fmt == "pdf" and not access.can(Permission.DOWNLOAD_REGISTERS):
         abort(403)  # registers carry names: not for aggregate-only roles
     ctx = request_context()
+    run_id = request.args.get("run", type=int)
     try:
-        result = run_report(ctx, g.territory, code, request.args.get("period", ""))
+        if run_id is None:
+            result = run_report(ctx, g.territory, code, request.args.get("period", ""))
+        else:  # the figures of the run the page showed
+            run = ctx.session.get(ReportRun, run_id)
+            if run is None or run.territory_code != g.territory or run.report_code != code:
+                abort(404)
+            if run.status != "done":
+                raise DomainError("run_failed", run.error or "The run is not finished")
+            result = from_data(ctx.plugins, run.result or {})
         content = export_report(ctx, result, fmt)
     except DomainError as exc:
         return render_template("error.html", status=400, message=domain_message(exc)), 400
