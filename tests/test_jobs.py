@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from click.testing import CliRunner
 from flask import Flask
 from sqlalchemy import text
 
@@ -26,6 +27,7 @@ from amal import jobs, migrate
 from amal.accounts.models import Role
 from amal.accounts.services import create_token, create_user
 from amal.app import create_app
+from amal.cli import cli
 from amal.reports.engine import as_data, run_report
 from amal.reports.jobs import perform_run, request_run
 from amal.reports.models import ReportRun
@@ -305,3 +307,36 @@ def test_the_page_and_its_files_show_one_run(app: Flask, client, login) -> None:
     assert "Tabella della prova" in csv.get_data(as_text=True)  # the stored run's figures
     other = client.get(f"/t/{TERRITORY}/reports/comune-monza-semestrale/download.csv?run={run_id}")
     assert other.status_code == 404  # a run of another report
+
+
+def test_commands_on_sqlite(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """SQLite runs jobs in the web process: `amal worker` says so and exits 1;
+    `amal report run` computes in the command, with a progress bar."""
+    instance = tmp_path / "instance"
+    instance.mkdir()
+    (instance / "amal.toml").write_text('[instance]\nplugins = ["monza-brianza"]\n')
+    monkeypatch.delenv("AMAL_DATABASE_URL", raising=False)
+    monkeypatch.delenv("AMAL_ENV", raising=False)
+
+    def run(*args: str):
+        return CliRunner().invoke(cli, ["--instance", str(instance), *args])
+
+    assert run("init", "--admin-password", "a-long-password").exit_code == 0
+    worker = run("worker", "--once")
+    assert worker.exit_code == 1 and "no worker is needed" in worker.output
+    assert "no queue to show" in run("jobs").output
+    out = tmp_path / "q1.csv"
+    report = run(
+        "report",
+        "run",
+        TERRITORY,
+        REPORT,
+        "--period",
+        "2026-Q1",
+        "--format",
+        "csv",
+        "--out",
+        str(out),
+    )
+    assert report.exit_code == 0, report.output
+    assert "Computing" in report.output and out.stat().st_size > 0
