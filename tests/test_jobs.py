@@ -14,7 +14,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -340,3 +340,29 @@ def test_commands_on_sqlite(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     )
     assert report.exit_code == 0, report.output
     assert "Computing" in report.output and out.stat().st_size > 0
+
+
+def test_a_run_left_by_a_dead_process_is_resumed(app: Flask, ctx: Context, login, client) -> None:
+    """In-process queue: the process that had the run died (its thread with it);
+    the run's page, asked for later, computes it again."""
+    run = ReportRun(
+        territory_code=TERRITORY,
+        report_code=REPORT,
+        period="2026-Q1",
+        status="running",
+        created_by="tester",
+        as_of=date.today(),
+        progress=40,
+        attempts=1,
+        created_at=datetime.now(UTC) - timedelta(minutes=20),
+        started_at=datetime.now(UTC) - timedelta(minutes=19),
+    )
+    ctx.session.add(run)
+    ctx.session.commit()
+    login("coordinator", TERRITORY)
+    url = f"/t/{TERRITORY}/reports/{REPORT}?period=2026-Q1&run={run.id}"
+    assert "<progress" in client.get(url).get_data(as_text=True)
+    assert jobs.drain(app)
+    ctx.session.refresh(run)
+    assert run.status == "done" and run.attempts == 2
+    assert "<progress" not in client.get(url).get_data(as_text=True)

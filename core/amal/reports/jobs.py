@@ -12,7 +12,7 @@ written is the run's; the other is dropped.
 from __future__ import annotations
 
 import time
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from flask import Flask
@@ -28,6 +28,7 @@ from amal.services import Context, use_case
 
 JOB = "report_run"
 UNFINISHED = ("queued", "running")
+STALE_AFTER = timedelta(minutes=5)
 
 
 @use_case
@@ -79,6 +80,15 @@ def request_run(
     if run.status == "queued":
         jobs.enqueue(app, JOB, {"run_id": run.id}, lock=f"report-run-{run.id}")
     return run
+
+
+def resume_if_stale(app: Flask, run: ReportRun) -> None:
+    """The in-process queue dies with its process: a run still unfinished long
+    after it was asked for (or started) is handed to this process's thread
+    again. (The database queue finds such jobs itself, by the heartbeats.)"""
+    since = run.started_at or run.created_at
+    if not run.finished and jobs.queue_kind(app) == "thread" and utcnow() - since > STALE_AFTER:
+        jobs.enqueue(app, JOB, {"run_id": run.id})
 
 
 def wait_for(app: Flask, ctx: Context, run: ReportRun, seconds: float) -> ReportRun:

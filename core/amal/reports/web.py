@@ -24,7 +24,7 @@ from amal import access
 from amal.access import Permission, requires
 from amal.errors import DomainError
 from amal.reports.engine import definitions, from_data, resolve, run_report, start_run
-from amal.reports.jobs import request_run, wait_for
+from amal.reports.jobs import request_run, resume_if_stale, wait_for
 from amal.reports.models import ReportRun
 from amal.reports.outputs import export_report
 from amal.reports.submissions import (
@@ -127,6 +127,7 @@ def _run_for(ctx, code: str, period: str) -> ReportRun:
         run = ctx.session.get(ReportRun, wanted)
         if run is None or run.territory_code != g.territory or run.report_code != code:
             abort(404)
+        resume_if_stale(current_app, run)
         return run
     run = request_run(current_app, ctx, g.territory, code, period)
     return wait_for(current_app, ctx, run, WAIT_SECONDS)
