@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -28,6 +29,8 @@ from amal.accounts.models import Role
 from amal.accounts.services import create_token, create_user
 from amal.app import create_app
 from amal.cli import cli
+from amal.db import Base
+from amal.participants.services import register_candidate
 from amal.reports.engine import as_data, run_report
 from amal.reports.jobs import perform_run, request_run
 from amal.reports.models import ReportRun
@@ -366,3 +369,39 @@ def test_a_run_left_by_a_dead_process_is_resumed(app: Flask, ctx: Context, login
     ctx.session.refresh(run)
     assert run.status == "done" and run.attempts == 2
     assert "<progress" not in client.get(url).get_data(as_text=True)
+
+
+def test_report_jobs_read_the_replica_where_configured(tmp_path: Path) -> None:
+    """``report_database_url``: the job computes from the replica and writes the
+    run to the primary. Here the "replica" is a copy made before a change."""
+    primary, replica = tmp_path / "primary.sqlite", tmp_path / "replica.sqlite"
+    app = create_app(
+        tmp_path,
+        config_overrides={
+            "environment": "testing",
+            "database_url": f"sqlite:///{primary}",
+            "report_database_url": f"sqlite:///{replica}",
+            "plugins": ["monza-brianza"],
+            "secret_key": "replica",
+        },
+        create_database=True,
+    )
+    amal = state(app)
+    Base.metadata.create_all(amal.engine)
+    with amal.session_factory() as session:
+        sync_territories(session, amal.plugins)
+    shutil.copyfile(primary, replica)
+    with amal.session_factory() as session:
+        ctx = Context(session, "tester", amal.plugins)
+        register_candidate(ctx, TERRITORY, first_name="Solo", last_name="Primario")
+        quarter = f"{date.today().year}-Q{(date.today().month - 1) // 3 + 1}"
+        live = as_data(run_report(ctx, TERRITORY, REPORT, quarter))
+        run = request_run(app, ctx, TERRITORY, REPORT, quarter)
+    assert jobs.drain(app)
+    with amal.session_factory() as session:
+        done = session.get(ReportRun, run.id)
+    assert done.status == "done"  # written to the primary
+    assert live["tables"][0]["rows"]  # the primary counts the new candidate
+    assert live["tables"][0]["rows"] != done.result["tables"][0]["rows"]  # read on the replica
+    amal.engine.dispose()
+    amal.report_session_factory.kw["bind"].dispose()
