@@ -165,6 +165,8 @@ def main() -> None:
                 process.send_signal(signal.SIGTERM)
             for process in processes:
                 process.wait(timeout=60)
+    with admin.connect() as connection:
+        connection.execute(text(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)"))
     admin.dispose()
     total = next(r for r in rows if r["Name"] == "Aggregated")
     print(f"\n{'request':40} {'count':>7} {'errors':>6} {'p50':>6} {'p95':>6} {'p99':>6} (ms)")
