@@ -10,7 +10,7 @@ BIN := $(VENV)/bin
 AMAL := AMAL_ENV=development $(BIN)/amal --instance $(INSTANCE)
 PLUGINS := $(wildcard plugins/*/pyproject.toml)
 
-.PHONY: install run test lint format browser bench translations imports clean
+.PHONY: install run test lint format browser bench translations imports clean load
 
 # Installed once, again when a pyproject changes.
 # constraints.txt pins every version (SECURITY.md: how operators audit them).
@@ -70,3 +70,9 @@ imports:
 
 clean:
 	rm -rf $(VENV) build *.egg-info core/*.egg-info plugins/*/*.egg-info
+
+# 50 staff users for 60 s on gunicorn + PostgreSQL (loopback only): requests,
+# errors, p50/p95/p99; fails on any error. Not part of `make test`.
+load: install
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[load]'
+	$(BIN)/python scripts/load.py $(LOAD_ARGS)

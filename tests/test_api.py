@@ -11,6 +11,7 @@ from amal.groups.services import create_group, enrol
 from amal.meetings.services import generate_plan
 from amal.participants.models import ParticipantStatus as S
 from amal.services import Context
+from amal.testing import finished_run
 
 API = "/api/v1/territories"
 PROBLEM = "application/problem+json"
@@ -255,41 +256,44 @@ def test_groups_enrolment_plan_and_register(client, person, bearer, ctx) -> None
     assert small.status_code == 409 and small.json["code"] == "below_minimum_size"
 
 
-def test_partners_services_reports_and_plugins(client, bearer, ctx, person) -> None:
+def test_partners_services_reports_and_plugins(app, client, bearer, ctx, person) -> None:
     headers = bearer()
     partners = client.get(f"{API}/monza-brianza/partners", headers=headers).json
     assert {"name": "Comune di Monza", "role": "co_funder"}.items() <= partners[1].items()
     services = client.get(f"{API}/monza-brianza/services", headers=headers).json
     assert services[0]["code"] == "gol-1"
-    run = client.post(
+    asked = client.post(
         f"{API}/monza-brianza/reports/provincia-trimestrale/runs",
         headers=headers,
         json={"period": "2026-Q1"},
     )
-    assert run.status_code == 201 and run.json["status"] == "done"
-    assert run.json["result"]["tables"][0]["indicator"] == "participants_by_status"
-    status = client.get(f"{API}/monza-brianza/reports/runs/{run.json['id']}", headers=headers)
-    assert status.json["id"] == run.json["id"]
-    xlsx = client.get(f"{API}/monza-brianza/reports/runs/{run.json['id']}/xlsx", headers=headers)
+    assert asked.status_code == 202 and asked.json["status"] in ("queued", "running", "done")
+    run = finished_run(app, client, asked, headers)
+    assert run["id"] == asked.json["id"] and run["status"] == "done" and run["progress"] == 100
+    assert run["result"]["tables"][0]["indicator"] == "participants_by_status"
+    assert run["attempts"] == 1 and run["as_of"] == date.today().isoformat()
+    xlsx = client.get(f"{API}/monza-brianza/reports/runs/{run['id']}/xlsx", headers=headers)
     assert xlsx.status_code == 200 and xlsx.data[:2] == b"PK"
-    failed = client.post(
-        f"{API}/monza-brianza/reports/provincia-trimestrale/runs",
-        headers=headers,
-        json={"period": "Q1"},
+    failed = finished_run(
+        app,
+        client,
+        client.post(
+            f"{API}/monza-brianza/reports/provincia-trimestrale/runs",
+            headers=headers,
+            json={"period": "Q1"},
+        ),
+        headers,
     )
-    assert failed.status_code == 201 and failed.json["status"] == "failed"
-    assert "YYYY-Qn" in failed.json["error"]
+    assert failed["status"] == "failed" and "YYYY-Qn" in failed["error"]
     assert (
         client.get(
-            f"{API}/monza-brianza/reports/runs/{failed.json['id']}/csv", headers=headers
+            f"{API}/monza-brianza/reports/runs/{failed['id']}/csv", headers=headers
         ).status_code
         == 409
     )
     funder = bearer("funder_viewer")
     assert (
-        client.get(
-            f"{API}/monza-brianza/reports/runs/{run.json['id']}/pdf", headers=funder
-        ).status_code
+        client.get(f"{API}/monza-brianza/reports/runs/{run['id']}/pdf", headers=funder).status_code
         == 403
     )
     plugins = client.get("/api/v1/plugins/", headers=headers)

@@ -1,5 +1,6 @@
 from datetime import UTC, date, datetime
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
@@ -9,10 +10,17 @@ from amal.db import Base
 from amal.runtime import state
 
 
+def not_the_job_queue(name, kind, _parents) -> bool:
+    """procrastinate's tables (PostgreSQL's job queue) have no models: its own schema."""
+    return not (kind == "table" and name.startswith("procrastinate_"))
+
+
 def test_migrations_match_the_models(empty_app) -> None:
     migrate.upgrade(empty_app)
     with state(empty_app).engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "include_name": not_the_job_queue}
+        )
         differences = compare_metadata(context, Base.metadata)
     assert differences == [], f"models and migrations differ: {differences}"
     assert migrate.is_up_to_date(empty_app)
@@ -206,3 +214,22 @@ def test_record_migration_carries_old_rows_over(empty_app) -> None:
         assert connection.execute(text("SELECT situation FROM outcome")).scalars().all() == [
             "employed"
         ]
+
+
+def test_downgrade_removes_the_job_queue(empty_app) -> None:
+    """procrastinate's tables, functions and types go with the migration that
+    brought them (a restore of an older backup recreates them)."""
+    if state(empty_app).engine.dialect.name != "postgresql":
+        pytest.skip("the job queue's schema lives in PostgreSQL only")
+    migrate.upgrade(empty_app)
+    migrate.downgrade(empty_app, "rec0004a1b2")
+    with state(empty_app).engine.connect() as connection:
+        left = connection.exec_driver_sql(
+            "SELECT typname FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace "
+            "WHERE n.nspname = current_schema() AND typname LIKE 'procrastinate%%' "
+            "UNION ALL SELECT proname FROM pg_proc p JOIN pg_namespace n "
+            "ON n.oid = p.pronamespace WHERE n.nspname = current_schema() "
+            "AND proname LIKE 'procrastinate%%'"
+        ).all()
+    assert left == []
+    migrate.upgrade(empty_app)  # and back

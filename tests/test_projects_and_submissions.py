@@ -21,7 +21,7 @@ from amal.projects.services import current_project, project_progress, seed_proje
 from amal.reports.engine import start_run
 from amal.reports.submissions import changes_since, submit_run
 from amal.services import Context
-from amal.testing import csrf_token, staff_facilitator
+from amal.testing import csrf_token, finished_run, staff_facilitator
 from amal.wellbeing.services import record_administration
 
 TODAY = date(2026, 4, 15)
@@ -285,13 +285,14 @@ def test_funder_sees_only_submitted_runs(client, login, ctx: Context, person) ->
     assert client.get("/t/monza-brianza/").status_code == 403  # no dashboard, no live violations
 
 
-def test_api_submission(client, ctx: Context, person, bearer) -> None:  # type: ignore[no-untyped-def]
+def test_api_submission(app, client, ctx: Context, person, bearer) -> None:  # type: ignore[no-untyped-def]
     _violating_quarter(ctx, person)
     api = "/api/v1/territories/monza-brianza/reports"
     coordinator = bearer("coordinator")
-    run = client.post(
+    asked = client.post(
         f"{api}/provincia-trimestrale/runs", headers=coordinator, json={"period": "2026-Q1"}
-    ).json
+    )
+    run = finished_run(app, client, asked, coordinator)
     refused = client.post(f"{api}/runs/{run['id']}/submission", headers=coordinator, json={})
     assert refused.status_code == 409 and refused.json["code"] == "blocking_violations"
     keys = [v["key"] for v in run["result"]["violations"] if v["severity"] == "blocking"]

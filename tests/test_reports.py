@@ -275,6 +275,7 @@ def test_files_carry_figures_without_names_and_registers_with_them(ctx: Context,
         "Ore",
         "Tasso di presenza",
         "Presenza minima",
+        "Coordinamento di rete",
         "Violazioni",
     ]
     rate = {r[0].value: r[1] for r in workbook["Tasso di presenza"].iter_rows(min_row=3)}

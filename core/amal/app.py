@@ -73,11 +73,21 @@ def create_app(
         statement_timeout=config.statement_timeout,
         create_missing=create_database,
     )
+    report_engine = (
+        db.make_engine(
+            config.report_database_url,
+            connect_timeout=config.connect_timeout,
+            statement_timeout=config.statement_timeout,
+        )
+        if config.report_database_url
+        else None
+    )
     app.extensions["amal"] = AmalState(
         config=config,
         plugins=plugins,
         engine=engine,
         session_factory=db.make_session_factory(engine),
+        report_session_factory=db.make_session_factory(report_engine) if report_engine else None,
     )
     app.teardown_appcontext(db.close_session)
 

@@ -301,6 +301,25 @@ def _drop_schema_objects(engine: Engine, schema: str) -> None:
             {"s": schema},
         ).all():
             connection.execute(text(f'DROP SEQUENCE "{schema}"."{sequence}"'))
+        # the job queue's functions and types (procrastinate's, on PostgreSQL)
+        for function in connection.scalars(
+            text(
+                "SELECT format('%I.%I(%s)', n.nspname, p.proname, "
+                "pg_get_function_identity_arguments(p.oid)) FROM pg_proc p "
+                "JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = :s"
+            ),
+            {"s": schema},
+        ).all():
+            connection.execute(text(f"DROP FUNCTION IF EXISTS {function} CASCADE"))
+        for kind in connection.scalars(
+            text(
+                "SELECT format('%I.%I', n.nspname, t.typname) FROM pg_type t "
+                "JOIN pg_namespace n ON n.oid = t.typnamespace "
+                "WHERE n.nspname = :s AND t.typtype IN ('e', 'c')"
+            ),
+            {"s": schema},
+        ).all():
+            connection.execute(text(f"DROP TYPE IF EXISTS {kind} CASCADE"))
 
 
 def _restore_pg(

@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 from werkzeug.serving import run_simple
 
-from amal import backup, migrate
+from amal import backup, jobs, migrate
 from amal.access import Permission, holds
 from amal.accounts.models import ApiToken, Role, User
 from amal.accounts.services import (
@@ -364,6 +364,52 @@ def _exec_gunicorn(host: str, port: int, workers: int | None) -> NoReturn:
     os.execve(sys.executable, argv, env)
 
 
+@cli.command("worker")
+@click.option(
+    "--concurrency", default=1, show_default=True, type=click.IntRange(min=1), help="Jobs at once."
+)
+@click.option("--once", is_flag=True, help="Stop when the queue is empty.")
+@click.option(
+    "--heartbeat",
+    default=lambda: float(os.environ.get("AMAL_WORKER_HEARTBEAT", "10")),
+    type=click.FloatRange(min=0.1),
+    help="Seconds between the worker's heartbeats [AMAL_WORKER_HEARTBEAT, 10]; a worker "
+    "silent for 3 heartbeats is taken for dead and its job is performed again.",
+)
+def worker_command(concurrency: int, once: bool, heartbeat: float) -> None:
+    """Perform background jobs (report runs) from the database queue until stopped
+    (SIGTERM or Ctrl-C: the running job finishes first). Start as many as you like,
+    on any machine that reaches the database."""
+    if jobs.queue_kind(current_app) == "thread":
+        raise click.ClickException(
+            "This instance runs its jobs inside the web process (SQLite, or job_queue = "
+            "'thread'): no worker is needed."
+        )
+    if not migrate.is_up_to_date(current_app):
+        raise click.ClickException("The database schema is not up to date: run 'amal db upgrade'.")
+    click.echo(f"Worker started (concurrency {concurrency}, heartbeat {heartbeat:g} s).")
+    jobs.run_worker(
+        current_app._get_current_object(),
+        concurrency=concurrency,
+        heartbeat=heartbeat,
+        stalled_after=3 * heartbeat,
+        wait_for_jobs=not once,
+    )
+    click.echo("Worker stopped.")
+
+
+@cli.command("jobs")
+def jobs_command() -> None:
+    """The background jobs waiting, running, done and failed."""
+    kind = jobs.queue_kind(current_app)
+    if kind == "thread":
+        click.echo("Jobs run in the web process (job_queue = thread): no queue to show.")
+        return
+    found = jobs.counts(current_app)
+    for status in ("todo", "doing", "succeeded", "failed", "cancelled", "aborted"):
+        click.echo(f"{status}: {found.get(status, 0)}")
+
+
 # --- backup ------------------------------------------------------------------------------
 
 
@@ -505,7 +551,10 @@ def demo_command(if_empty: bool, seed: int) -> None:
         raise click.ClickException(refusal)
     if pending.demo:
         click.echo(f"Finishing an interrupted demo load (done: {', '.join(pending.demo)}).")
-    created = load_demo(ctx, seed=seed)
+    with click.progressbar(
+        length=len(pending.to_fill), label="Loading demo data", file=sys.stderr
+    ) as bar:
+        created = load_demo(ctx, seed=seed, progress=lambda _code: bar.update(1))
     for code, n in created.items():
         click.echo(f"{code}: {n} demo participants")
     click.echo(f"Demo staff accounts (facilitators) use the password {DEMO_PASSWORD!r}.")
@@ -651,7 +700,11 @@ def report_list(territory: str | None) -> None:
 def report_run(territory: str, report: str, period: str, fmt: str, out: Path) -> None:
     """Run REPORT of TERRITORY for a period, show rule violations, write the file."""
     ctx = _ctx()
-    result = run_report(ctx, territory, report, period)
+    with click.progressbar(length=100, label="Computing", file=sys.stderr) as bar:
+        result = run_report(
+            ctx, territory, report, period, progress=lambda percent: bar.update(percent - bar.pos)
+        )
+        bar.update(100 - bar.pos)
     content = export_report(ctx, result, fmt)
     out.write_bytes(content)
     click.echo(f"{result.definition.title} - {result.period.label}: {out} ({len(content)} bytes)")

@@ -58,6 +58,11 @@ class InstanceConfig:
     ratelimit_storage: str = ""
     max_content_length: int = 2 * 1024 * 1024
     proxy_hops: int = 0
+    # "database" (procrastinate, PostgreSQL) or "thread" (in the process); "" chooses
+    # by the database: see amal.jobs
+    job_queue: str = ""
+    # a read-only replica for report computations ("" = the main database)
+    report_database_url: str = ""
 
     @property
     def is_production(self) -> bool:
@@ -148,7 +153,18 @@ def load_config(
             env.get("AMAL_RATELIMIT_STORAGE", section.get("ratelimit_storage", "")),
         ),
         **numbers,
+        job_queue=overrides.pop(
+            "job_queue", env.get("AMAL_JOB_QUEUE", section.get("job_queue", ""))
+        ),
+        report_database_url=overrides.pop(
+            "report_database_url",
+            env.get("AMAL_REPORT_DATABASE_URL", section.get("report_database_url", "")),
+        ),
     )
+    if config.job_queue not in ("", "database", "thread"):
+        raise ConfigError(f"job_queue must be 'database' or 'thread', not {config.job_queue!r}")
+    if config.job_queue == "database" and not config.database_url.startswith("postgresql"):
+        raise ConfigError("job_queue = 'database' needs PostgreSQL (SQLite runs jobs in a thread)")
     if overrides:
         raise ConfigError(f"unknown configuration keys: {', '.join(sorted(overrides))}")
     return config

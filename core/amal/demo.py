@@ -10,6 +10,7 @@ outcomes, and the project's network coordination group with its meetings.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -114,16 +115,25 @@ def demo_state(ctx: Context) -> DemoState:
     return state
 
 
-def load_demo(ctx: Context, *, today: date | None = None, seed: int = 7) -> dict[str, int]:
+def load_demo(
+    ctx: Context,
+    *,
+    today: date | None = None,
+    seed: int = 7,
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, int]:
     """Fill every hosted territory that has no participants yet; returns how
     many participants each got. Each territory is one transaction, so an
-    interrupted load leaves whole territories, and running it again finishes it."""
+    interrupted load leaves whole territories, and running it again finishes it.
+    ``progress(code)`` is told after each territory."""
     today = today or date.today()
     created = {}
     pending = set(demo_state(ctx).to_fill)
     for index, code in enumerate(ctx.plugins.territories):
         if code in pending:
             created[code] = _load_territory(ctx, code, today, seed + index)
+            if progress:
+                progress(code)
     return created
 
 

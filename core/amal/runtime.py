@@ -28,6 +28,11 @@ class AmalState:
     plugins: PluginHost
     engine: Engine
     session_factory: sessionmaker[Session]
+    # sessions for report computations: on a read-only replica where one is configured
+    report_session_factory: sessionmaker[Session] | None = None
+
+    def report_sessions(self) -> sessionmaker[Session]:
+        return self.report_session_factory or self.session_factory
 
 
 def state(app: Flask) -> AmalState:

@@ -116,6 +116,9 @@ def empty_app(
             "plugins": amal_plugins,
             "territories": amal_territories,
             "secret_key": "test-secret",
+            # jobs in a thread of the test process on both databases; the tests of
+            # the database queue (tests/test_jobs.py) start real workers
+            "job_queue": "thread",
         },
         create_database=True,
     )
@@ -208,3 +211,15 @@ def staff_facilitator(ctx: Context, territory: str) -> int:
     if user is None:
         user = create_user(ctx, username, TEST_PASSWORD, roles=[(territory, Role.FACILITATOR)])
     return user.id
+
+
+def finished_run(app: Flask, client, response, headers: dict[str, str]) -> dict:
+    """A report run asked for through the API (202), once the test process's
+    job thread has computed it: its status as the API then gives it."""
+    from amal import jobs
+
+    assert response.status_code == 202, response.get_data(as_text=True)
+    assert jobs.drain(app, timeout=60)
+    status = client.get(response.headers["Location"], headers=headers)
+    assert status.status_code == 200, status.get_data(as_text=True)
+    return status.json

@@ -1,11 +1,11 @@
-"""Report runs in the API: start one for a period, read its status and figures,
-download its files."""
+"""Report runs in the API: ask for one for a period (202, computed in the
+background), read its status, progress and figures, download its files."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, abort, current_app, g
+from flask import Response, abort, current_app, g, url_for
 from flask.views import MethodView
 from marshmallow import fields, validate
 from sqlalchemy import select
@@ -15,7 +15,8 @@ from amal.access import Permission, requires
 from amal.api import api_blueprint
 from amal.api.schemas import StrictSchema
 from amal.errors import DomainError
-from amal.reports.engine import definitions, run_report, start_run
+from amal.reports.engine import definitions, from_data
+from amal.reports.jobs import request_run
 from amal.reports.models import ReportRun, ReportSubmission
 from amal.reports.outputs import export_report
 from amal.reports.submissions import (
@@ -56,10 +57,20 @@ class RunSchema(StrictSchema):
     id = fields.Int(dump_only=True)
     report_code = fields.Str(dump_only=True)
     period = fields.Str(dump_only=True)
-    status = fields.Str(dump_only=True, metadata={"description": "done or failed"})
+    status = fields.Str(
+        dump_only=True,
+        metadata={"description": "queued, running, done or failed (then see error)"},
+    )
+    progress = fields.Int(dump_only=True, metadata={"description": "percent computed"})
     error = fields.Str(dump_only=True)
     result = fields.Dict(dump_only=True, allow_none=True)
+    as_of = fields.Date(
+        dump_only=True, allow_none=True, metadata={"description": "the day computed for"}
+    )
+    attempts = fields.Int(dump_only=True)
     created_at = fields.DateTime(dump_only=True)
+    started_at = fields.DateTime(dump_only=True, allow_none=True)
+    finished_at = fields.DateTime(dump_only=True, allow_none=True)
 
 
 @bp.route("/")
@@ -74,11 +85,16 @@ class Definitions(MethodView):
 class Runs(MethodView):
     @requires(Permission.RUN_REPORTS)
     @bp.arguments(RunRequestSchema)
-    @bp.response(201, RunSchema)
+    @bp.response(202, RunSchema, headers={"Location": {"schema": {"type": "string"}}})
     def post(self, data: dict[str, Any], code: str):
-        """Start a run: it is computed at once and kept (status done, or failed
-        with the reason, e.g. a period written in the wrong form)."""
-        return start_run(request_context(), g.territory, code, data["period"])
+        """Ask for a run: it is queued and computed in the background. Follow
+        ``Location`` (the run) until its status is done (figures in ``result``)
+        or failed (the reason in ``error``, e.g. a period written in the wrong
+        form). The same run is returned while one asked by the same user for
+        the same period is still queued or running."""
+        run = request_run(current_app, request_context(), g.territory, code, data["period"])
+        location = url_for("api_reports.RunResource", territory=g.territory, run_id=run.id)
+        return run, 202, {"Location": location}
 
 
 class JustificationSchema(StrictSchema):
@@ -161,13 +177,16 @@ class RunDownload(MethodView):
     )
     def get(self, run_id: int, fmt: str):
         run = _run(run_id)
-        if run.status != "done":
+        if run.status == "failed":
             abort(409, f"The run failed: {run.error}")
+        if run.status != "done":
+            abort(409, "The run is not finished yet: see its status")
         if fmt == "pdf" and not access.can(Permission.DOWNLOAD_REGISTERS):
             abort(403, "Attendance registers carry names: not for this role")
         ctx = request_context()
-        result = run_report(ctx, g.territory, run.report_code, run.period)
-        content = export_report(ctx, result, fmt, file_link)
+        content = export_report(
+            ctx, from_data(ctx.plugins, run.result or {}, run.as_of), fmt, file_link
+        )
         return Response(
             content,
             content_type=MIME[fmt],  # already carries the charset where one applies

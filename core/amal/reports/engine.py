@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from amal.db import utcnow
 from amal.errors import DomainError, PluginError
-from amal.plugins.definitions import ReportDefinition
+from amal.plugins.definitions import ReportDefinition, Severity
 from amal.plugins.manager import PluginHost
 from amal.projects.services import current_project
 from amal.reports.indicators import INDICATORS, Indicator, Scope, Table
@@ -15,7 +18,7 @@ from amal.reports.models import ReportRun
 from amal.reports.periods import Period, parse_period, project_period
 from amal.reports.rules import Violation, check_rules, pick_rules
 from amal.services import Context, use_case
-from amal.tabular import Share
+from amal.tabular import Day, Share
 
 
 @dataclass(frozen=True)
@@ -76,11 +79,11 @@ def check_definitions(plugins: PluginHost) -> None:
                 )
 
 
-def run_report(
-    ctx: Context, territory: str, report_code: str, period_text: str, *, today: date | None = None
-) -> ReportResult:
-    """Compute a report's figures and rule violations for a period (reads only)."""
-    territory_definition = ctx.plugins.territory(territory)
+def resolve(
+    ctx: Context, territory: str, report_code: str, period_text: str, today: date
+) -> tuple[ReportDefinition, Period]:
+    """The report and the period it is asked for: refused at once (unknown
+    report, period written in the wrong form) before anything is computed."""
     available = definitions(ctx.plugins, territory)
     definition = available.get(report_code)
     if definition is None:
@@ -89,7 +92,6 @@ def run_report(
             f"Territory {territory!r} has no report {report_code!r}; "
             f"available: {', '.join(sorted(available)) or 'none'}",
         )
-    today = today or date.today()
     project = current_project(ctx.session, territory, today)
     period = parse_period(
         period_text,
@@ -97,10 +99,32 @@ def run_report(
         today,
         project_period(project.title, project.start_on, project.end_on) if project else None,
     )
+    return definition, period
+
+
+def run_report(
+    ctx: Context,
+    territory: str,
+    report_code: str,
+    period_text: str,
+    *,
+    today: date | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> ReportResult:
+    """Compute a report's figures and rule violations for a period (reads only);
+    ``progress(percent)`` is told after each table."""
+    territory_definition = ctx.plugins.territory(territory)
+    today = today or date.today()
+    definition, period = resolve(ctx, territory, report_code, period_text, today)
     scope = Scope(ctx.session, territory, period, today, definition)
     known = available_indicators(ctx.plugins)
-    tables = [known[name](scope) for name in definition.indicators]
     rules = pick_rules(ctx.plugins, territory, definition.rules)
+    steps = len(definition.indicators) + 1  # the tables, then the rules
+    tables = []
+    for done, name in enumerate(definition.indicators, start=1):
+        tables.append(known[name](scope))
+        if progress:
+            progress(100 * done // steps)
     violations = check_rules(scope, rules)
     return ReportResult(
         definition,
@@ -113,6 +137,55 @@ def run_report(
         {check.name: check.title for check in rules},
         today,
     )
+
+
+def from_data(plugins: PluginHost, data: dict[str, Any], today: date | None = None) -> ReportResult:
+    """A stored run's result back as the engine gave it (for its page and
+    files), computed for ``today`` (the run's day)."""
+    territory = data["territory"]
+    return ReportResult(
+        definitions(plugins, territory)[data["report"]],
+        territory,
+        plugins.territory(territory).name,
+        Period(
+            date.fromisoformat(data["period"]["start"]),
+            date.fromisoformat(data["period"]["end"]),
+            data["period"]["label"],
+        ),
+        datetime.fromisoformat(data["generated_at"]),
+        [
+            Table(
+                t["indicator"],
+                t["title"],
+                tuple(t["columns"]),
+                [tuple(_typed(v) for v in r) for r in t["rows"]],
+            )
+            for t in data["tables"]
+        ],
+        [
+            Violation(v["rule"], v["message"], v["entity"], v["entity_id"], Severity(v["severity"]))
+            for v in data["violations"]
+        ],
+        {check.name: check.title for check in pick_rules(plugins, territory, None)},
+        today,
+    )
+
+
+_SHARE = re.compile(r"(\d+(?:\.(\d+))?)%")
+_DAY = re.compile(r"(\d{2})/(\d{2})/(\d{4})")
+
+
+def _typed(value: object) -> object:
+    """A stored cell back as the indicator gave it: the JSON keeps percentages
+    and dates as pages show them ("86.7%", "20/03/2026"), files need them as a
+    number and a date."""
+    if not isinstance(value, str):
+        return value
+    if share := _SHARE.fullmatch(value):
+        return Share(float(share[1]) / 100, len(share[2] or ""))
+    if day := _DAY.fullmatch(value):
+        return Day(int(day[3]), int(day[2]), int(day[1]))
+    return value
 
 
 def as_data(result: ReportResult) -> dict[str, object]:

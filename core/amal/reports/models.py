@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, LargeBinary, String, Text
+from sqlalchemy import JSON, Date, ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from amal.db import Base, utcnow
@@ -19,11 +19,24 @@ class ReportRun(Base):
     territory_code: Mapped[str] = mapped_column(ForeignKey("territory.code"), index=True)
     report_code: Mapped[str] = mapped_column(String(80))
     period: Mapped[str] = mapped_column(String(40))
-    status: Mapped[str] = mapped_column(String(20))  # done | failed
+    # queued -> running -> done | failed; a job retried after a crash finds its
+    # run still running and computes it again, a finished run is never redone
+    status: Mapped[str] = mapped_column(String(20))
     error: Mapped[str] = mapped_column(Text, default="")
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_by: Mapped[str] = mapped_column(String(80))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # the day the figures are computed for, fixed when the run is asked for, so
+    # that a retry the next morning gives the same figures
+    as_of: Mapped[date | None] = mapped_column(Date)
+    progress: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # percent
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+
+    @property
+    def finished(self) -> bool:
+        return self.status in ("done", "failed")
 
 
 class ReportSubmission(Base):

@@ -41,6 +41,7 @@ SHEET_NAMES = {
     "outcomes": "Esiti occupazionali",
     "training_topics": "Incontri formativi",
     "info_meetings": "Incontri informativi",
+    "network_meetings": "Coordinamento di rete",
 }
 ENTITY_LABELS = {
     "meeting": "Incontro",

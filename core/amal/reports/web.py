@@ -5,6 +5,7 @@ Funder viewers see only submitted runs, never live figures or violations."""
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from flask import (
     Response,
@@ -24,7 +25,9 @@ from amal.access import Permission, requires
 from amal.db import get_session
 from amal.errors import DomainError
 from amal.meetings.models import Meeting
-from amal.reports.engine import definitions, run_report, start_run
+from amal.reports.engine import definitions, from_data, resolve, run_report, start_run
+from amal.reports.jobs import request_run, resume_if_stale, wait_for
+from amal.reports.models import ReportRun
 from amal.reports.outputs import export_report
 from amal.reports.registers import sign_in_sheet
 from amal.reports.submissions import (
@@ -46,6 +49,7 @@ MIME = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "pdf": "application/pdf",
 }
+WAIT_SECONDS = 3  # a run taking longer shows its progress, the page reloading itself
 RULE_LINKS = {
     "meeting": ("groups.meeting", "meeting_id"),
     "participant": ("participants.show", "participant_id"),
@@ -89,10 +93,16 @@ def _show(code: str, *, justifications: dict[str, str] | None = None, submit_err
             submission = submission_for(ctx, g.territory, code, period)
         except DomainError as exc:
             error = domain_message(exc)
+    run = None
     if period and live and error is None:
         try:
-            result = run_report(ctx, g.territory, code, period)
-            if submission is not None:
+            resolve(ctx, g.territory, code, period, date.today())
+            run = _run_for(ctx, code, period)
+            if run.status == "done":
+                result = from_data(ctx.plugins, run.result or {}, run.as_of)
+            elif run.status == "failed":
+                error = run.error
+            if result is not None and submission is not None:
                 changes = changes_since(ctx, submission)
         except DomainError as exc:
             error = domain_message(exc)
@@ -111,9 +121,25 @@ def _show(code: str, *, justifications: dict[str, str] | None = None, submit_err
         changes=changes,
         justifications=justifications or {},
         submit_error=submit_error,
+        run=run,
         fix_link=fix_link,
         registers_allowed=personal,
     )
+
+
+def _run_for(ctx, code: str, period: str) -> ReportRun:
+    """The run the page shows: the one named in the address (the page reloading
+    while it is computed), else a new one, waited for a moment so that a short
+    report shows at once."""
+    wanted = request.args.get("run", type=int)
+    if wanted is not None:
+        run = ctx.session.get(ReportRun, wanted)
+        if run is None or run.territory_code != g.territory or run.report_code != code:
+            abort(404)
+        resume_if_stale(current_app, run)
+        return run
+    run = request_run(current_app, ctx, g.territory, code, period)
+    return wait_for(current_app, ctx, run, WAIT_SECONDS)
 
 
 @bp.get("/<code>")
@@ -152,14 +178,24 @@ def submit(code: str):
 @bp.get("/<code>/download.<fmt>")
 @requires(Permission.RUN_REPORTS)
 def download(code: str, fmt: str):
-    """The live figures as a file (the coordinator's working copy)."""
+    """A run's figures as a file (the coordinator's working copy); without a
+    run, the figures computed now."""
     if fmt not in MIME or code not in definitions(state(current_app).plugins, g.territory):
         abort(404)
     if fmt == "pdf" and not access.can(Permission.DOWNLOAD_REGISTERS):
         abort(403)  # registers carry names: not for aggregate-only roles
     ctx = request_context()
+    run_id = request.args.get("run", type=int)
     try:
-        result = run_report(ctx, g.territory, code, request.args.get("period", ""))
+        if run_id is None:
+            result = run_report(ctx, g.territory, code, request.args.get("period", ""))
+        else:  # the figures of the run the page showed
+            run = ctx.session.get(ReportRun, run_id)
+            if run is None or run.territory_code != g.territory or run.report_code != code:
+                abort(404)
+            if run.status != "done":
+                raise DomainError("run_failed", run.error or "The run is not finished")
+            result = from_data(ctx.plugins, run.result or {}, run.as_of)
         content = export_report(ctx, result, fmt, file_link)
     except DomainError as exc:
         return render_template("error.html", status=400, message=domain_message(exc)), 400
