@@ -22,7 +22,9 @@ from flask.json.provider import DefaultJSONProvider
 from flask_babel import Babel, get_locale
 from flask_babel import gettext as _
 from flask_login import LoginManager, current_user
+from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from jinja2 import pass_context
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -111,6 +113,13 @@ class JSONProvider(DefaultJSONProvider):
             raise ValueError("JSON nested too deeply") from None
 
 
+@pass_context
+def forms_with_errors(context: Any) -> list[FlaskForm]:
+    """The page's forms that came back with errors, whatever the view named
+    them: the layout lists their errors at the top (error_summary)."""
+    return [v for v in context.get_all().values() if isinstance(v, FlaskForm) and v.errors]
+
+
 def init_web(app: Flask) -> None:
     app.json = JSONProvider(app)
     app.config.setdefault("REMEMBER_COOKIE_HTTPONLY", True)
@@ -167,19 +176,22 @@ def init_web(app: Flask) -> None:
             response.headers["Cache-Control"] = "no-store"
         return response
 
+    app.jinja_env.globals["forms_with_errors"] = forms_with_errors
+
     @app.context_processor
     def layout_context() -> dict[str, Any]:
         amal = state(current_app)
         territory = g.get("territory")
         mine = access.territories_of(current_user) if current_user.is_authenticated else []
+        hosted = [amal.plugins.territories[c] for c in mine if c in amal.plugins.territories]
+        # Pages outside a territory (admin) keep the menu of the user's first territory.
+        menu_territory = territory or (hosted[0].code if hosted else None)
         return {
             "instance_name": amal.config.name,
             "branding": amal.config.branding,
             "territory": amal.plugins.territories.get(territory) if territory else None,
-            "my_territories": [
-                amal.plugins.territories[c] for c in mine if c in amal.plugins.territories
-            ],
-            "plugin_navigation": _navigation(amal.plugins, territory),
+            "my_territories": hosted,
+            "plugin_navigation": _navigation(amal.plugins, menu_territory),
             "can": access.can,
             "label": label,
             "field_label": field_label,
