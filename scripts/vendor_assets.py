@@ -82,9 +82,9 @@ def wanted(package: Package, member: str) -> str | None:
     for source, destination in package.files:
         if inner == source:
             return destination
-    if package.name == "bootstrap-italia" and inner.startswith(FONT_PREFIXES):
-        if inner.endswith((".woff2", ".txt")):
-            return inner.removeprefix("dist/")
+    font = package.name == "bootstrap-italia" and inner.startswith(FONT_PREFIXES)
+    if font and inner.endswith((".woff2", ".txt")):
+        return inner.removeprefix("dist/")
     return None
 
 
@@ -98,7 +98,7 @@ def manifest_lines(target: Path) -> list[str]:
 
 
 def vendor(package: Package) -> None:
-    with urllib.request.urlopen(package.url, timeout=60) as response:  # noqa: S310 (fixed https URL)
+    with urllib.request.urlopen(package.url, timeout=60) as response:
         data = response.read()
     check_integrity(data, package.integrity)
     written = 0
@@ -117,7 +117,8 @@ def vendor(package: Package) -> None:
     (package.target / "MANIFEST.sha256").write_text(
         "\n".join([header, *manifest_lines(package.target)]) + "\n", encoding="utf-8"
     )
-    print(f"{package.name} {package.version}: {written} files in {package.target.relative_to(ROOT)}")
+    where = package.target.relative_to(ROOT)
+    print(f"{package.name} {package.version}: {written} files in {where}")
 
 
 def check(package: Package) -> list[str]:
