@@ -21,6 +21,7 @@ from amal.services import Context
 WEB_WITHOUT_PERSONAL_DATA = {
     "core.home": "redirects to the user's territory",
     "core.health": "liveness probe",
+    "core.branding": "the instance's stylesheet (its colour)",
     "core.ready": "readiness probe (database and migrations)",
     "core.regional": "aggregate figures per territory",
     "accounts.login": "login form",

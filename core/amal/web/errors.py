@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from amal.errors import DomainError
+from amal.web.fields import form_day
 
 MESSAGES = {
     "consent_required": _l("The person has not given the consent this needs."),
@@ -128,11 +129,6 @@ def attach_error(form: Any, error: DomainError, default_field: Any) -> None:
 
 
 def optional_form_date(name: str) -> date | None:
-    """A date typed in a plain form field (``<input type=date>``); empty means today."""
+    """A day typed in a plain form field (dd/mm/yyyy, see amal.web.fields); empty means today."""
     text = request.form.get(name, "").strip()
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise DomainError("invalid_date", f"Invalid date {text!r}", field=name) from None
+    return form_day(text, name) if text else None

@@ -201,12 +201,23 @@ def init_web(app: Flask) -> None:
             "P": access.Permission,
         }
 
-    def _navigation(plugins, territory: str | None) -> list[Any]:
-        """Plugins' menu entries for this territory that the user's roles there may see."""
+    def _navigation(plugins, territory: str | None) -> list[dict[str, str]]:
+        """Plugins' menu entries for this territory that the user's roles there
+        may see, with their URL (in that territory when the page is a territory's)."""
         if not territory or not current_user.is_authenticated:
             return []
         mine = {role.value for role in access.roles_in(current_user, territory)}
-        return [e for e in plugins.navigation(territory) if not e.roles or mine & set(e.roles)]
+        entries = []
+        for entry in plugins.navigation(territory):
+            if entry.roles and not mine & set(entry.roles):
+                continue
+            takes = any(
+                "territory" in rule.arguments
+                for rule in current_app.url_map.iter_rules(entry.endpoint)
+            )
+            url = url_for(entry.endpoint, **({"territory": territory} if takes else {}))
+            entries.append({"endpoint": entry.endpoint, "label": entry.label, "url": url})
+        return entries
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
