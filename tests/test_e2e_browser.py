@@ -175,12 +175,12 @@ def test_coordinator_flow_in_chromium(ctx: Context, person, live_server: str, br
         page.locator("fieldset").nth(index).get_by_label("3", exact=True).check()
     shot(page, "07-who5")
     page.get_by_role("button", name="Salva").click()
-    see(page, "WHO-5 Well-Being Index registrato: punteggio 60.")
+    see(page, "Indice di benessere WHO-5 registrato: punteggio 60.")
 
     # Run the quarterly report and download the XLSX.
     page.get_by_role("link", name="Report", exact=True).click()
     page.get_by_role("link", name="Relazione trimestrale di attività").click()
-    page.get_by_label("Periodo").fill("2026-Q1")
+    page.get_by_label("Periodo").select_option("2026-Q1")
     page.get_by_role("button", name="Calcola").click()
     page.get_by_role("heading", name="Violazioni delle regole (").wait_for()
     shot(page, "08-report")

@@ -306,7 +306,8 @@ def enrol(
             f"Group {group.name!r} is full ({group.max_size} people)",
             capacity=group.max_size,
         )
-    reason = f"Gruppo {group.name}"
+    # The reason the record shows: "Gruppo <name>", unless the name already says so.
+    reason = group.name if group.name.lower().startswith("gruppo") else f"Gruppo {group.name}"
     if group.composition == GroupComposition.HOMOGENEOUS and not employer_matches(
         group, participant
     ):

@@ -15,6 +15,24 @@ from amal.errors import DomainError
 from amal.web.fields import form_day
 
 MESSAGES = {
+    "duplicate_username": _l("A user with this name already exists."),
+    "invalid_username": _l("Give a username."),
+    "weak_password": _l("The password is too short."),
+    "own_account": _l("You cannot deactivate your own account."),
+    "group_started": _l("Once the group has started, record a withdrawal or a dropout instead."),
+    "plan_started": _l("Some meetings were already held: move the others one by one."),
+    "not_member": _l("The person is not in this group."),
+    "not_in_register": _l("The person is not on this meeting's register."),
+    "other_group": _l("That need belongs to another group."),
+    "incomplete_answers": _l("Answer every item of the questionnaire."),
+    "answer_out_of_range": _l("An answer is outside the questionnaire's scale."),
+    "other_territory": _l("This belongs to another territory."),
+    "unknown_territory": _l("This territory is not hosted here."),
+    "not_info_meeting": _l("Only information meetings have open invitations."),
+    "contract_type_not_applicable": _l("A contract type applies only to an outcome in work."),
+    "format_not_offered": _l("This report is not produced in that format."),
+    "invalid_value": _l("Choose a value from the list."),
+    "group_required": _l("This kind of meeting belongs to a group."),
     "consent_required": _l("The person has not given the consent this needs."),
     "no_privacy_notice": _l("Publish the territory's privacy notice first (menu Privacy notices)."),
     "duplicate_participant": _l(
