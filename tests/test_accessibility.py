@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from page_map import USERNAME, help_desk_contact, page_user, pages
+from page_map import USERNAME, page_data, page_user, pages
 from test_access_matrix import OWN, world  # noqa: F401  (fixture)
 from test_e2e_browser import CHROMIUM, CHROMIUM_ARGS, _browser_problem, live_server, shot  # noqa: F401
 
@@ -73,7 +73,7 @@ def test_every_page_passes_axe_on_desktop_and_phone(
 ) -> None:
     page_user(ctx)
     create_user(ctx, REGIONAL, TEST_PASSWORD, roles=[(OWN, Role.REGIONAL_VIEWER)])
-    contact_id = help_desk_contact(ctx)
+    contact_id = page_data(ctx, world)
     walked = pages(app, world, contact_id)
     assert len(walked) > 25, "the URL map lost its pages"
     failures: list[str] = []

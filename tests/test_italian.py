@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 from openpyxl import load_workbook
-from page_map import USERNAME, help_desk_contact, page_user, pages
+from page_map import USERNAME, page_data, page_user, pages
 from test_access_matrix import OTHER, OWN, SAMPLE_PERIOD, world  # noqa: F401  (fixture)
 
 from amal.reports.engine import definitions
@@ -128,7 +128,7 @@ def pdf_text(content: bytes) -> str:
 @pytest.mark.parametrize("amal_database_url", ["sqlite"], indirect=True)
 def test_every_page_is_in_italian(app, client, ctx: Context, world) -> None:  # noqa: F811
     page_user(ctx)
-    contact_id = help_desk_contact(ctx)
+    contact_id = page_data(ctx, world)
     client.post(
         "/login",
         data={"username": USERNAME, "password": TEST_PASSWORD, "csrf_token": csrf_token(client)},

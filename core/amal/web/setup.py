@@ -42,6 +42,7 @@ from amal.runtime import service_context, state
 from amal.text import has_forbidden
 from amal.web.errors import domain_message
 from amal.web.labels import entity_label, field_label, label, word
+from amal.wellbeing.instruments import INSTRUMENTS
 
 LANGUAGES = ("it", "en")
 CONTENT_SECURITY_POLICY = (
@@ -111,6 +112,11 @@ class JSONProvider(DefaultJSONProvider):
             return super().loads(s, **kwargs)
         except RecursionError:
             raise ValueError("JSON nested too deeply") from None
+
+
+def instrument_name(code: str) -> str:
+    """A questionnaire's name for its stored code ("who5" is no word to show)."""
+    return INSTRUMENTS[code].name if code in INSTRUMENTS else code
 
 
 @pass_context
@@ -199,6 +205,7 @@ def init_web(app: Flask) -> None:
             "word": word,
             "get_locale": get_locale,
             "P": access.Permission,
+            "instrument_name": instrument_name,
         }
 
     def _navigation(plugins, territory: str | None) -> list[dict[str, str]]:
