@@ -83,7 +83,8 @@ def live_server(app) -> Iterator[str]:
 def see(page, text: str) -> None:
     """Wait for ``text``; on failure keep a screenshot and say what the page showed."""
     try:
-        page.get_by_text(text).wait_for()
+        # .first: a form error shows twice, in the summary at the top and at its field.
+        page.get_by_text(text).first.wait_for()
     except Exception as exc:
         shot(page, "failure")
         shown = page.locator(".error, .flash").all_inner_texts()
