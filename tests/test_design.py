@@ -186,3 +186,24 @@ def test_main_pages_on_desktop_and_phone(
             page.goto(live_server + PAGES["register"].format(quarter=quarter, **ids))
             table = page.locator("table.grid-attendance")
             assert table.evaluate("t => t.scrollWidth <= t.clientWidth + 1")
+
+
+def test_a_form_with_errors_opens_with_a_summary_linking_each_field(client, login) -> None:
+    login("coordinator", OWN)
+    page = client.post(
+        f"/t/{OWN}/participants/new",
+        data={"csrf_token": csrf_token(client), "birth_date": "31/02/1990"},
+    ).get_data(as_text=True)
+    summary = page[
+        page.index('id="error-summary"') : page.index("</ul>", page.index("error-summary"))
+    ]
+    assert 'role="alert"' in page and "Il modulo contiene errori" in summary
+    for field in ("first_name", "last_name", "birth_date"):
+        assert f'href="#{field}"' in summary, field
+        # ...and the field says it is wrong, with its message linked.
+        assert re.search(
+            rf'id="{field}"[^>]*aria-invalid="true"|aria-invalid="true"[^>]*id="{field}"', page
+        )
+        assert f'id="{field}-error"' in page
+    assert "Scrivi la data come gg/mm/aaaa." in summary
+    assert 'value="31/02/1990"' in page, "what was typed stays in the field"
