@@ -63,6 +63,19 @@ def chromium():
         browser.close()
 
 
+def test_axe_finds_what_it_must(chromium) -> None:
+    """The net has holes of the right size: a page with an unlabelled field and
+    pale grey text has serious violations."""
+    page = chromium.new_page()
+    page.set_content(
+        '<html lang="it"><body><main><h1>Prova</h1><input type="text">'
+        '<p style="color:#aaa;background:#fff">Testo grigio chiaro</p></main></body></html>'
+    )
+    found = {v["id"] for impact in BLOCKING for v in axe(page).get(impact, [])}
+    assert {"label", "color-contrast"} <= found
+    page.close()
+
+
 @pytest.mark.parametrize("amal_database_url", ["sqlite"], indirect=True)
 def test_every_page_passes_axe_on_desktop_and_phone(
     app,
