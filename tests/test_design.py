@@ -20,6 +20,7 @@ from amal.accounts.services import create_user
 from amal.demo import load_demo
 from amal.groups.models import Group, GroupStatus
 from amal.meetings.models import Meeting, MeetingStatus
+from amal.participants.services import register_candidate
 from amal.reports.periods import recent_periods
 from amal.services import Context
 from amal.testing import TEST_PASSWORD, csrf_token
@@ -137,6 +138,8 @@ def test_a_colour_that_is_not_a_colour_is_not_written_into_css(app, client) -> N
 
 PAGES = {
     "dashboard": "/t/{t}/",
+    "participants": "/t/{t}/participants/",
+    "long-name": "/t/{t}/participants/{long}",
     "participant": "/t/{t}/participants/{participant}",
     "group": "/t/{t}/groups/{group}",
     "register": "/t/{t}/groups/meetings/{meeting}",
@@ -150,9 +153,11 @@ def test_main_pages_on_desktop_and_phone(
     live_server: str,  # noqa: F811
     browser_page,  # noqa: F811
 ) -> None:
-    """The demo's Monza e Brianza as a coordinator sees it, at 1280 and 390 px."""
+    """The demo's Monza e Brianza as a coordinator sees it, at 1280, 390 and 360 px."""
     load_demo(ctx)
     create_user(ctx, "giulia", TEST_PASSWORD, roles=[(OWN, Role.COORDINATOR)])
+    # A name of 100 letters without a space (the longest allowed) must wrap, not widen the page.
+    long = register_candidate(ctx, OWN, first_name="Maria", last_name="Brambilla" * 11 + "B")
     group = (
         ctx.session.query(Group).filter_by(territory_code=OWN, status=GroupStatus.ACTIVE).first()
     )
@@ -171,7 +176,8 @@ def test_main_pages_on_desktop_and_phone(
     page.get_by_role("button", name="Accedi").click()
     page.wait_for_url(lambda url: "/login" not in url)
     ids = {"t": OWN, "participant": member, "group": group.id, "meeting": meeting.id}
-    for width in (1280, 390):
+    ids["long"] = long.id
+    for width in (1280, 390, 360):
         page.set_viewport_size({"width": width, "height": 900})
         for name, path in PAGES.items():
             page.goto(live_server + path.format(quarter=quarter, **ids))
@@ -182,7 +188,7 @@ def test_main_pages_on_desktop_and_phone(
             menu_button = page.get_by_role("button", name="Mostra o nascondi il menu")
             assert menu_button.is_visible() == (width < 992), f"{name} at {width} px"
         # On the phone the register shows a whole row: name, presences and hours.
-        if width == 390:
+        if width < 992:
             page.goto(live_server + PAGES["register"].format(quarter=quarter, **ids))
             table = page.locator("table.grid-attendance")
             assert table.evaluate("t => t.scrollWidth <= t.clientWidth + 1")
