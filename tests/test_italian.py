@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 from openpyxl import load_workbook
-from page_map import USERNAME, page_data, page_user, pages
+from page_map import ENGLISH_PAGES, USERNAME, page_data, page_user, pages
 from test_access_matrix import OTHER, OWN, SAMPLE_PERIOD, world  # noqa: F401  (fixture)
 
 from amal.reports.engine import definitions
@@ -138,6 +138,8 @@ def test_every_page_is_in_italian(app, client, ctx: Context, world) -> None:  # 
     problems = []
     walked = pages(app, world, contact_id)
     for entry in walked:
+        if entry.endpoint in ENGLISH_PAGES:
+            continue
         response = client.get(entry.url)
         assert response.status_code == 200, f"{entry.url}: {response.status_code}"
         found = english_in(readable(response.get_data(as_text=True)), leaks)
