@@ -213,3 +213,16 @@ def test_a_form_with_errors_opens_with_a_summary_linking_each_field(client, logi
         assert f'id="{field}-error"' in page
     assert "Scrivi la data come gg/mm/aaaa." in summary
     assert 'value="31/02/1990"' in page, "what was typed stays in the field"
+
+
+def test_report_figures_on_screen_have_the_decimal_comma(app) -> None:
+    from decimal import Decimal
+
+    from amal.web.setup import figure
+
+    with app.test_request_context("/"):
+        assert figure("83.0%") == "83,0%"
+        assert figure("146.00") == "146,00"
+        assert figure(Decimal("1.5")) == "1,5"
+        assert figure(12) == 12
+        assert figure("2026-Q1") == "2026-Q1"

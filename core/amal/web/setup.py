@@ -3,8 +3,11 @@ headers, error pages, and the ``/t/<territory>/`` URL convention."""
 
 from __future__ import annotations
 
+import re
+from decimal import Decimal
 from typing import Any
 
+from babel.numbers import get_decimal_symbol
 from flask import (
     Blueprint,
     Flask,
@@ -114,6 +117,20 @@ class JSONProvider(DefaultJSONProvider):
             raise ValueError("JSON nested too deeply") from None
 
 
+DECIMAL_TEXT = re.compile(r"-?\d+\.\d+%?")
+
+
+def figure(value: Any) -> Any:
+    """A report's figure in the reader's conventions: 146,00 and 83,0% in
+    Italian (the figures are computed once, as text or numbers, for every reader)."""
+    symbol = get_decimal_symbol(get_locale())
+    if isinstance(value, (float, Decimal)):
+        return str(value).replace(".", symbol)
+    if isinstance(value, str) and DECIMAL_TEXT.fullmatch(value):
+        return value.replace(".", symbol)
+    return value
+
+
 def instrument_name(code: str) -> str:
     """A questionnaire's name for its stored code ("who5" is no word to show)."""
     return INSTRUMENTS[code].name if code in INSTRUMENTS else code
@@ -183,6 +200,7 @@ def init_web(app: Flask) -> None:
         return response
 
     app.jinja_env.globals["forms_with_errors"] = forms_with_errors
+    app.jinja_env.globals["figure"] = figure  # a global: imported macros see it
 
     @app.context_processor
     def layout_context() -> dict[str, Any]:
