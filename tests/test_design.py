@@ -153,7 +153,8 @@ def test_main_pages_on_desktop_and_phone(
     live_server: str,  # noqa: F811
     browser_page,  # noqa: F811
 ) -> None:
-    """The demo's Monza e Brianza as a coordinator sees it, at 1280, 390 and 360 px."""
+    """The demo's Monza e Brianza as a coordinator sees it: on a desktop (1280
+    px), a tablet (768) and phones (390, 360)."""
     load_demo(ctx)
     create_user(ctx, "giulia", TEST_PASSWORD, roles=[(OWN, Role.COORDINATOR)])
     # A name of 100 letters without a space (the longest allowed) must wrap, not widen the page.
@@ -177,7 +178,7 @@ def test_main_pages_on_desktop_and_phone(
     page.wait_for_url(lambda url: "/login" not in url)
     ids = {"t": OWN, "participant": member, "group": group.id, "meeting": meeting.id}
     ids["long"] = long.id
-    for width in (1280, 390, 360):
+    for width in (1280, 768, 390, 360):
         page.set_viewport_size({"width": width, "height": 900})
         for name, path in PAGES.items():
             page.goto(live_server + path.format(quarter=quarter, **ids))
