@@ -64,7 +64,11 @@ PACKAGES = (
         version="4.14.1",
         integrity="sha512-FHfa+lmNjQZfJz1q8wKqIDwC6DExcHt/pkjNQb09a3NPjCKg2rhu5qb2S4r76ASyFNNtuFooJpZe37OgudVGtQ==",
         target=ROOT / "tests" / "vendor" / "axe-core",
-        files=(("LICENSE", "LICENSE"), ("axe.min.js", "axe.min.js")),
+        files=(
+            ("LICENSE", "LICENSE"),
+            ("LICENSE-3RD-PARTY.txt", "LICENSE-3RD-PARTY.txt"),
+            ("axe.min.js", "axe.min.js"),
+        ),
     ),
 )
 
