@@ -45,6 +45,7 @@ SAMPLE_PERIOD = {
 GLOBAL_ROUTES = {
     ("core.home", "GET"): {"anonymous": {302}, "*": {302, 200}},
     ("core.health", "GET"): {"*": {200}},
+    ("core.branding", "GET"): {"*": {200}},
     # Public, no data; 503 here: the test database is built without Alembic.
     ("core.ready", "GET"): {"*": {503}},
     ("core.regional", "GET"): {"anonymous": {302}, "regional_viewer": {200}, "*": {404}},

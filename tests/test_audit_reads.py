@@ -23,6 +23,7 @@ from amal.testing import finished_run
 WEB_WITHOUT_PERSONAL_DATA = {
     "core.home": "redirects to the user's territory",
     "core.health": "liveness probe",
+    "core.branding": "the instance's stylesheet (its colour)",
     "core.ready": "readiness probe (database and migrations)",
     "core.regional": "aggregate figures per territory",
     "accounts.login": "login form",

@@ -83,7 +83,8 @@ def live_server(app) -> Iterator[str]:
 def see(page, text: str) -> None:
     """Wait for ``text``; on failure keep a screenshot and say what the page showed."""
     try:
-        page.get_by_text(text).wait_for()
+        # .first: a form error shows twice, in the summary at the top and at its field.
+        page.get_by_text(text).first.wait_for()
     except Exception as exc:
         shot(page, "failure")
         shown = page.locator(".error, .flash").all_inner_texts()
@@ -175,12 +176,12 @@ def test_coordinator_flow_in_chromium(ctx: Context, person, live_server: str, br
         page.locator("fieldset").nth(index).get_by_label("3", exact=True).check()
     shot(page, "07-who5")
     page.get_by_role("button", name="Salva").click()
-    see(page, "WHO-5 Well-Being Index registrato: punteggio 60.")
+    see(page, "Indice di benessere WHO-5 registrato: punteggio 60.")
 
     # Run the quarterly report and download the XLSX.
     page.get_by_role("link", name="Report", exact=True).click()
     page.get_by_role("link", name="Relazione trimestrale di attività").click()
-    page.get_by_label("Periodo").fill("2026-Q1")
+    page.get_by_label("Periodo").select_option("2026-Q1")
     page.get_by_role("button", name="Calcola").click()
     page.get_by_role("heading", name="Violazioni delle regole (").wait_for()
     shot(page, "08-report")

@@ -76,4 +76,5 @@ def test_regional_page_in_italian_side_by_side(app, client, ctx, person) -> None
     assert row("candidato")[monza] == "*"  # 6: hidden, else 8 - 6 would reveal the 2
     assert row("valutato")[monza] == f"&lt;{SMALL_CELL}"
     assert row("candidato")[lecco] == f"&lt;{SMALL_CELL}"
-    assert "<svg" in page and "<script" not in page
+    content = page[page.index("<main") :]  # the layout loads the kit's script, the chart none
+    assert "<svg" in content and "<script" not in content

@@ -185,7 +185,7 @@ def test_wellbeing_and_project_report(ctx: Context, q1) -> None:
         administered_on=TODAY,
     )
     result = run_report(ctx, "monza-brianza", "provincia-finale", "project")
-    who5 = table(result, "wellbeing_change")["WHO-5 Well-Being Index"]
+    who5 = table(result, "wellbeing_change")["Indice di benessere WHO-5"]
     assert who5 == (2, 40, 50, 10, 1, "50.0%", 2, 1)
     assert table(result, "participants_by_status") == {"attivo": 10}
 

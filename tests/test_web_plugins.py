@@ -62,7 +62,7 @@ def app(empty_app):
 def test_plugin_pages_appear_in_the_menu(client, login) -> None:
     login("coordinator", "lecco")
     dashboard = client.get("/t/lecco/").get_data(as_text=True)
-    assert '<a href="/sportello/">Sportello</a>' in dashboard
+    assert '<a class="nav-link" href="/sportello/"><span>Sportello</span></a>' in dashboard
     assert client.get("/sportello/").get_data(as_text=True) == "Orari dello sportello"
     login("coordinator", "monza-brianza")
     assert "Sportello" not in client.get("/t/monza-brianza/").get_data(as_text=True)

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import DateField, StringField, TextAreaField
+from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from amal import access
@@ -20,6 +20,7 @@ from amal.errors import DomainError
 from amal.participants.models import Participant
 from amal.web.context import request_context
 from amal.web.errors import domain_message
+from amal.web.fields import DateField
 from amal.web.setup import territory_blueprint
 
 bp = territory_blueprint("privacy", __name__, "/privacy")

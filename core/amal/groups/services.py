@@ -339,7 +339,9 @@ def enrol(
             "not_admitted",
             f"Only admitted participants can be enrolled (this one is {participant.status.value})",
         )
-    reason = f"Gruppo {group.name}" + _check_place(ctx, group, participant, homogeneity_override)
+    # The reason the record shows: "Gruppo <name>", unless the name already says so.
+    named = group.name if group.name.lower().startswith("gruppo") else f"Gruppo {group.name}"
+    reason = named + _check_place(ctx, group, participant, homogeneity_override)
     change = apply_transition(ctx, participant, ParticipantStatus.ENROLLED, reason, enrolled_on)
     enrolment = Enrolment(
         group_id=group.id, participant_id=participant.id, enrolled_on=change.occurred_on

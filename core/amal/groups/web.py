@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
-from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
@@ -63,6 +63,7 @@ from amal.runtime import state
 from amal.territories.models import Partner
 from amal.web.context import request_context
 from amal.web.errors import attach_error, domain_message, optional_form_date
+from amal.web.fields import DateField, form_day
 from amal.web.labels import choices, options
 from amal.web.setup import territory_blueprint
 from amal.wellbeing.services import group_change
@@ -493,10 +494,7 @@ def end_facilitator(group_id: int, facilitation_id: int):
 
 
 def _form_date(name: str) -> date:
-    try:
-        return date.fromisoformat(request.form.get(name, ""))
-    except ValueError:
-        raise DomainError("invalid_date", "Give a valid date", field=name) from None
+    return form_day(request.form.get(name, ""), name)
 
 
 @bp.post("/meetings/<id:meeting_id>/<action>")

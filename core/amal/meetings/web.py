@@ -7,7 +7,7 @@ from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, StringField, TimeField
+from wtforms import IntegerField, StringField, TimeField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from amal.access import Permission, requires
@@ -21,6 +21,7 @@ from amal.participants.models import EmploymentStatus
 from amal.participants.web import IntakeForm
 from amal.web.context import request_context
 from amal.web.errors import attach_error, domain_message, optional_form_date
+from amal.web.fields import DateField
 from amal.web.labels import choices
 from amal.web.setup import territory_blueprint
 

@@ -16,7 +16,6 @@ from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from wtforms import (
-    DateField,
     HiddenField,
     IntegerField,
     SelectField,
@@ -61,6 +60,7 @@ from amal.runtime import state
 from amal.territories.models import Partner
 from amal.web.context import request_context
 from amal.web.errors import domain_message, optional_form_date
+from amal.web.fields import DateField
 from amal.web.labels import choices
 from amal.web.setup import territory_blueprint
 

@@ -18,7 +18,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from wtforms import (
-    DateField,
     HiddenField,
     IntegerField,
     RadioField,
@@ -83,6 +82,7 @@ from amal.referrals.models import Referral, ReferralStatus
 from amal.referrals.services import REFERRAL_TRANSITIONS, advance_referral, propose_referral
 from amal.web.context import request_context
 from amal.web.errors import attach_error, domain_message, optional_form_date
+from amal.web.fields import DateField
 from amal.web.labels import choices, label, options
 from amal.web.setup import record_id, territory_blueprint
 from amal.wellbeing.instruments import get_instrument

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import DateField, IntegerField, SelectMultipleField, StringField, TextAreaField
+from wtforms import IntegerField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -29,6 +29,7 @@ from amal.projects.services import (
 from amal.territories.models import Partner
 from amal.web.context import request_context
 from amal.web.errors import attach_error
+from amal.web.fields import DateField
 from amal.web.setup import territory_blueprint
 
 bp = territory_blueprint("projects", __name__, "/projects")

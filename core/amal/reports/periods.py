@@ -91,3 +91,21 @@ def _month_end(year: int, month: int) -> date:
 
 def project_period(title: str, start: date, end: date) -> Period:
     return Period(start, end, f"progetto {title}")
+
+
+def recent_periods(kind: str, today: date, years: int = 3) -> list[tuple[str, Period]]:
+    """The periods of ``kind`` to choose from, newest first: every quarter or
+    semester begun in the last ``years`` years (``quarter`` and ``semester``
+    only; a project or custom period has no list)."""
+    steps = {"quarter": ("Q", 3), "semester": ("S", 6)}
+    if kind not in steps:
+        return []
+    letter, months = steps[kind]
+    found = []
+    for year in range(today.year, today.year - years, -1):
+        for n in range(12 // months, 0, -1):
+            if date(year, months * (n - 1) + 1, 1) > today:
+                continue
+            value = f"{year}-{letter}{n}"
+            found.append((value, parse_period(value, kind, today)))
+    return found

@@ -5,6 +5,7 @@ Funder viewers see only submitted runs, never live figures or violations."""
 from __future__ import annotations
 
 import re
+from contextlib import suppress
 from datetime import date
 
 from flask import (
@@ -29,6 +30,7 @@ from amal.reports.engine import definitions, from_data, resolve, run_report, sta
 from amal.reports.jobs import request_run, resume_if_stale, wait_for
 from amal.reports.models import ReportRun
 from amal.reports.outputs import export_report
+from amal.reports.periods import parse_period, recent_periods
 from amal.reports.registers import sign_in_sheet
 from amal.reports.submissions import (
     changes_since,
@@ -110,10 +112,19 @@ def _show(code: str, *, justifications: dict[str, str] | None = None, submit_err
         # a re-submission starts from the justifications already sent
         justifications = {v["key"]: v["justification"] for v in submission.violations}
     personal = access.can(Permission.DOWNLOAD_REGISTERS) and access.can(Permission.VIEW_GROUPS)
+    definition = available[code]
+    # Quarters and semesters are chosen from a list (what the funder expects,
+    # never mistyped); a period asked for by URL stays selectable.
+    choices = recent_periods(definition.period_kind, date.today())
+    if period and choices and period.upper() not in {value for value, _p in choices}:
+        # A period that does not parse gets no option: the error below says why.
+        with suppress(DomainError):
+            choices.insert(0, (period, parse_period(period, definition.period_kind)))
     return render_template(
         "reports/show.html",
-        definition=available[code],
+        definition=definition,
         period=period,
+        period_choices=choices,
         result=result,
         error=error,
         live=live,

@@ -12,8 +12,27 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from amal.errors import DomainError
+from amal.web.fields import form_day
 
 MESSAGES = {
+    "duplicate_username": _l("A user with this name already exists."),
+    "invalid_username": _l("Give a username."),
+    "weak_password": _l("The password is too short."),
+    "own_account": _l("You cannot deactivate your own account."),
+    "group_started": _l("Once the group has started, record a withdrawal or a dropout instead."),
+    "plan_started": _l("Some meetings were already held: move the others one by one."),
+    "not_member": _l("The person is not in this group."),
+    "not_in_register": _l("The person is not on this meeting's register."),
+    "other_group": _l("That need belongs to another group."),
+    "incomplete_answers": _l("Answer every item of the questionnaire."),
+    "answer_out_of_range": _l("An answer is outside the questionnaire's scale."),
+    "other_territory": _l("This belongs to another territory."),
+    "unknown_territory": _l("This territory is not hosted here."),
+    "not_info_meeting": _l("Only information meetings have open invitations."),
+    "contract_type_not_applicable": _l("A contract type applies only to an outcome in work."),
+    "format_not_offered": _l("This report is not produced in that format."),
+    "invalid_value": _l("Choose a value from the list."),
+    "group_required": _l("This kind of meeting belongs to a group."),
     "consent_required": _l("The person has not given the consent this needs."),
     "no_privacy_notice": _l("Publish the territory's privacy notice first (menu Privacy notices)."),
     "duplicate_participant": _l(
@@ -100,12 +119,9 @@ MESSAGES = {
     "already_ended": _l("This assignment has already ended."),
     "not_staff_here": _l("This person has no active role in the territory."),
     "duplicate_partner": _l("A partner with this name already exists."),
-    "not_member": _l("This person is not a member of the group."),
-    "other_territory": _l("The two records belong to different territories."),
     "confirmation_required": _l("Tick the box to confirm."),
     "not_invitable": _l("Only candidates of the territory not yet in a group can be invited."),
     "walk_in_registered": _l("This person is already registered as a candidate."),
-    "not_in_register": _l("This person is not on the meeting's register."),
     # The network coordination group.
     "network_exists": _l("This project already has its coordination group."),
     "not_a_partner": _l("Choose an organisation of the partners directory."),
@@ -158,11 +174,6 @@ def attach_error(form: Any, error: DomainError, default_field: Any) -> None:
 
 
 def optional_form_date(name: str) -> date | None:
-    """A date typed in a plain form field (``<input type=date>``); empty means today."""
+    """A day typed in a plain form field (dd/mm/yyyy, see amal.web.fields); empty means today."""
     text = request.form.get(name, "").strip()
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise DomainError("invalid_date", f"Invalid date {text!r}", field=name) from None
+    return form_day(text, name) if text else None

@@ -173,13 +173,23 @@ ENTITIES = {
     "group_list": _l("group list"),
     "transfer": _l("transfer between territories"),
     "transfer_list": _l("incoming transfers"),
+    "partner": _l("partner"),
+    "project": _l("project"),
+    "report_submission": _l("report submission"),
+    "lecco_sportello_appointment": _l("help-desk appointment"),
+    "lecco_sportello_contact": _l("help-desk contact"),
 }
-# Words shown on the record for what a consent allows (amal.consent.services.DEPENDENTS).
+# Words the code keeps in English: what a consent allows (on the record,
+# amal.consent.services.DEPENDENTS) and the kinds of report period.
 WORDS = {
     "admission": _l("admission"),
     "questionnaires": _l("questionnaires"),
     "referrals": _l("referrals"),
     "sharing with partners": _l("sharing with partners"),
+    "quarter": _l("quarterly"),
+    "semester": _l("half-yearly"),
+    "project": _l("whole project"),
+    "custom": _l("dates of your choice"),
 }
 
 

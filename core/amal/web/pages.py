@@ -4,8 +4,9 @@ the health and readiness checks. The staff pages live in each area's ``web.py``.
 from __future__ import annotations
 
 import logging
+import re
 
-from flask import Blueprint, current_app, jsonify, redirect, render_template, url_for
+from flask import Blueprint, Response, current_app, jsonify, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
@@ -42,6 +43,33 @@ def home():
     if current_user.is_admin:
         return redirect(url_for("accounts.users"))
     return render_template("no_roles.html")
+
+
+# Bootstrap Italia's primary blue: instances without a colour of their own.
+DEFAULT_COLOUR = "#0066cc"
+HEX_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
+
+
+def shade(colour: str, factor: float) -> str:
+    """``colour`` darkened by ``factor`` (0.8 = 20% darker), as #rrggbb."""
+    channels = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    return "#" + "".join(f"{round(c * factor):02x}" for c in channels)
+
+
+@bp.get("/branding.css")
+def branding():
+    """The instance's colour (``[branding] color`` in amal.toml) applied to
+    Bootstrap Italia's header and primary buttons: a stylesheet, because the CSP
+    allows no inline style. Only a #rrggbb colour is used (anything else would
+    be CSS injection): the others fall back to the kit's blue."""
+    configured = str(state(current_app).config.branding.get("color", ""))
+    colour = configured if HEX_COLOUR.fullmatch(configured) else DEFAULT_COLOUR
+    dark, darker = shade(colour, 0.85), shade(colour, 0.7)
+    css = render_template("branding.css", colour=colour, dark=dark, darker=darker)
+    response = Response(css, mimetype="text/css")
+    response.cache_control.public = True
+    response.cache_control.max_age = 3600
+    return response
 
 
 @bp.get("/healthz")

@@ -3,8 +3,11 @@ headers, error pages, and the ``/t/<territory>/`` URL convention."""
 
 from __future__ import annotations
 
+import re
+from decimal import Decimal
 from typing import Any
 
+from babel.numbers import get_decimal_symbol
 from flask import (
     Blueprint,
     Flask,
@@ -22,7 +25,9 @@ from flask.json.provider import DefaultJSONProvider
 from flask_babel import Babel, get_locale
 from flask_babel import gettext as _
 from flask_login import LoginManager, current_user
+from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from jinja2 import pass_context
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -40,6 +45,7 @@ from amal.runtime import service_context, state
 from amal.text import has_forbidden
 from amal.web.errors import domain_message
 from amal.web.labels import entity_label, field_label, label, word
+from amal.wellbeing.instruments import INSTRUMENTS
 
 LANGUAGES = ("it", "en")
 CONTENT_SECURITY_POLICY = (
@@ -111,6 +117,32 @@ class JSONProvider(DefaultJSONProvider):
             raise ValueError("JSON nested too deeply") from None
 
 
+DECIMAL_TEXT = re.compile(r"-?\d+\.\d+%?")
+
+
+def figure(value: Any) -> Any:
+    """A report's figure in the reader's conventions: 146,00 and 83,0% in
+    Italian (the figures are computed once, as text or numbers, for every reader)."""
+    symbol = get_decimal_symbol(get_locale())
+    if isinstance(value, (float, Decimal)):
+        return str(value).replace(".", symbol)
+    if isinstance(value, str) and DECIMAL_TEXT.fullmatch(value):
+        return value.replace(".", symbol)
+    return value
+
+
+def instrument_name(code: str) -> str:
+    """A questionnaire's name for its stored code ("who5" is no word to show)."""
+    return INSTRUMENTS[code].name if code in INSTRUMENTS else code
+
+
+@pass_context
+def forms_with_errors(context: Any) -> list[FlaskForm]:
+    """The page's forms that came back with errors, whatever the view named
+    them: the layout lists their errors at the top (error_summary)."""
+    return [v for v in context.get_all().values() if isinstance(v, FlaskForm) and v.errors]
+
+
 def init_web(app: Flask) -> None:
     app.json = JSONProvider(app)
     app.config.setdefault("REMEMBER_COOKIE_HTTPONLY", True)
@@ -167,19 +199,23 @@ def init_web(app: Flask) -> None:
             response.headers["Cache-Control"] = "no-store"
         return response
 
+    app.jinja_env.globals["forms_with_errors"] = forms_with_errors
+    app.jinja_env.globals["figure"] = figure  # a global: imported macros see it
+
     @app.context_processor
     def layout_context() -> dict[str, Any]:
         amal = state(current_app)
         territory = g.get("territory")
         mine = access.territories_of(current_user) if current_user.is_authenticated else []
+        hosted = [amal.plugins.territories[c] for c in mine if c in amal.plugins.territories]
+        # Pages outside a territory (admin) keep the menu of the user's first territory.
+        menu_territory = territory or (hosted[0].code if hosted else None)
         return {
             "instance_name": amal.config.name,
             "branding": amal.config.branding,
             "territory": amal.plugins.territories.get(territory) if territory else None,
-            "my_territories": [
-                amal.plugins.territories[c] for c in mine if c in amal.plugins.territories
-            ],
-            "plugin_navigation": _navigation(amal.plugins, territory),
+            "my_territories": hosted,
+            "plugin_navigation": _navigation(amal.plugins, menu_territory),
             "can": access.can,
             "label": label,
             "field_label": field_label,
@@ -187,14 +223,26 @@ def init_web(app: Flask) -> None:
             "word": word,
             "get_locale": get_locale,
             "P": access.Permission,
+            "instrument_name": instrument_name,
         }
 
-    def _navigation(plugins, territory: str | None) -> list[Any]:
-        """Plugins' menu entries for this territory that the user's roles there may see."""
+    def _navigation(plugins, territory: str | None) -> list[dict[str, str]]:
+        """Plugins' menu entries for this territory that the user's roles there
+        may see, with their URL (in that territory when the page is a territory's)."""
         if not territory or not current_user.is_authenticated:
             return []
         mine = {role.value for role in access.roles_in(current_user, territory)}
-        return [e for e in plugins.navigation(territory) if not e.roles or mine & set(e.roles)]
+        entries = []
+        for entry in plugins.navigation(territory):
+            if entry.roles and not mine & set(entry.roles):
+                continue
+            takes = any(
+                "territory" in rule.arguments
+                for rule in current_app.url_map.iter_rules(entry.endpoint)
+            )
+            url = url_for(entry.endpoint, **({"territory": territory} if takes else {}))
+            entries.append({"endpoint": entry.endpoint, "label": entry.label, "url": url})
+        return entries
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

@@ -75,7 +75,7 @@ class Instrument:
 
 WHO5 = Instrument(
     code="who5",
-    name="WHO-5 Well-Being Index",
+    name="Indice di benessere WHO-5",
     items=(
         Item(1, "Mi sono sentito/a allegro/a e di buon umore"),
         Item(2, "Mi sono sentito/a calmo/a e rilassato/a"),
@@ -94,7 +94,7 @@ WHO5 = Instrument(
 # Rosenberg's original item order; answers 0 = strongly disagree … 3 = strongly agree.
 ROSENBERG = Instrument(
     code="rosenberg",
-    name="Rosenberg Self-Esteem Scale",
+    name="Scala di autostima di Rosenberg",
     items=(
         Item(1, "Nel complesso sono soddisfatto/a di me stesso/a"),
         Item(2, "A volte penso di non valere niente", reverse=True),

@@ -137,9 +137,8 @@ def test_pages_only_for_lecco_intake_staff(app, client, login) -> None:
     assert "/t/lecco/sportello/" not in client.get("/t/lecco/").get_data(as_text=True)
     assert client.get("/t/lecco/sportello/").status_code == 403
     login("intake_operator", "lecco")
-    assert '<a href="/t/lecco/sportello/">Sportello</a>' in client.get("/t/lecco/").get_data(
-        as_text=True
-    )
+    menu = client.get("/t/lecco/").get_data(as_text=True)
+    assert '<a class="nav-link" href="/t/lecco/sportello/"><span>Sportello</span></a>' in menu
     page = client.get("/t/lecco/sportello/").get_data(as_text=True)
     assert "Orari di apertura" in page and "Aggiungi un orario" not in page  # coordinator's
     token = csrf_token(client, "/t/lecco/sportello/")

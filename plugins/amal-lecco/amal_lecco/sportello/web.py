@@ -14,15 +14,7 @@ from pathlib import Path
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import (
-    BooleanField,
-    DateField,
-    RadioField,
-    SelectField,
-    StringField,
-    TextAreaField,
-    TimeField,
-)
+from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField, TimeField
 from wtforms.validators import DataRequired, Length, Optional
 
 from amal.access import Permission, requires
@@ -36,6 +28,7 @@ from amal.participants.services import EDITABLE_FIELDS
 from amal.participants.web import IntakeForm
 from amal.web.context import request_context
 from amal.web.errors import attach_error, domain_message
+from amal.web.fields import DateField
 from amal.web.labels import choices, options
 from amal.web.setup import territory_blueprint
 from amal_lecco.sportello import services
