@@ -7,7 +7,7 @@ keep up to date."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, time
 
 from flask import Flask
 from test_access_matrix import OTHER, OWN, url_for_rule
@@ -28,6 +28,9 @@ NOT_PAGES = {
     "participants.export": "JSON export (right of access)",
     "reports.download": "report files (checked by test_italian.py as files)",
     "reports.download_submitted": "report files (checked by test_italian.py as files)",
+    "reports.sign_in": "a blank sign-in sheet (PDF)",
+    "participants.export_list": "a list as a CSV or XLSX file",
+    "network.download_minutes": "the uploaded minutes file",
 }
 # Pages in English by design (test_italian.py skips them; the others check them).
 ENGLISH_PAGES = {"api_docs": "the API reference for integrators, from the OpenAPI document"}
@@ -63,7 +66,17 @@ def page_data(ctx: Context, world: dict) -> int:
     record_administration(
         ctx, world[OWN]["participant_id"], "who5", "entry", dict.fromkeys(range(1, 6), 3)
     )
+    help_desk_appointment(ctx)
     return help_desk_contact(ctx)
+
+
+def help_desk_appointment(ctx: Context) -> None:
+    """An appointment at Lecco's help desk, for its pages (the erasure form)."""
+    from amal_lecco.sportello.services import book_appointment
+
+    book_appointment(
+        ctx, OTHER, scheduled_on=date.today(), at=time(10), first_name="Luca", last_name="Sala"
+    )
 
 
 def help_desk_contact(ctx: Context) -> int:

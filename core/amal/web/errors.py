@@ -122,6 +122,12 @@ MESSAGES = {
     "confirmation_required": _l("Tick the box to confirm."),
     "not_invitable": _l("Only candidates of the territory not yet in a group can be invited."),
     "walk_in_registered": _l("This person is already registered as a candidate."),
+    # Everyday tools: bulk steps, the case diary, the month calendar.
+    "nobody_selected": _l("Select at least one person."),
+    "batch_too_large": _l("Too many people at once: select fewer."),
+    "diary_text_required": _l("Write the note's text."),
+    "diary_text_too_long": _l("The note is too long."),
+    "invalid_month": _l("Choose a month as month and year."),
     # The network coordination group.
     "network_exists": _l("This project already has its coordination group."),
     "not_a_partner": _l("Choose an organisation of the partners directory."),
