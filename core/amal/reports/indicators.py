@@ -258,18 +258,23 @@ def hours(scope: Scope) -> list[tuple[Any, ...]]:
     ]
 
 
-def _register_lines(scope: Scope) -> list[tuple[int, Presence]]:
-    rows = scope.session.execute(
-        select(Attendance.participant_id, Attendance.presence).where(
-            Attendance.meeting_id.in_(_counted_meetings(scope, ("group",)))
-        )
-    )
-    return [(participant_id, presence) for participant_id, presence in rows]
+def _group_register_lines(scope: Scope) -> Any:
+    """Register lines of the period's held group meetings (a WHERE clause)."""
+    return Attendance.meeting_id.in_(_counted_meetings(scope, ("group",)))
 
 
 @indicator("attendance_rate", "Tasso di presenza agli incontri di gruppo", "Indicatore", "Valore")
 def attendance_rate(scope: Scope) -> list[tuple[Any, ...]]:
-    lines = Counter(presence for _, presence in _register_lines(scope))
+    # Counted by the database: memory does not grow with the register lines.
+    lines: Counter[Presence] = Counter(
+        dict(
+            scope.session.execute(
+                select(Attendance.presence, func.count())
+                .where(_group_register_lines(scope))
+                .group_by(Attendance.presence)
+            ).all()
+        )
+    )
     total = sum(lines.values())
     return [
         ("Righe di registro", total),
@@ -284,18 +289,38 @@ def attendance_rate(scope: Scope) -> list[tuple[Any, ...]]:
 def min_presence(scope: Scope) -> list[tuple[Any, ...]]:
     """People present at no less than the report's ``min_presence`` share of the
     group meetings of the period they had a register line for."""
-    present: Counter[int] = Counter()
-    expected: Counter[int] = Counter()
-    for participant_id, presence in _register_lines(scope):
-        expected[participant_id] += 1
-        present[participant_id] += presence == Presence.PRESENT
     threshold = scope.definition.min_presence
-    reaching = sum(1 for pid, n in expected.items() if present[pid] / n >= threshold)
+    present = func.sum(case((Attendance.presence == Presence.PRESENT, 1), else_=0))
+    per_person = (
+        select(
+            Attendance.participant_id,
+            present.label("present"),
+            func.count().label("expected"),
+        )
+        .where(_group_register_lines(scope))
+        .group_by(Attendance.participant_id)
+        .subquery()
+    )
+    people, reaching = scope.session.execute(
+        select(
+            func.count(),
+            func.coalesce(
+                func.sum(
+                    case(
+                        # present / expected >= threshold, without division.
+                        (per_person.c.present >= threshold * per_person.c.expected, 1),
+                        else_=0,
+                    )
+                ),
+                0,
+            ),
+        ).select_from(per_person)
+    ).one()
     return [
         ("Soglia di presenza", f"{threshold:.0%}"),
-        ("Persone con registro nel periodo", len(expected)),
-        ("Persone che raggiungono la soglia", reaching),
-        ("Quota", _share(reaching, len(expected))),
+        ("Persone con registro nel periodo", people),
+        ("Persone che raggiungono la soglia", int(reaching)),
+        ("Quota", _share(int(reaching), people)),
     ]
 
 
