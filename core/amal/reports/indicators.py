@@ -19,7 +19,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from statistics import mean
 from typing import Any
 
 from sqlalchemy import and_, case, exists, func, or_, select
@@ -341,44 +340,67 @@ def wellbeing_change(scope: Scope) -> list[tuple[Any, ...]]:
     """Per instrument: people with an entry and a later score by the period's end;
     improved = a rise of at least the instrument's meaningful change (10 for WHO-5).
     A person counts for the territory they belonged to on the day of the later score."""
-    scores: dict[tuple[str, int], dict[Phase, tuple[int, str]]] = defaultdict(dict)
-    for instrument, participant_id, phase, score, territory in scope.session.execute(
-        select(
-            Administration.instrument,
-            Administration.participant_id,
-            Administration.phase,
-            Administration.score,
-            territory_on(Administration.participant_id, Administration.administered_on),
-        ).where(
-            Administration.participant_id.in_(ever_in(scope.territory)),
-            Administration.administered_on <= scope.period.end,
+    end = scope.period.end
+    entry, later, final = (aliased(Administration) for _ in range(3))
+    # The later score: the end one, else the midway one (both dated by the period's end).
+    has_end = exists().where(
+        final.participant_id == later.participant_id,
+        final.instrument == later.instrument,
+        final.phase == Phase.END,
+        final.administered_on <= end,
+    )
+
+    def per_instrument(values: dict[str, int]) -> Any:
+        return case(*((entry.instrument == code, value) for code, value in values.items()), else_=0)
+
+    def how_many(condition: Any) -> Any:
+        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+    meaningful = per_instrument({c: s.meaningful_change for c, s in INSTRUMENTS.items()})
+    low = per_instrument({c: s.low_threshold for c, s in INSTRUMENTS.items()})
+    # Aggregated by the database: one row per instrument, whatever the people.
+    totals = {
+        instrument: (n, entries, latest, improved, low_entry, low_now)
+        for instrument, n, entries, latest, improved, low_entry, low_now in scope.session.execute(
+            select(
+                entry.instrument,
+                func.count(),
+                func.sum(entry.score),
+                func.sum(later.score),
+                how_many(later.score - entry.score >= meaningful),
+                how_many(entry.score <= low),
+                how_many(later.score <= low),
+            )
+            .join(
+                later,
+                (later.participant_id == entry.participant_id)
+                & (later.instrument == entry.instrument),
+            )
+            .where(
+                entry.participant_id.in_(ever_in(scope.territory)),
+                entry.phase == Phase.ENTRY,
+                entry.administered_on <= end,
+                later.administered_on <= end,
+                (later.phase == Phase.END) | ((later.phase == Phase.MIDWAY) & ~has_end),
+                territory_on(later.participant_id, later.administered_on) == scope.territory,
+            )
+            .group_by(entry.instrument)
         )
-    ):
-        scores[(instrument, participant_id)][phase] = (score, territory)
+    }
     rows = []
     for code, scale in INSTRUMENTS.items():
-        pairs = []
-        for (instrument, _), phases in scores.items():
-            later = phases.get(Phase.END, phases.get(Phase.MIDWAY))
-            if (
-                instrument == code
-                and Phase.ENTRY in phases
-                and later is not None
-                and later[1] == scope.territory
-            ):
-                pairs.append((phases[Phase.ENTRY][0], later[0]))
-        improved = sum(1 for entry, later in pairs if later - entry >= scale.meaningful_change)
+        n, entries, latest, improved, low_entry, low_now = totals.get(code, (0, 0, 0, 0, 0, 0))
         rows.append(
             (
                 scale.name,
-                len(pairs),
-                round(mean(e for e, _ in pairs), 1) if pairs else "-",
-                round(mean(latest for _, latest in pairs), 1) if pairs else "-",
-                round(mean(latest - e for e, latest in pairs), 1) if pairs else "-",
-                improved,
-                _share(improved, len(pairs)),
-                sum(scale.is_low(e) for e, _ in pairs),
-                sum(scale.is_low(x) for _, x in pairs),
+                n,
+                round(int(entries) / n, 1) if n else "-",
+                round(int(latest) / n, 1) if n else "-",
+                round((int(latest) - int(entries)) / n, 1) if n else "-",
+                int(improved),
+                _share(int(improved), n),
+                int(low_entry),
+                int(low_now),
             )
         )
     return rows
