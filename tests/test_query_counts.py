@@ -4,7 +4,7 @@ test takes every GET page and API read of the URL map (like
 tests/test_access_matrix.py), so a new page with an N+1 fails it."""
 
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import event
@@ -112,6 +112,12 @@ def world_of(ctx, person, members: int) -> dict:
     """A group of ``members`` with registers, scores and referrals (build), and
     a report submitted over them: the ids every route needs."""
     group, people, plan = build(ctx, person, members)
+    # Groups starting in a few days: the dashboard's and calendars' next meetings.
+    for number in range(members // 4 + 1):
+        soon = create_group(
+            ctx, "lecco", f"Gruppo {members}-{number}", start_date=date.today() + timedelta(days=3)
+        )
+        generate_plan(ctx, soon.id)
     report = next(iter(definitions(ctx.plugins, "lecco").values()))
     period = PERIODS[report.period_kind]
     run = start_run(ctx, "lecco", report.code, period)

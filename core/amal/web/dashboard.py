@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 from flask import current_app, g, render_template
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from amal import access
 from amal.access import Permission, requires
@@ -48,6 +49,8 @@ def show():
         )
         .order_by(Meeting.scheduled_on)
         .limit(10)
+        # The group's name in the same query: not one more per meeting.
+        .options(joinedload(Meeting.group))
     ).all()
     pending_referrals = session.scalar(
         select(func.count()).select_from(
