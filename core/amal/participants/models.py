@@ -105,6 +105,16 @@ for _column in (Participant.last_name, Participant.first_name):
         func.lower(_column).label(f"{_column.key}_key"),
         postgresql_ops={f"{_column.key}_key": "text_pattern_ops"},
     )
+# A fiscal code's first characters (LIKE 'RSSM%' on PostgreSQL whatever the locale;
+# SQLite's range uses the unique index already).
+Index(
+    "ix_participant_search_fiscal_code",
+    Participant.territory_code,
+    Participant.fiscal_code,
+    postgresql_ops={"fiscal_code": "text_pattern_ops"},
+    postgresql_where=text("fiscal_code IS NOT NULL"),
+    sqlite_where=text("fiscal_code IS NOT NULL"),
+)
 
 
 class StatusChange(Base):

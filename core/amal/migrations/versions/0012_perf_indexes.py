@@ -51,12 +51,22 @@ SEARCH = {
 def upgrade() -> None:
     for name, table, columns in PLAIN:
         op.create_index(name, table, columns)
-    ops = " text_pattern_ops" if op.get_bind().dialect.name == "postgresql" else ""
+    postgresql = op.get_bind().dialect.name == "postgresql"
+    ops = " text_pattern_ops" if postgresql else ""
     for name, column in SEARCH.items():
         op.create_index(name, "participant", ["territory_code", sa.text(f"lower({column}){ops}")])
+    op.create_index(
+        "ix_participant_search_fiscal_code",
+        "participant",
+        ["territory_code", "fiscal_code"],
+        postgresql_ops={"fiscal_code": "text_pattern_ops"},
+        postgresql_where=sa.text("fiscal_code IS NOT NULL"),
+        sqlite_where=sa.text("fiscal_code IS NOT NULL"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_participant_search_fiscal_code", table_name="participant")
     for name in SEARCH:
         op.drop_index(name, table_name="participant")
     for name, table, _ in reversed(PLAIN):
