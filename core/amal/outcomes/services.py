@@ -4,6 +4,7 @@ group, then follow-ups at the months of the territory's schedule, each kept."""
 from __future__ import annotations
 
 import calendar
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -197,6 +198,63 @@ class FollowUpDue:
         return self.due_on - timedelta(days=self.due_on.weekday())
 
 
+@dataclass(frozen=True)
+class FollowUpsOverview:
+    """What the dashboard shows: how many are due, per week, and the first few."""
+
+    total: int
+    per_week: list[tuple[date, int]]
+    first: list[FollowUpDue]
+
+
+def _due(
+    ctx: Context,
+    territory_code: str,
+    people: Select[tuple[Participant]],
+    today: date,
+    weeks_ahead: int,
+) -> list[tuple[date, str, int, int]]:
+    """(due on, last name, participant id, month) of every follow-up due, in
+    order: from plain rows, no record loaded (thousands at regional scale)."""
+    schedule = ctx.plugins.group_policy(territory_code).follow_up_months
+    horizon = today + timedelta(weeks=weeks_ahead)
+    visible = select(people.where(Participant.erased_at.is_(None)).subquery().c.id)
+    ends: dict[int, tuple[str, date]] = {}
+    for participant_id, last_name, ended in ctx.session.execute(
+        select(Outcome.participant_id, Participant.last_name, Outcome.recorded_on)
+        .join(Participant, Participant.id == Outcome.participant_id)
+        .where(Outcome.participant_id.in_(visible), Outcome.moment == OutcomeMoment.END)
+        .order_by(Outcome.participant_id, Outcome.id)
+    ):
+        ends[participant_id] = (last_name, ended)
+    done = set(
+        ctx.session.execute(
+            select(Outcome.participant_id, Outcome.follow_up_month).where(
+                Outcome.participant_id.in_(visible), Outcome.moment != OutcomeMoment.END
+            )
+        ).tuples()
+    )
+    return sorted(
+        (add_months(ended, month), last_name, participant_id, month)
+        for participant_id, (last_name, ended) in ends.items()
+        for month in schedule
+        if (participant_id, month) not in done and add_months(ended, month) <= horizon
+    )
+
+
+def _with_records(ctx: Context, keys: list[tuple[date, str, int, int]]) -> list[FollowUpDue]:
+    ids = sorted({participant_id for _, _, participant_id, _ in keys})
+    records: dict[int, Participant] = {}
+    for start in range(0, len(ids), 500):  # SQLite's limit on bound values
+        records.update(
+            (p.id, p)
+            for p in ctx.session.scalars(
+                select(Participant).where(Participant.id.in_(ids[start : start + 500]))
+            )
+        )
+    return [FollowUpDue(records[pid], month, day) for day, _, pid, month in keys]
+
+
 def follow_ups_due(
     ctx: Context,
     territory_code: str,
@@ -208,26 +266,20 @@ def follow_ups_due(
     """The follow-ups not yet recorded that are due by ``weeks_ahead`` weeks from
     ``today`` (overdue ones included), earliest first. ``people`` is the
     caller's scoped participant query."""
-    schedule = ctx.plugins.group_policy(territory_code).follow_up_months
-    horizon = today + timedelta(weeks=weeks_ahead)
-    visible = people.where(Participant.erased_at.is_(None)).subquery()
-    rows = ctx.session.execute(
-        select(Participant, Outcome)
-        .join(Outcome, Outcome.participant_id == Participant.id)
-        .where(Participant.id.in_(select(visible.c.id)))
-        .order_by(Participant.id, Outcome.id)
-    ).all()
-    ends: dict[int, tuple[Participant, date]] = {}
-    done: set[tuple[int, int | None]] = set()
-    for participant, outcome in rows:
-        if outcome.moment == OutcomeMoment.END:
-            ends[participant.id] = (participant, outcome.recorded_on)
-        else:
-            done.add((participant.id, outcome.follow_up_month))
-    due = [
-        FollowUpDue(participant, month, add_months(ended, month))
-        for participant, ended in ends.values()
-        for month in schedule
-        if (participant.id, month) not in done and add_months(ended, month) <= horizon
-    ]
-    return sorted(due, key=lambda d: (d.due_on, d.participant.last_name, d.participant.id))
+    return _with_records(ctx, _due(ctx, territory_code, people, today, weeks_ahead))
+
+
+def follow_ups_overview(
+    ctx: Context,
+    territory_code: str,
+    people: Select[tuple[Participant]],
+    *,
+    today: date,
+    weeks_ahead: int = 4,
+    shown: int = 30,
+) -> FollowUpsOverview:
+    """As :func:`follow_ups_due`, counted per week, with the records of the first
+    ``shown`` only: the dashboard's cost does not grow with the people due."""
+    keys = _due(ctx, territory_code, people, today, weeks_ahead)
+    weeks = Counter(day - timedelta(days=day.weekday()) for day, _, _, _ in keys)
+    return FollowUpsOverview(len(keys), sorted(weeks.items()), _with_records(ctx, keys[:shown]))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from datetime import date, timedelta
 
 from flask import current_app, g, render_template
@@ -15,7 +14,7 @@ from amal.audit.services import record_read
 from amal.db import get_session
 from amal.groups.models import GroupStatus
 from amal.meetings.models import Meeting, MeetingStatus
-from amal.outcomes.services import follow_ups_due
+from amal.outcomes.services import FollowUpsOverview, follow_ups_overview
 from amal.participants.models import ParticipantStatus
 from amal.referrals.models import Referral, ReferralStatus
 from amal.reports.indicators import Window
@@ -60,14 +59,17 @@ def show():
         )
     )
     ctx = request_context()
-    due = []
+    due = FollowUpsOverview(0, [], [])
     if access.can(Permission.VIEW_PARTICIPANTS):
-        due = follow_ups_due(ctx, g.territory, access.participants(), today=today)
-        # The list names people: one audit entry for the page, naming them.
+        due = follow_ups_overview(ctx, g.territory, access.participants(), today=today)
+        # The list names people: one audit entry for the page, naming those shown.
         record_read(
-            ctx, "follow_up_list", [d.participant.id for d in due], territory_code=g.territory
+            ctx,
+            "follow_up_list",
+            [d.participant.id for d in due.first],
+            territory_code=g.territory,
+            total=due.total,
         )
-    per_week = Counter(d.week for d in due)
     violations = []
     if access.can(Permission.RUN_REPORTS):
         year = Period(date(today.year, 1, 1), today, str(today.year))
@@ -82,7 +84,8 @@ def show():
         next_meetings=next_meetings,
         pending_referrals=pending_referrals,
         violations=violations,
-        follow_ups=due,
-        follow_ups_per_week=sorted(per_week.items()),
+        follow_ups=due.first,
+        follow_ups_total=due.total,
+        follow_ups_per_week=due.per_week,
         this_week=today - timedelta(days=today.weekday()),
     )
