@@ -8,11 +8,8 @@ import io
 import re
 from collections import defaultdict
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
-from fpdf import FPDF
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -27,6 +24,12 @@ from amal.reports.engine import ReportResult
 from amal.reports.vocabulary import italian
 from amal.services import Context, use_case
 
+if TYPE_CHECKING:
+    from fpdf import FPDF
+
+# The control characters an XLSX cell cannot hold (openpyxl's ILLEGAL_CHARACTERS_RE,
+# spelled out: importing openpyxl for it would slow every process start).
+ILLEGAL_CHARACTERS_RE = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
 PRESENCE_LABELS = {"present": "Presente", "absent": "Assente", "justified": "Assente giust."}
 
 
@@ -61,6 +64,10 @@ def to_csv(result: ReportResult) -> bytes:
 
 
 def to_xlsx(result: ReportResult) -> bytes:
+    # Imported when a file is asked for: every process start would pay for them.
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
     workbook = Workbook()
     summary = workbook.active
     summary.title = "Riepilogo"
@@ -163,6 +170,8 @@ def registers_pdf(ctx: Context, result: ReportResult) -> bytes:
             )
         )
     }
+
+    from fpdf import FPDF  # when a file is asked for, as openpyxl
 
     pdf = FPDF(orientation="P", unit="mm", format="A4")
     pdf.set_auto_page_break(auto=False)
