@@ -2,6 +2,8 @@
 with data typed in (same shapes, sequences moved past the written ids)."""
 
 import json
+from collections import Counter
+from datetime import date
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -10,6 +12,7 @@ from sqlalchemy import func, select
 from amal.cli import cli
 from amal.groups.models import Enrolment
 from amal.meetings.models import Attendance, Meeting, MeetingKind, MeetingStatus
+from amal.outcomes.services import _last_end_for, follow_ups_due, follow_ups_overview
 from amal.participants.models import Participant, ParticipantStatus, StatusChange
 from amal.participants.services import register_candidate
 from amal.reports.engine import definitions, run_report
@@ -95,3 +98,25 @@ def test_scale_data_works_with_the_services_and_the_reports(ctx) -> None:
             )
             report = run_report(ctx, code, definition.code, period)
             assert report.tables
+
+
+def test_the_dashboards_follow_ups_are_counted_in_sql_as_listed_in_python(ctx) -> None:
+    """The dashboard's overview (counted by the database per end day) agrees with
+    the full list (computed from every row), on years of scale data."""
+    generate(ctx, 400, seed=5)
+    for code in ("lecco", "monza-brianza"):
+        people = select(Participant).where(Participant.territory_code == code)
+        due = follow_ups_due(ctx, code, people, today=date.today())
+        overview = follow_ups_overview(ctx, code, people, today=date.today())
+        assert overview.total == len(due) > 30
+        assert overview.per_week == sorted(Counter(d.week for d in due).items())
+        assert [(d.participant.id, d.month) for d in overview.first] == [
+            (d.participant.id, d.month) for d in due[:30]
+        ]
+
+
+def test_the_last_end_day_of_a_follow_up_clamps_at_month_ends() -> None:
+    # Jan 29, 30 and 31 + 1 month are all Feb 28 (2026 is not a leap year).
+    assert _last_end_for(date(2026, 2, 28), 1) == date(2026, 1, 31)
+    assert _last_end_for(date(2026, 3, 31), 1) == date(2026, 2, 28)
+    assert _last_end_for(date(2026, 6, 15), 3) == date(2026, 3, 15)

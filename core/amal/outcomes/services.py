@@ -7,8 +7,10 @@ import calendar
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, and_, case, exists, func, literal, select, true, union_all
+from sqlalchemy.orm import aliased
 
 from amal.audit.models import AuditAction
 from amal.audit.services import record
@@ -269,6 +271,38 @@ def follow_ups_due(
     return _with_records(ctx, _due(ctx, territory_code, people, today, weeks_ahead))
 
 
+def _last_end_for(day: date, months: int) -> date:
+    """The last end day whose follow-up at ``months`` falls on or before ``day``
+    (month ends clamp: Jan 29-31 + 1 month are all Feb 28)."""
+    last = add_months(day, -months)
+    while add_months(last + timedelta(days=1), months) <= day:
+        last += timedelta(days=1)
+    return last
+
+
+def _missing_follow_ups(
+    ctx: Context, territory_code: str, people: Select[tuple[Participant]], by: date
+) -> tuple[Any, Any, Any]:
+    """SQL pieces: the schedule's months as rows, and the condition "this END
+    outcome's follow-up at that month is due by ``by`` and not recorded"."""
+    schedule = ctx.plugins.group_policy(territory_code).follow_up_months
+    months = union_all(*(select(literal(m).label("month")) for m in schedule)).subquery()
+    visible = select(people.where(Participant.erased_at.is_(None)).subquery().c.id)
+    recorded = aliased(Outcome)
+    condition = and_(
+        Outcome.moment == OutcomeMoment.END,
+        Outcome.participant_id.in_(visible),
+        Outcome.recorded_on
+        <= case(*((months.c.month == m, _last_end_for(by, m)) for m in schedule)),
+        ~exists().where(
+            recorded.participant_id == Outcome.participant_id,
+            recorded.moment != OutcomeMoment.END,
+            recorded.follow_up_month == months.c.month,
+        ),
+    )
+    return months, condition, schedule
+
+
 def follow_ups_overview(
     ctx: Context,
     territory_code: str,
@@ -278,8 +312,41 @@ def follow_ups_overview(
     weeks_ahead: int = 4,
     shown: int = 30,
 ) -> FollowUpsOverview:
-    """As :func:`follow_ups_due`, counted per week, with the records of the first
-    ``shown`` only: the dashboard's cost does not grow with the people due."""
-    keys = _due(ctx, territory_code, people, today, weeks_ahead)
-    weeks = Counter(day - timedelta(days=day.weekday()) for day, _, _, _ in keys)
-    return FollowUpsOverview(len(keys), sorted(weeks.items()), _with_records(ctx, keys[:shown]))
+    """As :func:`follow_ups_due`, counted per week, with the first ``shown``:
+    counted by the database per end day, so that the cost does not grow with
+    the people due (thousands of overdue ones at regional scale)."""
+    horizon = today + timedelta(weeks=weeks_ahead)
+    months, condition, _ = _missing_follow_ups(ctx, territory_code, people, horizon)
+    per_day: Counter[date] = Counter()
+    for month, ended, n in ctx.session.execute(
+        select(months.c.month, Outcome.recorded_on, func.count())
+        .select_from(Outcome)
+        .join(months, true())
+        .where(condition)
+        .group_by(months.c.month, Outcome.recorded_on)
+    ):
+        per_day[add_months(ended, month)] += n
+    weeks: Counter[date] = Counter()
+    for day, n in per_day.items():
+        weeks[day - timedelta(days=day.weekday())] += n
+    # The first ones: those due by the day the first ``shown`` reach.
+    cutoff, reached = None, 0
+    for day in sorted(per_day):
+        cutoff, reached = day, reached + per_day[day]
+        if reached >= shown:
+            break
+    first: list[FollowUpDue] = []
+    if cutoff is not None:
+        months, condition, _ = _missing_follow_ups(ctx, territory_code, people, cutoff)
+        rows = ctx.session.execute(
+            select(Participant, months.c.month, Outcome.recorded_on)
+            .select_from(Outcome)
+            .join(months, true())
+            .join(Participant, Participant.id == Outcome.participant_id)
+            .where(condition)
+        ).all()
+        first = sorted(
+            (FollowUpDue(p, month, add_months(ended, month)) for p, month, ended in rows),
+            key=lambda d: (d.due_on, d.participant.last_name, d.participant.id, d.month),
+        )[:shown]
+    return FollowUpsOverview(sum(per_day.values()), sorted(weeks.items()), first)
