@@ -21,7 +21,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, case, exists, func, or_, select
+from sqlalchemy import case, exists, func, select
 from sqlalchemy.orm import Session, aliased
 
 from amal.groups.models import Enrolment, Group, GroupStatus, GroupStatusChange
@@ -122,24 +122,34 @@ def _share(part: int, whole: int) -> str:
 def participants_by_status(scope: Scope) -> list[tuple[Any, ...]]:
     """Each person's status on the last day of the period (their latest step dated
     by then), for the territory they belonged to that day."""
-    later = aliased(StatusChange)
-    superseded = exists().where(
-        later.participant_id == StatusChange.participant_id,
-        later.occurred_on <= scope.period.end,
-        or_(
-            later.occurred_on > StatusChange.occurred_on,
-            and_(later.occurred_on == StatusChange.occurred_on, later.id > StatusChange.id),
-        ),
-    )
-    rows = scope.session.execute(
-        select(StatusChange.to_status, func.count())
+    # Each person's latest step by then, ranked by the database (one pass over
+    # the steps of the people ever in the territory); the territory of that day
+    # is then asked once per person, not once per step.
+    ranked = (
+        select(
+            StatusChange.participant_id,
+            StatusChange.to_status,
+            func.row_number()
+            .over(
+                partition_by=StatusChange.participant_id,
+                order_by=(StatusChange.occurred_on.desc(), StatusChange.id.desc()),
+            )
+            .label("rank"),
+        )
         .where(
             StatusChange.occurred_on <= scope.period.end,
-            ~superseded,
-            territory_on(StatusChange.participant_id, scope.period.end) == scope.territory,
+            StatusChange.participant_id.in_(ever_in(scope.territory)),
         )
-        .group_by(StatusChange.to_status)
-        .order_by(StatusChange.to_status)
+        .subquery()
+    )
+    rows = scope.session.execute(
+        select(ranked.c.to_status, func.count())
+        .where(
+            ranked.c.rank == 1,
+            territory_on(ranked.c.participant_id, scope.period.end) == scope.territory,
+        )
+        .group_by(ranked.c.to_status)
+        .order_by(ranked.c.to_status)
     ).all()
     return [(italian(status), n) for status, n in rows]
 
