@@ -19,6 +19,7 @@ from amal.reports.engine import definitions, start_run
 from amal.reports.submissions import submit_run
 from amal.runtime import state
 from amal.territories.services import directory
+from amal.testing import csrf_token
 from amal.wellbeing.services import record_administration
 
 
@@ -181,3 +182,20 @@ def test_every_page_and_api_read_costs_the_same_queries_at_any_size(
     grown = {e: (before[e], after[e]) for e in before if after[e] != before[e]}
     assert grown == {}, f"queries grow with the data (small, large): {grown}"
     assert len(before) > 50, "the URL map's pages were not all found"
+
+
+@pytest.mark.parametrize("amal_database_url", ["sqlite"], indirect=True)
+def test_saving_a_register_costs_the_same_queries_for_2_or_12_people(
+    app, client, login, ctx, person
+) -> None:
+    login("coordinator", "lecco")
+    costs = []
+    for members in (2, 12):
+        _, people, plan = build(ctx, person, members)
+        url = f"/t/lecco/groups/meetings/{plan[1].id}"
+        form = {"form": "register", "csrf_token": csrf_token(client, url)}
+        form.update({f"presence-{p.id}": "absent" for p in people})  # every line changes
+        with counting(app) as statements:
+            assert client.post(url, data=form).status_code == 302
+        costs.append(len(statements))
+    assert costs[0] == costs[1]
