@@ -10,6 +10,7 @@ import json
 import os
 import secrets
 import sys
+import time
 from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
@@ -75,6 +76,8 @@ from amal.reports.outputs import export_report
 from amal.reports.submissions import submit_run
 from amal.runtime import service_context, state
 from amal.scaffold import NewTerritory, scaffold
+from amal.scale import generate
+from amal.services import Context
 from amal.stats import instance_counts
 from amal.territories.services import sync_territories
 
@@ -529,12 +532,21 @@ def territory_sync() -> None:
     "--if-empty", is_flag=True, help="Do nothing (and succeed) when there is nothing to fill."
 )
 @click.option("--seed", default=7, show_default=True, type=int)
-def demo_command(if_empty: bool, seed: int) -> None:
+@click.option(
+    "--scale",
+    type=click.IntRange(min=1),
+    help="Instead: N participants with years of groups, meetings and registers, "
+    "written in bulk (benchmarks; see benchmarks/bench.py).",
+)
+def demo_command(if_empty: bool, seed: int, scale: int | None) -> None:
     """Fill every territory without participants with realistic demo data (then
     shows the counts). One transaction per territory: an interrupted run is
     finished by running it again. Never touches an instance with real data."""
     ctx = _ctx()
     sync_territories(ctx.session, ctx.plugins)
+    if scale is not None:
+        _demo_at_scale(ctx, scale, seed)
+        return
     pending = demo_state(ctx)
     refusal = None
     if pending.real:
@@ -559,6 +571,22 @@ def demo_command(if_empty: bool, seed: int) -> None:
         click.echo(f"{code}: {n} demo participants")
     click.echo(f"Demo staff accounts (facilitators) use the password {DEMO_PASSWORD!r}.")
     click.get_current_context().invoke(stats_command)
+
+
+def _demo_at_scale(ctx: Context, people: int, seed: int) -> None:
+    if demo_state(ctx).real:
+        raise click.ClickException("Scale data goes into territories without participants only.")
+    started = time.perf_counter()
+    with click.progressbar(length=people, label="Participants") as bar:
+        try:
+            result = generate(ctx, people, seed=seed, progress=bar.update)
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from exc
+    click.echo(
+        f"{result.people} participants, {result.groups} groups, {result.meetings} meetings, "
+        f"{result.attendance} register lines ({result.rows} rows) "
+        f"in {time.perf_counter() - started:.1f} s"
+    )
 
 
 @cli.group("participant")

@@ -6,21 +6,26 @@ from __future__ import annotations
 import enum
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app, g
 from sqlalchemy import (
+    ColumnElement,
     DateTime,
     Dialect,
     Engine,
     Enum,
     MetaData,
     TypeDecorator,
+    and_,
     create_engine,
     event,
 )
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.sql.visitors import InternalTraversal
 
 from amal.errors import ConfigError
 
@@ -86,6 +91,38 @@ def enum_type(enum_class: type[enum.Enum]) -> Enum:
         values_callable=lambda members: [m.value for m in members],
         validate_strings=True,
     )
+
+
+class prefix_match(ColumnElement[bool]):
+    """``key`` (``lower(name)``) starts with ``prefix``, in the shape each
+    database answers from an index on ``key``: ``LIKE 'ros%'`` on PostgreSQL
+    (index opclass ``text_pattern_ops``: byte order, whatever the instance's
+    locale), a range from ``'ros'`` to ``'ros'`` + U+10FFFF on SQLite (which uses no
+    index for LIKE on an expression, and compares bytes)."""
+
+    # No Boolean type on purpose: SQLite (no native boolean) would append "= 1"
+    # to the range's last comparison, and then use the index for its lower
+    # bound only (a scan to the end of the index: 260 ms at 100k people).
+    inherit_cache = True
+    _traverse_internals = [
+        ("like", InternalTraversal.dp_clauseelement),
+        ("range", InternalTraversal.dp_clauseelement),
+    ]
+
+    def __init__(self, key: ColumnElement[str], prefix: str) -> None:
+        escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        self.like = key.like(escaped + "%", escape="\\")
+        self.range = and_(key >= prefix, key < prefix + "\U0010ffff")
+
+
+@compiles(prefix_match)
+def _prefix_range(element: prefix_match, compiler: Any, **kw: Any) -> str:
+    return f"({compiler.process(element.range, **kw)})"
+
+
+@compiles(prefix_match, "postgresql")
+def _prefix_like(element: prefix_match, compiler: Any, **kw: Any) -> str:
+    return f"({compiler.process(element.like, **kw)})"
 
 
 # Execution option of a connection whose transaction will write: on SQLite its

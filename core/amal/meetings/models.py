@@ -8,6 +8,7 @@ from sqlalchemy import (
     Column,
     Date,
     ForeignKey,
+    Index,
     Integer,
     Numeric,
     String,
@@ -52,6 +53,8 @@ meeting_need = Table(
 
 class Meeting(Base):
     __tablename__ = "meeting"
+    # A territory's meetings of a period (reports, calendar).
+    __table_args__ = (Index("ix_meeting_territory_day", "territory_code", "scheduled_on"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     territory_code: Mapped[str] = mapped_column(ForeignKey("territory.code"), index=True)
@@ -84,7 +87,12 @@ class Attendance(Base):
     """One line of a meeting's attendance register."""
 
     __tablename__ = "attendance"
-    __table_args__ = (UniqueConstraint("meeting_id", "participant_id"),)
+    # By meeting (the unique pair) and by person (participant_id's own index);
+    # the presence beside the meeting answers a register's counts from the index.
+    __table_args__ = (
+        UniqueConstraint("meeting_id", "participant_id"),
+        Index("ix_attendance_meeting_presence", "meeting_id", "presence"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id", ondelete="CASCADE"))

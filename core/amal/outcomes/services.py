@@ -4,10 +4,13 @@ group, then follow-ups at the months of the territory's schedule, each kept."""
 from __future__ import annotations
 
 import calendar
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, and_, case, exists, func, literal, select, true, union_all
+from sqlalchemy.orm import aliased
 
 from amal.audit.models import AuditAction
 from amal.audit.services import record
@@ -197,6 +200,63 @@ class FollowUpDue:
         return self.due_on - timedelta(days=self.due_on.weekday())
 
 
+@dataclass(frozen=True)
+class FollowUpsOverview:
+    """What the dashboard shows: how many are due, per week, and the first few."""
+
+    total: int
+    per_week: list[tuple[date, int]]
+    first: list[FollowUpDue]
+
+
+def _due(
+    ctx: Context,
+    territory_code: str,
+    people: Select[tuple[Participant]],
+    today: date,
+    weeks_ahead: int,
+) -> list[tuple[date, str, int, int]]:
+    """(due on, last name, participant id, month) of every follow-up due, in
+    order: from plain rows, no record loaded (thousands at regional scale)."""
+    schedule = ctx.plugins.group_policy(territory_code).follow_up_months
+    horizon = today + timedelta(weeks=weeks_ahead)
+    visible = select(people.where(Participant.erased_at.is_(None)).subquery().c.id)
+    ends: dict[int, tuple[str, date]] = {}
+    for participant_id, last_name, ended in ctx.session.execute(
+        select(Outcome.participant_id, Participant.last_name, Outcome.recorded_on)
+        .join(Participant, Participant.id == Outcome.participant_id)
+        .where(Outcome.participant_id.in_(visible), Outcome.moment == OutcomeMoment.END)
+        .order_by(Outcome.participant_id, Outcome.id)
+    ):
+        ends[participant_id] = (last_name, ended)
+    done = set(
+        ctx.session.execute(
+            select(Outcome.participant_id, Outcome.follow_up_month).where(
+                Outcome.participant_id.in_(visible), Outcome.moment != OutcomeMoment.END
+            )
+        ).tuples()
+    )
+    return sorted(
+        (add_months(ended, month), last_name, participant_id, month)
+        for participant_id, (last_name, ended) in ends.items()
+        for month in schedule
+        if (participant_id, month) not in done and add_months(ended, month) <= horizon
+    )
+
+
+def _with_records(ctx: Context, keys: list[tuple[date, str, int, int]]) -> list[FollowUpDue]:
+    ids = sorted({participant_id for _, _, participant_id, _ in keys})
+    records: dict[int, Participant] = {}
+    for start in range(0, len(ids), 500):  # SQLite's limit on bound values
+        records.update(
+            (p.id, p)
+            for p in ctx.session.scalars(
+                select(Participant).where(Participant.id.in_(ids[start : start + 500]))
+            )
+        )
+    return [FollowUpDue(records[pid], month, day) for day, _, pid, month in keys]
+
+
 def follow_ups_due(
     ctx: Context,
     territory_code: str,
@@ -208,26 +268,85 @@ def follow_ups_due(
     """The follow-ups not yet recorded that are due by ``weeks_ahead`` weeks from
     ``today`` (overdue ones included), earliest first. ``people`` is the
     caller's scoped participant query."""
+    return _with_records(ctx, _due(ctx, territory_code, people, today, weeks_ahead))
+
+
+def _last_end_for(day: date, months: int) -> date:
+    """The last end day whose follow-up at ``months`` falls on or before ``day``
+    (month ends clamp: Jan 29-31 + 1 month are all Feb 28)."""
+    last = add_months(day, -months)
+    while add_months(last + timedelta(days=1), months) <= day:
+        last += timedelta(days=1)
+    return last
+
+
+def _missing_follow_ups(
+    ctx: Context, territory_code: str, people: Select[tuple[Participant]], by: date
+) -> tuple[Any, Any, Any]:
+    """SQL pieces: the schedule's months as rows, and the condition "this END
+    outcome's follow-up at that month is due by ``by`` and not recorded"."""
     schedule = ctx.plugins.group_policy(territory_code).follow_up_months
+    months = union_all(*(select(literal(m).label("month")) for m in schedule)).subquery()
+    visible = select(people.where(Participant.erased_at.is_(None)).subquery().c.id)
+    recorded = aliased(Outcome)
+    condition = and_(
+        Outcome.moment == OutcomeMoment.END,
+        Outcome.participant_id.in_(visible),
+        Outcome.recorded_on
+        <= case(*((months.c.month == m, _last_end_for(by, m)) for m in schedule)),
+        ~exists().where(
+            recorded.participant_id == Outcome.participant_id,
+            recorded.moment != OutcomeMoment.END,
+            recorded.follow_up_month == months.c.month,
+        ),
+    )
+    return months, condition, schedule
+
+
+def follow_ups_overview(
+    ctx: Context,
+    territory_code: str,
+    people: Select[tuple[Participant]],
+    *,
+    today: date,
+    weeks_ahead: int = 4,
+    shown: int = 30,
+) -> FollowUpsOverview:
+    """As :func:`follow_ups_due`, counted per week, with the first ``shown``:
+    counted by the database per end day, so that the cost does not grow with
+    the people due (thousands of overdue ones at regional scale)."""
     horizon = today + timedelta(weeks=weeks_ahead)
-    visible = people.where(Participant.erased_at.is_(None)).subquery()
-    rows = ctx.session.execute(
-        select(Participant, Outcome)
-        .join(Outcome, Outcome.participant_id == Participant.id)
-        .where(Participant.id.in_(select(visible.c.id)))
-        .order_by(Participant.id, Outcome.id)
-    ).all()
-    ends: dict[int, tuple[Participant, date]] = {}
-    done: set[tuple[int, int | None]] = set()
-    for participant, outcome in rows:
-        if outcome.moment == OutcomeMoment.END:
-            ends[participant.id] = (participant, outcome.recorded_on)
-        else:
-            done.add((participant.id, outcome.follow_up_month))
-    due = [
-        FollowUpDue(participant, month, add_months(ended, month))
-        for participant, ended in ends.values()
-        for month in schedule
-        if (participant.id, month) not in done and add_months(ended, month) <= horizon
-    ]
-    return sorted(due, key=lambda d: (d.due_on, d.participant.last_name, d.participant.id))
+    months, condition, _ = _missing_follow_ups(ctx, territory_code, people, horizon)
+    per_day: Counter[date] = Counter()
+    for month, ended, n in ctx.session.execute(
+        select(months.c.month, Outcome.recorded_on, func.count())
+        .select_from(Outcome)
+        .join(months, true())
+        .where(condition)
+        .group_by(months.c.month, Outcome.recorded_on)
+    ):
+        per_day[add_months(ended, month)] += n
+    weeks: Counter[date] = Counter()
+    for day, n in per_day.items():
+        weeks[day - timedelta(days=day.weekday())] += n
+    # The first ones: those due by the day the first ``shown`` reach.
+    cutoff, reached = None, 0
+    for day in sorted(per_day):
+        cutoff, reached = day, reached + per_day[day]
+        if reached >= shown:
+            break
+    first: list[FollowUpDue] = []
+    if cutoff is not None:
+        months, condition, _ = _missing_follow_ups(ctx, territory_code, people, cutoff)
+        rows = ctx.session.execute(
+            select(Participant, months.c.month, Outcome.recorded_on)
+            .select_from(Outcome)
+            .join(months, true())
+            .join(Participant, Participant.id == Outcome.participant_id)
+            .where(condition)
+        ).all()
+        first = sorted(
+            (FollowUpDue(p, month, add_months(ended, month)) for p, month, ended in rows),
+            key=lambda d: (d.due_on, d.participant.last_name, d.participant.id, d.month),
+        )[:shown]
+    return FollowUpsOverview(sum(per_day.values()), sorted(weeks.items()), first)

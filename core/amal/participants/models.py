@@ -3,7 +3,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, String, Text, text
+from sqlalchemy import Date, ForeignKey, Index, String, Text, func, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from amal.db import Base, enum_type, utcnow
@@ -48,6 +48,10 @@ class Participant(Base):
             sqlite_where=text("fiscal_code IS NOT NULL"),
             postgresql_where=text("fiscal_code IS NOT NULL"),
         ),
+        # The list's sorts, a page of 50 read off the index (name, status, newest).
+        Index("ix_participant_territory_name", "territory_code", "last_name", "first_name", "id"),
+        Index("ix_participant_territory_status_name", "territory_code", "status", "last_name"),
+        Index("ix_participant_territory_created", "territory_code", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -93,10 +97,34 @@ class Participant(Base):
         return f"<Participant {self.id} {self.status.value}>"
 
 
+# Search by name prefix: a range on these (amal.participants.services.matching).
+for _column in (Participant.last_name, Participant.first_name):
+    Index(
+        f"ix_participant_search_{_column.key}",
+        Participant.territory_code,
+        func.lower(_column).label(f"{_column.key}_key"),
+        postgresql_ops={f"{_column.key}_key": "text_pattern_ops"},
+    )
+# A fiscal code's first characters (LIKE 'RSSM%' on PostgreSQL whatever the locale;
+# SQLite's range uses the unique index already).
+Index(
+    "ix_participant_search_fiscal_code",
+    Participant.territory_code,
+    Participant.fiscal_code,
+    postgresql_ops={"fiscal_code": "text_pattern_ops"},
+    postgresql_where=text("fiscal_code IS NOT NULL"),
+    sqlite_where=text("fiscal_code IS NOT NULL"),
+)
+
+
 class StatusChange(Base):
     """One step of a participant's lifecycle: from, to, when, who, why."""
 
     __tablename__ = "participant_status_change"
+    # A person's latest step by a day (status at a period's end).
+    __table_args__ = (
+        Index("ix_participant_status_change_person_day", "participant_id", "occurred_on"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     participant_id: Mapped[int] = mapped_column(

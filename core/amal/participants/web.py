@@ -242,8 +242,13 @@ def _index(
         .limit(PAGE_SIZE)
         .offset((page - 1) * PAGE_SIZE)
     ).all()
+    # The filter's choices: ids and names only (thousands of groups over the
+    # years of a regional instance; whole records cost ten times as much).
+    visible_groups = access.groups().subquery()
     groups = (
-        session.scalars(access.groups().order_by("name")).all()
+        session.execute(
+            select(visible_groups.c.id, visible_groups.c.name).order_by(visible_groups.c.name)
+        ).all()
         if access.can(Permission.VIEW_GROUPS)
         else []
     )

@@ -263,8 +263,17 @@ def _months(start: date, end: date) -> list[date]:
     return months
 
 
-def _cumulative(label: str, months: list[date], days: list[date]) -> Series:
+def _cumulative(
+    label: str,
+    months: list[date],
+    days: list[date],
+    counted: Sequence[tuple[date, int]] = (),
+) -> Series:
+    """Running totals per month of ``days`` (one event each) and of ``counted``
+    (events per day, as the database counted them)."""
     per_month = Counter(_month(d) for d in days)
+    for day, n in counted:
+        per_month[_month(day)] += n
     total, points = 0, []
     before = sum(n for m, n in per_month.items() if m < months[0])
     total = before
@@ -295,13 +304,17 @@ def project_progress(session: Session, project: Project, today: date | None = No
     planned_starts = [
         g.start_date for g in groups if g.start_date and g.status != GroupStatus.CANCELLED
     ]
-    enrolled: dict[int, date] = {}
-    for participant_id, day in session.execute(
-        select(Enrolment.participant_id, Enrolment.enrolled_on).where(
-            Enrolment.group_id.in_(group_ids)
-        )
-    ):
-        enrolled[participant_id] = min(day, enrolled.get(participant_id, day))
+    # Aggregated by the database, per day: rows bounded by the calendar, not
+    # by the people or the register lines.
+    first_enrolment = (
+        select(func.min(Enrolment.enrolled_on).label("day"))
+        .where(Enrolment.group_id.in_(group_ids))
+        .group_by(Enrolment.participant_id)
+        .subquery()
+    )
+    enrolled_days = session.execute(
+        select(first_enrolment.c.day, func.count()).group_by(first_enrolment.c.day)
+    ).all()
     members = dict(
         session.execute(
             select(Enrolment.group_id, func.count(Enrolment.id))
@@ -317,12 +330,13 @@ def project_progress(session: Session, project: Project, today: date | None = No
         )
     ).all()
     lines: dict[date, Counter[Presence]] = defaultdict(Counter)
-    for day, presence in session.execute(
-        select(Meeting.scheduled_on, Attendance.presence)
+    for day, presence, n in session.execute(
+        select(Meeting.scheduled_on, Attendance.presence, func.count())
         .join(Meeting, Meeting.id == Attendance.meeting_id)
         .where(Meeting.group_id.in_(group_ids), Meeting.kind == MeetingKind.GROUP)
+        .group_by(Meeting.scheduled_on, Attendance.presence)
     ):
-        lines[_month(day)][presence] += 1
+        lines[_month(day)][presence] += n
     rows = {
         g.id: GroupRow(g.id, g.name, g.status, members.get(g.id, 0), 0, 0, None, None)
         for g in groups
@@ -348,7 +362,7 @@ def project_progress(session: Session, project: Project, today: date | None = No
         months=months,
         groups_started=_cumulative("avviati", months, started),
         groups_planned=_cumulative("in calendario", months, planned_starts),
-        people_enrolled=_cumulative("iscritti", months, list(enrolled.values())),
+        people_enrolled=_cumulative("iscritti", months, [], enrolled_days),
         meetings_held=_cumulative(
             "svolti", months, [d for _, _, d, s in meetings if s == MeetingStatus.HELD]
         ),

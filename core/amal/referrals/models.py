@@ -3,7 +3,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, String, Text
+from sqlalchemy import Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from amal.db import Base, enum_type, utcnow
@@ -25,6 +25,8 @@ class Referral(Base):
     catalogue changes."""
 
     __tablename__ = "referral"
+    # A territory's referrals proposed in a period (reports).
+    __table_args__ = (Index("ix_referral_territory_proposed", "territory_code", "proposed_on"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     participant_id: Mapped[int] = mapped_column(

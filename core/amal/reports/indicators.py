@@ -19,10 +19,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from statistics import mean
 from typing import Any
 
-from sqlalchemy import and_, case, exists, func, or_, select
+from sqlalchemy import case, exists, func, select
 from sqlalchemy.orm import Session, aliased
 
 from amal.groups.models import Enrolment, Group, GroupStatus, GroupStatusChange
@@ -126,24 +125,34 @@ def _share(part: int, whole: int) -> Share | str:
 def participants_by_status(scope: Scope) -> list[tuple[Any, ...]]:
     """Each person's status on the last day of the period (their latest step dated
     by then), for the territory they belonged to that day."""
-    later = aliased(StatusChange)
-    superseded = exists().where(
-        later.participant_id == StatusChange.participant_id,
-        later.occurred_on <= scope.period.end,
-        or_(
-            later.occurred_on > StatusChange.occurred_on,
-            and_(later.occurred_on == StatusChange.occurred_on, later.id > StatusChange.id),
-        ),
-    )
-    rows = scope.session.execute(
-        select(StatusChange.to_status, func.count())
+    # Each person's latest step by then, ranked by the database (one pass over
+    # the steps of the people ever in the territory); the territory of that day
+    # is then asked once per person, not once per step.
+    ranked = (
+        select(
+            StatusChange.participant_id,
+            StatusChange.to_status,
+            func.row_number()
+            .over(
+                partition_by=StatusChange.participant_id,
+                order_by=(StatusChange.occurred_on.desc(), StatusChange.id.desc()),
+            )
+            .label("rank"),
+        )
         .where(
             StatusChange.occurred_on <= scope.period.end,
-            ~superseded,
-            territory_on(StatusChange.participant_id, scope.period.end) == scope.territory,
+            StatusChange.participant_id.in_(ever_in(scope.territory)),
         )
-        .group_by(StatusChange.to_status)
-        .order_by(StatusChange.to_status)
+        .subquery()
+    )
+    rows = scope.session.execute(
+        select(ranked.c.to_status, func.count())
+        .where(
+            ranked.c.rank == 1,
+            territory_on(ranked.c.participant_id, scope.period.end) == scope.territory,
+        )
+        .group_by(ranked.c.to_status)
+        .order_by(ranked.c.to_status)
     ).all()
     return [(italian(status), n) for status, n in rows]
 
@@ -261,18 +270,23 @@ def hours(scope: Scope) -> list[tuple[Any, ...]]:
     ]
 
 
-def _register_lines(scope: Scope) -> list[tuple[int, Presence]]:
-    rows = scope.session.execute(
-        select(Attendance.participant_id, Attendance.presence).where(
-            Attendance.meeting_id.in_(_counted_meetings(scope, ("group",)))
-        )
-    )
-    return [(participant_id, presence) for participant_id, presence in rows]
+def _group_register_lines(scope: Scope) -> Any:
+    """Register lines of the period's held group meetings (a WHERE clause)."""
+    return Attendance.meeting_id.in_(_counted_meetings(scope, ("group",)))
 
 
 @indicator("attendance_rate", "Tasso di presenza agli incontri di gruppo", "Indicatore", "Valore")
 def attendance_rate(scope: Scope) -> list[tuple[Any, ...]]:
-    lines = Counter(presence for _, presence in _register_lines(scope))
+    # Counted by the database: memory does not grow with the register lines.
+    lines: Counter[Presence] = Counter(
+        dict(
+            scope.session.execute(
+                select(Attendance.presence, func.count())
+                .where(_group_register_lines(scope))
+                .group_by(Attendance.presence)
+            ).all()
+        )
+    )
     total = sum(lines.values())
     return [
         ("Righe di registro", total),
@@ -287,18 +301,38 @@ def attendance_rate(scope: Scope) -> list[tuple[Any, ...]]:
 def min_presence(scope: Scope) -> list[tuple[Any, ...]]:
     """People present at no less than the report's ``min_presence`` share of the
     group meetings of the period they had a register line for."""
-    present: Counter[int] = Counter()
-    expected: Counter[int] = Counter()
-    for participant_id, presence in _register_lines(scope):
-        expected[participant_id] += 1
-        present[participant_id] += presence == Presence.PRESENT
     threshold = scope.definition.min_presence
-    reaching = sum(1 for pid, n in expected.items() if present[pid] / n >= threshold)
+    present = func.sum(case((Attendance.presence == Presence.PRESENT, 1), else_=0))
+    per_person = (
+        select(
+            Attendance.participant_id,
+            present.label("present"),
+            func.count().label("expected"),
+        )
+        .where(_group_register_lines(scope))
+        .group_by(Attendance.participant_id)
+        .subquery()
+    )
+    people, reaching = scope.session.execute(
+        select(
+            func.count(),
+            func.coalesce(
+                func.sum(
+                    case(
+                        # present / expected >= threshold, without division.
+                        (per_person.c.present >= threshold * per_person.c.expected, 1),
+                        else_=0,
+                    )
+                ),
+                0,
+            ),
+        ).select_from(per_person)
+    ).one()
     return [
         ("Soglia di presenza", Share(threshold, digits=0)),
-        ("Persone con registro nel periodo", len(expected)),
-        ("Persone che raggiungono la soglia", reaching),
-        ("Quota", _share(reaching, len(expected))),
+        ("Persone con registro nel periodo", people),
+        ("Persone che raggiungono la soglia", int(reaching)),
+        ("Quota", _share(int(reaching), people)),
     ]
 
 
@@ -319,44 +353,67 @@ def wellbeing_change(scope: Scope) -> list[tuple[Any, ...]]:
     """Per instrument: people with an entry and a later score by the period's end;
     improved = a rise of at least the instrument's meaningful change (10 for WHO-5).
     A person counts for the territory they belonged to on the day of the later score."""
-    scores: dict[tuple[str, int], dict[Phase, tuple[int, str]]] = defaultdict(dict)
-    for instrument, participant_id, phase, score, territory in scope.session.execute(
-        select(
-            Administration.instrument,
-            Administration.participant_id,
-            Administration.phase,
-            Administration.score,
-            territory_on(Administration.participant_id, Administration.administered_on),
-        ).where(
-            Administration.participant_id.in_(ever_in(scope.territory)),
-            Administration.administered_on <= scope.period.end,
+    end = scope.period.end
+    entry, later, final = (aliased(Administration) for _ in range(3))
+    # The later score: the end one, else the midway one (both dated by the period's end).
+    has_end = exists().where(
+        final.participant_id == later.participant_id,
+        final.instrument == later.instrument,
+        final.phase == Phase.END,
+        final.administered_on <= end,
+    )
+
+    def per_instrument(values: dict[str, int]) -> Any:
+        return case(*((entry.instrument == code, value) for code, value in values.items()), else_=0)
+
+    def how_many(condition: Any) -> Any:
+        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+    meaningful = per_instrument({c: s.meaningful_change for c, s in INSTRUMENTS.items()})
+    low = per_instrument({c: s.low_threshold for c, s in INSTRUMENTS.items()})
+    # Aggregated by the database: one row per instrument, whatever the people.
+    totals = {
+        instrument: (n, entries, latest, improved, low_entry, low_now)
+        for instrument, n, entries, latest, improved, low_entry, low_now in scope.session.execute(
+            select(
+                entry.instrument,
+                func.count(),
+                func.sum(entry.score),
+                func.sum(later.score),
+                how_many(later.score - entry.score >= meaningful),
+                how_many(entry.score <= low),
+                how_many(later.score <= low),
+            )
+            .join(
+                later,
+                (later.participant_id == entry.participant_id)
+                & (later.instrument == entry.instrument),
+            )
+            .where(
+                entry.participant_id.in_(ever_in(scope.territory)),
+                entry.phase == Phase.ENTRY,
+                entry.administered_on <= end,
+                later.administered_on <= end,
+                (later.phase == Phase.END) | ((later.phase == Phase.MIDWAY) & ~has_end),
+                territory_on(later.participant_id, later.administered_on) == scope.territory,
+            )
+            .group_by(entry.instrument)
         )
-    ):
-        scores[(instrument, participant_id)][phase] = (score, territory)
+    }
     rows = []
     for code, scale in INSTRUMENTS.items():
-        pairs = []
-        for (instrument, _), phases in scores.items():
-            later = phases.get(Phase.END, phases.get(Phase.MIDWAY))
-            if (
-                instrument == code
-                and Phase.ENTRY in phases
-                and later is not None
-                and later[1] == scope.territory
-            ):
-                pairs.append((phases[Phase.ENTRY][0], later[0]))
-        improved = sum(1 for entry, later in pairs if later - entry >= scale.meaningful_change)
+        n, entries, latest, improved, low_entry, low_now = totals.get(code, (0, 0, 0, 0, 0, 0))
         rows.append(
             (
                 scale.name,
-                len(pairs),
-                round(mean(e for e, _ in pairs), 1) if pairs else "-",
-                round(mean(latest for _, latest in pairs), 1) if pairs else "-",
-                round(mean(latest - e for e, latest in pairs), 1) if pairs else "-",
-                improved,
-                _share(improved, len(pairs)),
-                sum(scale.is_low(e) for e, _ in pairs),
-                sum(scale.is_low(x) for _, x in pairs),
+                n,
+                round(int(entries) / n, 1) if n else "-",
+                round(int(latest) / n, 1) if n else "-",
+                round((int(latest) - int(entries)) / n, 1) if n else "-",
+                int(improved),
+                _share(int(improved), n),
+                int(low_entry),
+                int(low_now),
             )
         )
     return rows

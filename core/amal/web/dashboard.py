@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from datetime import date, timedelta
 
 from flask import current_app, g, render_template
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from amal import access
 from amal.access import Permission, requires
@@ -15,7 +15,7 @@ from amal.db import get_session
 from amal.groups.models import GroupStatus
 from amal.meetings.alerts import absence_streaks, absence_threshold
 from amal.meetings.models import Meeting, MeetingStatus
-from amal.outcomes.services import follow_ups_due
+from amal.outcomes.services import FollowUpsOverview, follow_ups_overview
 from amal.participants.models import ParticipantStatus
 from amal.referrals.models import Referral, ReferralStatus
 from amal.reports.indicators import Window
@@ -49,6 +49,8 @@ def show():
         )
         .order_by(Meeting.scheduled_on)
         .limit(10)
+        # The group's name in the same query: not one more per meeting.
+        .options(joinedload(Meeting.group))
     ).all()
     pending_referrals = session.scalar(
         select(func.count()).select_from(
@@ -58,12 +60,16 @@ def show():
         )
     )
     ctx = request_context()
-    due = []
+    due = FollowUpsOverview(0, [], [])
     if access.can(Permission.VIEW_PARTICIPANTS):
-        due = follow_ups_due(ctx, g.territory, access.participants(), today=today)
-        # The list names people: one audit entry for the page, naming them.
+        due = follow_ups_overview(ctx, g.territory, access.participants(), today=today)
+        # The list names people: one audit entry for the page, naming those shown.
         record_read(
-            ctx, "follow_up_list", [d.participant.id for d in due], territory_code=g.territory
+            ctx,
+            "follow_up_list",
+            [d.participant.id for d in due.first],
+            territory_code=g.territory,
+            total=due.total,
         )
     absences = []
     if access.can(Permission.VIEW_PARTICIPANTS):
@@ -76,7 +82,6 @@ def show():
             territory_code=g.territory,
             threshold=threshold,
         )
-    per_week = Counter(d.week for d in due)
     violations = []
     if access.can(Permission.RUN_REPORTS):
         year = Period(date(today.year, 1, 1), today, str(today.year))
@@ -91,8 +96,9 @@ def show():
         next_meetings=next_meetings,
         pending_referrals=pending_referrals,
         violations=violations,
-        follow_ups=due,
+        follow_ups=due.first,
+        follow_ups_total=due.total,
+        follow_ups_per_week=due.per_week,
         absences=absences,
-        follow_ups_per_week=sorted(per_week.items()),
         this_week=today - timedelta(days=today.weekday()),
     )
