@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from flask import g
+from flask import abort, g
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 from sqlalchemy import func, select
@@ -152,6 +152,7 @@ class Participants(MethodView):
     def post(self, data: dict[str, Any]):
         """Register a candidate with the consents they gave (processing required)."""
         consents = data.pop("consents")
+        _may_override(data)
         return intake(
             request_context(),
             g.territory,
@@ -182,9 +183,16 @@ class ParticipantResource(MethodView):
         bp.check_etag(participant, ParticipantSchema)
         # The ETag matched this copy; the service refuses if it is stale by the
         # time the row is locked (a simultaneous PATCH won): 412 as well.
+        _may_override(data)
         return update_participant(
             request_context(), participant.id, expected_version=participant.version, **data
         )
+
+
+def _may_override(data: dict[str, Any]) -> None:
+    """Only a coordinator's token may keep what a date-sense rule warns about."""
+    if data.get("identity_override", "").strip() and not access.can(Permission.OVERRIDE_CHECKS):
+        abort(403, "Only a coordinator may override the fiscal code check")
 
 
 class ErasureSchema(StrictSchema):

@@ -45,6 +45,14 @@ class ParticipantSchema(StrictSchema):
     needs = fields.Str(validate=validate.Length(max=5000))
     created_at = fields.DateTime(dump_only=True)
     version = fields.Int(dump_only=True)
+    identity_override = fields.Str(
+        load_only=True,
+        validate=validate.Length(max=500),
+        metadata={
+            "description": "Coordinators only: the reason to keep a fiscal code that "
+            "contradicts the birth date or sex (else 422 fiscal_code_mismatch); audited"
+        },
+    )
 
 
 class ParticipantCreateSchema(ParticipantSchema):

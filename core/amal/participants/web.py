@@ -191,6 +191,24 @@ class ErasureForm(FlaskForm):
     )
 
 
+def _identity_override() -> str:
+    """The reason to keep a fiscal code that contradicts birth date or sex:
+    only a coordinator's (OVERRIDE_CHECKS) counts."""
+    if not access.can(Permission.OVERRIDE_CHECKS):
+        return ""
+    return request.form.get("identity_override", "")
+
+
+def _offer_overrides(form: PersonForm, error: DomainError) -> None:
+    """After a refusal that can be overridden, the form offers the way to do it."""
+    if error.code == "duplicate_participant":
+        form.allow_same_name_offered = True  # type: ignore[attr-defined]
+    if error.code == "fiscal_code_mismatch":
+        form.identity_override_offered = access.can(  # type: ignore[attr-defined]
+            Permission.OVERRIDE_CHECKS
+        )
+
+
 def _visible(participant_id: int) -> Participant:
     return access.get_visible(get_session(), Participant, participant_id)
 
@@ -264,13 +282,13 @@ def new():
                 form.consents.data,
                 allow_same_name=bool(request.form.get("allow_same_name")),
                 registered_on=form.registered_on.data,
+                identity_override=_identity_override(),
                 **fields,
             )
         except DomainError as error:
             dated = error.code.startswith("event_")
             attach_error(form, error, form.registered_on if dated else form.first_name)
-            if error.code == "duplicate_participant":
-                form.allow_same_name_offered = True  # type: ignore[attr-defined]
+            _offer_overrides(form, error)
         else:
             flash(_("Candidate registered."), "success")
             return redirect(url_for("participants.show", participant_id=participant.id))
@@ -412,12 +430,12 @@ def edit(participant_id: int):
                     participant.id,
                     allow_same_name=bool(request.form.get("allow_same_name")),
                     expected_version=participant.version,
+                    identity_override=_identity_override(),
                     **form.record_fields(),
                 )
             except DomainError as error:
                 attach_error(form, error, form.first_name)
-                if error.code == "duplicate_participant":
-                    form.allow_same_name_offered = True  # type: ignore[attr-defined]
+                _offer_overrides(form, error)
             else:
                 flash(_("Record corrected."), "success")
                 return redirect(url_for("participants.show", participant_id=participant.id))

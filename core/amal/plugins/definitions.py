@@ -51,6 +51,10 @@ class GroupPolicy:
     opening_info_meeting: bool = False  # an info meeting open to all candidates first
     # Follow-ups after the end outcome, in months (each one recorded and kept).
     follow_up_months: tuple[int, ...] = (3, 6, 12)
+    # Youngest age at registration (amal.dates: a birth date giving less is refused).
+    minimum_age: int = 16
+    # Days after its conclusion during which a coordinator may reopen a group.
+    reopen_days: int = 30
 
     def __post_init__(self) -> None:
         if not 1 <= self.min_size <= self.max_size:
@@ -62,6 +66,8 @@ class GroupPolicy:
         months = self.follow_up_months
         if any(m < 1 for m in months) or list(months) != sorted(set(months)):
             raise ValueError("GroupPolicy follow_up_months must be increasing positive months")
+        if self.minimum_age < 0 or self.reopen_days < 0:
+            raise ValueError("GroupPolicy minimum_age and reopen_days cannot be negative")
 
 
 @dataclass(frozen=True)

@@ -122,9 +122,11 @@ def amal_group_policy(territory: TerritoryDefinition) -> GroupPolicy | None:
     is kept; the dashboard lists the follow-ups due).
     Fields: ``min_size``, ``max_size``, ``meetings``, ``max_meetings``,
     ``cadence_days``, ``meeting_minutes``, ``opening_info_meeting``,
-    ``follow_up_months``.
+    ``follow_up_months``, ``minimum_age`` (the youngest a person registered may
+    be: an earlier birth date is refused), ``reopen_days`` (how long after its
+    conclusion a coordinator may reopen a group concluded by mistake).
     Default: 10-15 people, 16 meetings every 14 days, 2 hours each; follow-ups
-    at 3, 6 and 12 months.
+    at 3, 6 and 12 months; minimum age 16; reopening within 30 days.
 
     Example::
 

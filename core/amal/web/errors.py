@@ -100,7 +100,18 @@ MESSAGES = {
     "already_ended": _l("This assignment has already ended."),
     "not_staff_here": _l("This person has no active role in the territory."),
     "duplicate_partner": _l("A partner with this name already exists."),
+    "birth_date_in_future": _l("The birth date cannot be in the future."),
+    "fiscal_code_mismatch": _l(
+        "The fiscal code does not match the birth date or sex entered: correct them "
+        "(a coordinator may keep them by giving a reason)."
+    ),
+    "questionnaire_in_future": _l("The questionnaire date cannot be in the future."),
+    "meeting_before_group_start": _l("The meeting cannot be before the group's start."),
+    "meeting_out_of_order": _l(
+        "This date would change the order of the group's meetings: shift the rest of the plan."
+    ),
 }
+PHASES = {"entry": _l("entry"), "midway": _l("midway"), "end": _l("end")}
 ELIGIBILITY = {
     "No active consent to the processing of personal data": _l(
         "No active consent to the processing of personal data"
@@ -117,6 +128,30 @@ def domain_message(error: DomainError) -> str:
     if error.code == "event_before_record" and "not_before" in error.details:
         day = date.fromisoformat(error.details["not_before"])
         return _("The date is before the record it depends on (%(day)s).", day=f"{day:%d/%m/%Y}")
+    if error.code == "too_young":
+        return _(
+            "The person is younger than %(age)s years, this territory's minimum age.",
+            age=error.details.get("minimum_age", 16),
+        )
+    if error.code == "phase_out_of_order" and "other_date" in error.details:
+        day = date.fromisoformat(error.details["other_date"])
+        return _(
+            "The phases must be in order: entry, midway, end (the %(phase)s "
+            "questionnaire is dated %(day)s).",
+            phase=PHASES.get(error.details.get("other_phase"), error.details.get("other_phase")),
+            day=f"{day:%d/%m/%Y}",
+        )
+    if error.code == "meeting_on_holiday":
+        return _(
+            "That day is a holiday (%(holiday)s): give a reason to meet anyway.",
+            holiday=error.details.get("holiday", ""),
+        )
+    if error.code == "duplicate_participant" and error.details.get("duplicate_of"):
+        return _(
+            "This person may already be registered as n. %(number)s (same fiscal code, or "
+            "same name and birth date).",
+            number=error.details["duplicate_of"],
+        )
     message = MESSAGES.get(error.code)
     return str(message) if message is not None else error.message
 
