@@ -32,6 +32,7 @@ from amal.meetings.models import Attendance, Meeting
 from amal.outcomes.models import Outcome
 from amal.participants.models import FieldChange, Participant, StatusChange, TerritoryTransfer
 from amal.referrals.models import Referral
+from amal.wellbeing.models import AdministrationCorrection
 
 ERASED = "[cancellato]"
 
@@ -58,6 +59,8 @@ OWNED: dict[str, dict[str, object]] = {
     "enrolment": {"end_reason": ""},
     "referral": {"notes": ""},
     "outcome": {"notes": ""},
+    # The old answers (JSON, not text) are wiped by erase_person with the current ones.
+    "wellbeing_correction": {"reason": ""},
 }
 
 # table -> columns of free text on shared rows that may mention a participant.
@@ -145,6 +148,7 @@ NOT_PERSONAL: dict[str, str] = {
     "referral.updated_by": _STAFF,
     "wellbeing_administration.instrument": "a questionnaire code",
     "wellbeing_administration.recorded_by": _STAFF,
+    "wellbeing_correction.corrected_by": _STAFF,
     "attendance.recorded_by": _STAFF,
     "project.code": "a funded project's code",
     "project.title": "a funded project's title",
@@ -268,5 +272,6 @@ OWNED_MODELS = {
         Referral,
         Outcome,
         Consent,
+        AdministrationCorrection,
     )
 }

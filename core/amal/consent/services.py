@@ -23,7 +23,7 @@ from amal.participants.history import registered_on
 from amal.participants.models import FieldChange, Participant, StatusChange, TerritoryTransfer
 from amal.referrals.models import Referral
 from amal.services import Context, fetch, use_case
-from amal.wellbeing.models import Administration
+from amal.wellbeing.models import Administration, AdministrationCorrection
 
 
 @use_case
@@ -344,6 +344,7 @@ def export_person(ctx: Context, participant_id: int) -> dict[str, Any]:
         "enrolments": rows(Enrolment),
         "attendance": rows(Attendance),
         "wellbeing": rows(Administration),
+        "wellbeing_corrections": rows(AdministrationCorrection),
         "referrals": rows(Referral),
         "outcomes": rows(Outcome),
         "mentions": personal_data.mentions(session, participant),
@@ -391,6 +392,12 @@ def erase_person(ctx: Context, participant_id: int, reason: str) -> Participant:
         select(Administration).where(Administration.participant_id == participant_id)
     ):
         administration.answers = None
+    for correction in ctx.session.scalars(
+        select(AdministrationCorrection).where(
+            AdministrationCorrection.participant_id == participant_id
+        )
+    ):
+        correction.old_answers = None
     record(
         ctx,
         AuditAction.ERASE,
