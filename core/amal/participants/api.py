@@ -29,6 +29,7 @@ from amal.outcomes.models import Outcome
 from amal.outcomes.services import follow_ups_due, record_outcome
 from amal.participants.models import Participant
 from amal.participants.schemas import (
+    AdministrationCorrectionSchema,
     AdministrationSchema,
     ConsentRequestSchema,
     ConsentSchema,
@@ -68,7 +69,7 @@ from amal.referrals.models import Referral
 from amal.referrals.services import advance_referral, propose_referral
 from amal.web.context import request_context
 from amal.wellbeing.models import Administration
-from amal.wellbeing.services import record_administration
+from amal.wellbeing.services import correct_administration, record_administration
 
 bp = api_blueprint(
     "api_participants",
@@ -350,6 +351,28 @@ class Wellbeing(MethodView):
             data["instrument"],
             data["phase"],
             answers,
+            administered_on=data["administered_on"],
+        )
+
+
+@bp.route("/<id:participant_id>/wellbeing/<id:administration_id>")
+class WellbeingCorrection(MethodView):
+    @requires(Permission.RECORD_WELLBEING)
+    @bp.arguments(AdministrationCorrectionSchema)
+    @bp.response(200, AdministrationSchema)
+    def put(self, data: dict[str, Any], participant_id: int, administration_id: int):
+        """Correct a mistyped questionnaire: the previous version and the reason
+        are kept (and exported with the person's data); the correction is audited."""
+        participant = _visible(participant_id)
+        session = request_context().session
+        administration = session.get(Administration, administration_id)
+        if administration is None or administration.participant_id != participant.id:
+            abort(404)
+        return correct_administration(
+            request_context(),
+            administration.id,
+            {int(k): v for k, v in data["answers"].items()},
+            data["reason"],
             administered_on=data["administered_on"],
         )
 

@@ -185,6 +185,21 @@ class AdministrationSchema(StrictSchema):
     score = fields.Int(dump_only=True)
 
 
+class AdministrationCorrectionSchema(StrictSchema):
+    """A correction replaces the answers (and the date, if given); the previous
+    version is kept with the reason."""
+
+    answers = fields.Dict(
+        keys=fields.Str(validate=validate.Regexp(r"^\d{1,2}$")),
+        values=fields.Int(strict=True),
+        required=True,
+    )
+    administered_on = fields.Date(
+        load_default=None, metadata={"description": "Default: the date already recorded"}
+    )
+    reason = fields.Str(required=True, validate=validate.Length(1, 500))
+
+
 class ReferralSchema(StrictSchema):
     id = fields.Int(dump_only=True)
     service_code = fields.Str(required=True, validate=validate.Length(1, 80))

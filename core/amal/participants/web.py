@@ -79,7 +79,7 @@ from amal.web.labels import choices, label, options
 from amal.web.setup import record_id, territory_blueprint
 from amal.wellbeing.instruments import get_instrument
 from amal.wellbeing.models import Administration, Phase
-from amal.wellbeing.services import record_administration
+from amal.wellbeing.services import correct_administration, corrections, record_administration
 
 bp = territory_blueprint("participants", __name__, "/participants")
 PAGE_SIZE = 25
@@ -354,6 +354,7 @@ def show(participant_id: int):
         consents=sorted(consents, key=lambda c: (c.purpose.value, c.id)),
         enrolments=rows(Enrolment),
         wellbeing=rows(Administration),
+        wellbeing_corrections=corrections(ctx, participant.id),
         referrals=rows(Referral),
         outcomes=outcomes,
         attendance=attendance,
@@ -667,7 +668,10 @@ def wellbeing(participant_id: int, instrument: str):
                 administered_on=form.administered_on.data,
             )
         except DomainError as error:
-            form.phase.errors.append(domain_message(error))  # type: ignore[attr-defined]
+            target = form.administered_on if "date" in error.code else form.phase
+            target.errors.append(domain_message(error))  # type: ignore[attr-defined]
+            if error.code == "already_recorded":
+                form.correct_id = error.details.get("administration_id")  # type: ignore[attr-defined]
         else:
             flash(
                 _("%(name)s recorded: score %(score)s.", name=scale.name, score=done.score),
@@ -680,6 +684,59 @@ def wellbeing(participant_id: int, instrument: str):
         scale=scale,
         form=form,
         items=[getattr(form, f"item_{i.number}") for i in scale.items],
+        administration=None,
+    )
+
+
+@bp.route("/<id:participant_id>/wellbeing/<id:administration_id>/correct", methods=["GET", "POST"])
+@requires(Permission.RECORD_WELLBEING)
+def correct_wellbeing(participant_id: int, administration_id: int):
+    """Replace a mistyped questionnaire: the previous answers and the reason are kept."""
+    participant = _visible(participant_id)
+    ctx = request_context()
+    administration = ctx.session.get(Administration, administration_id)
+    if administration is None or administration.participant_id != participant.id:
+        abort(404)
+    scale, form = _wellbeing_form(administration.instrument)
+    form.phase.data = administration.phase.value
+    if request.method == "GET":
+        view_participant(ctx, participant.id)
+        form.administered_on.data = administration.administered_on
+        for number, answer in (administration.answers or {}).items():
+            getattr(form, f"item_{number}").data = str(answer)
+    reason = request.form.get("reason", "").strip()
+    if form.validate_on_submit():
+        answers = {
+            item.number: int(getattr(form, f"item_{item.number}").data) for item in scale.items
+        }
+        try:
+            done = correct_administration(
+                ctx,
+                administration.id,
+                answers,
+                reason,
+                administered_on=form.administered_on.data,
+            )
+        except DomainError as error:
+            target = form.administered_on if "date" in error.code else form.phase
+            if error.code == "reason_required":
+                form.reason_error = domain_message(error)  # type: ignore[attr-defined]
+            else:
+                target.errors.append(domain_message(error))
+        else:
+            flash(
+                _("%(name)s corrected: score %(score)s.", name=scale.name, score=done.score),
+                "success",
+            )
+            return redirect(url_for("participants.show", participant_id=participant.id))
+    return render_template(
+        "participants/wellbeing.html",
+        participant=participant,
+        scale=scale,
+        form=form,
+        items=[getattr(form, f"item_{i.number}") for i in scale.items],
+        administration=administration,
+        reason=reason,
     )
 
 
