@@ -7,6 +7,7 @@ from datetime import date
 from decimal import Decimal
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -40,6 +41,7 @@ from amal.meetings.services import (
     cancel_meeting,
     generate_plan,
     record_register,
+    register_people,
     reschedule,
     save_notes,
     schedule_meeting,
@@ -399,13 +401,29 @@ def change_meeting(meeting_id: int, action: str):
     reason = request.form.get("reason", "")
     try:
         if action == "reschedule":
-            reschedule(ctx, found.id, _form_date("on"), reason)
+            reschedule(
+                ctx,
+                found.id,
+                _form_date("on"),
+                reason,
+                holiday_reason=request.form.get("holiday_reason", ""),
+            )
         elif action == "cancel":
             cancel_meeting(ctx, found.id, reason)
         else:
             abort(404)
     except DomainError as error:
         flash(domain_message(error), "error")
+        if error.code == "meeting_on_holiday":
+            # The same move again, now asking for the reason to meet on a holiday.
+            return redirect(
+                url_for(
+                    "groups.meeting",
+                    meeting_id=found.id,
+                    holiday_on=request.form.get("on"),
+                    move_reason=reason,
+                )
+            )
     else:
         flash(_("Meeting updated."), "success")
     return redirect(url_for("groups.meeting", meeting_id=found.id))
@@ -421,34 +439,70 @@ def _visible_participant_id() -> int:
 @bp.route("/meetings/<id:meeting_id>", methods=["GET", "POST"])
 @requires(Permission.RECORD_ATTENDANCE)
 def meeting(meeting_id: int):
-    """The attendance grid: one choice per person, saved in one transaction."""
+    """The attendance grid: one choice per person (none preselected; "everyone
+    present" fills them in), saved in one transaction. After an error the page
+    keeps what was typed and names the row at fault."""
     session = get_session()
     found = access.get_visible(session, Meeting, meeting_id)
     ctx = request_context()
-    people = members(ctx, found.group_id) if found.group_id else []
+    people = register_people(ctx, found)
     existing = {a.participant_id: a for a in found.attendance}
-    people_ids = {p.id for p in people} | set(existing)
-    if len(people_ids) > len(people):
+    missing_ids = set(existing) - {p.id for p in people}
+    if missing_ids:
         people = people + list(
-            session.scalars(
-                select(Participant).where(Participant.id.in_(people_ids - {p.id for p in people}))
-            )
+            session.scalars(select(Participant).where(Participant.id.in_(missing_ids)))
         )
     notes = NotesForm(prefix="notes", notes=found.facilitator_notes)
-    if request.method == "POST" and request.form.get("form") == "register":
-        lines = {}
+    typed: dict[int, tuple[str, str]] = {}
+    row_errors: dict[int, str] = {}
+    if request.method == "GET" and request.args.get("all_present"):
+        # A starting point, not saved: the facilitator corrects the exceptions.
         for person in people:
-            presence = request.form.get(f"presence-{person.id}")
-            if presence:
-                hours = request.form.get(f"hours-{person.id}") or None
-                lines[person.id] = (presence, hours)
-        try:
-            record_register(ctx, found.id, lines)
-        except DomainError as error:
-            flash(domain_message(error), "error")
+            line = existing.get(person.id)
+            hours = line.hours if line and line.presence == Presence.PRESENT else None
+            typed[person.id] = (
+                Presence.PRESENT.value,
+                format_decimal(hours) if hours is not None else "",
+            )
+    if request.method == "POST" and request.form.get("form") == "register":
+        for person in people:
+            typed[person.id] = (
+                request.form.get(f"presence-{person.id}", ""),
+                request.form.get(f"hours-{person.id}", "").strip(),
+            )
+        unmarked = [p for p in people if not typed[p.id][0]]
+        if unmarked:
+            for person in unmarked:
+                row_errors[person.id] = _("Choose present, absent or justified.")
+            flash(
+                _(
+                    "Mark the presence of: %(names)s.",
+                    names=", ".join(p.full_name for p in unmarked),
+                ),
+                "error",
+            )
         else:
-            flash(_("Register saved: the meeting counts as held."), "success")
-            return redirect(url_for("groups.meeting", meeting_id=found.id))
+            try:
+                record_register(ctx, found.id, {pid: line for pid, line in typed.items()})
+            except DomainError as error:
+                at_fault = next(
+                    (p for p in people if p.id == error.details.get("participant_id")), None
+                )
+                if at_fault is None:
+                    flash(domain_message(error), "error")
+                else:
+                    row_errors[at_fault.id] = domain_message(error)
+                    flash(
+                        _(
+                            "Row %(name)s: %(message)s",
+                            name=at_fault.full_name,
+                            message=domain_message(error),
+                        ),
+                        "error",
+                    )
+            else:
+                flash(_("Register saved: the meeting counts as held."), "success")
+                return redirect(url_for("groups.meeting", meeting_id=found.id))
     elif request.method == "POST" and request.form.get("form") == "notes":
         if not access.can(Permission.FACILITATOR_NOTES):
             abort(403)
@@ -464,6 +518,8 @@ def meeting(meeting_id: int):
         meeting=found,
         people=people,
         existing=existing,
+        typed=typed,
+        row_errors=row_errors,
         presences=list(Presence),
         notes=notes,
         max_hours=Decimal(found.duration_minutes) / 60,
