@@ -134,7 +134,7 @@ def test_meeting_dates_in_services_and_web(client, login, ctx: Context, running)
             "on": "2026-06-02",
             "reason": "Cena sociale",
             "holiday_reason": "Il gruppo ha scelto di incontrarsi",
-        },  # fmt: skip
+        },
     )
     assert done.status_code == 302
     ctx.session.expire_all()

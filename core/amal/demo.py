@@ -358,7 +358,13 @@ class _Territory:
                 self._answers(ROSENBERG, 1, 3),
                 administered_on=held[-1].scheduled_on,
             )
-        conclude_group(ctx, group.id, concluded_on=held[-1].scheduled_on)
+        conclude_group(
+            ctx,
+            group.id,
+            concluded_on=held[-1].scheduled_on,
+            cancel_remaining=True,
+            reason="Percorso chiuso in anticipo (dati dimostrativi)",
+        )
         for participant in members[:-1]:
             self._referral_and_outcome(participant, start)
 

@@ -9,7 +9,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
@@ -403,12 +403,54 @@ def start_group(
     return group
 
 
+def planned_meetings(ctx: Context, group_id: int) -> list:
+    """The group's meetings still to hold (planned, not cancelled), by date."""
+    from amal.meetings.models import Meeting, MeetingStatus
+
+    return list(
+        ctx.session.scalars(
+            select(Meeting)
+            .where(Meeting.group_id == group_id, Meeting.status == MeetingStatus.PLANNED)
+            .order_by(Meeting.scheduled_on, Meeting.id)
+        )
+    )
+
+
 @use_case
-def conclude_group(ctx: Context, group_id: int, *, concluded_on: date | None = None) -> Group:
+def conclude_group(
+    ctx: Context,
+    group_id: int,
+    *,
+    concluded_on: date | None = None,
+    reason: str = "",
+    cancel_remaining: bool = False,
+) -> Group:
     """active → concluded on ``concluded_on`` (default today; not before the start);
-    members still active complete the path that day."""
+    members still active complete the path that day. A group with meetings
+    still to hold is refused (``meetings_still_planned``) unless
+    ``cancel_remaining``, which cancels them with ``reason`` (then required).
+    A coordinator may reopen it for a while (:func:`reopen_group`)."""
     group = fetch(ctx, Group, group_id, for_update=True)
-    group.concluded_on = _move(ctx, group, G.CONCLUDED, "", concluded_on)
+    remaining = planned_meetings(ctx, group.id)
+    if remaining and not cancel_remaining:
+        raise DomainError(
+            "meetings_still_planned",
+            f"Group {group.name!r} still has {len(remaining)} meetings to hold: "
+            "confirm that they are cancelled, with the reason",
+            meetings=len(remaining),
+        )
+    if remaining and not reason.strip():
+        raise DomainError(
+            "reason_required",
+            "Cancelling the meetings still to hold needs a reason",
+            field="reason",
+        )
+    group.concluded_on = _move(ctx, group, G.CONCLUDED, reason.strip(), concluded_on)
+    from amal.meetings.models import MeetingStatus
+
+    for meeting in remaining:
+        meeting.status = MeetingStatus.CANCELLED
+        meeting.cancel_reason = f"Gruppo concluso: {reason.strip()}"
     for participant in members(ctx, group.id):
         if participant.status == ParticipantStatus.ACTIVE:
             apply_transition(
@@ -418,6 +460,89 @@ def conclude_group(ctx: Context, group_id: int, *, concluded_on: date | None = N
                 f"Conclusione {group.name}",
                 group.concluded_on,
             )
+    return group
+
+
+def reopen_deadline(ctx: Context, group: Group) -> date | None:
+    """The last day a concluded group may be reopened (None: it cannot be)."""
+    if group.status != G.CONCLUDED or group.concluded_on is None:
+        return None
+    days = ctx.plugins.group_policy(group.territory_code).reopen_days
+    concluded = max(
+        (c.changed_at.date() for c in group.history if c.to_status == G.CONCLUDED),
+        default=group.concluded_on,
+    )
+    return concluded + timedelta(days=days)
+
+
+@use_case
+def reopen_group(ctx: Context, group_id: int, reason: str, *, today: date | None = None) -> Group:
+    """Undo a conclusion made by mistake, within the territory's ``reopen_days``
+    of recording it: the group is active again, and so are the members the
+    conclusion completed (unless something was recorded about them since:
+    an outcome, another step). The conclusion stays in both histories."""
+    from amal.outcomes.models import Outcome
+    from amal.participants.models import StatusChange
+
+    if not reason.strip():
+        raise DomainError("reason_required", "Reopening a group needs a reason", field="reason")
+    group = fetch(ctx, Group, group_id, for_update=True)
+    deadline = reopen_deadline(ctx, group)
+    if deadline is None:
+        raise DomainError("not_concluded", f"Group {group.name!r} is not concluded")
+    if (today or date.today()) > deadline:
+        raise DomainError(
+            "reopen_too_late",
+            f"Group {group.name!r} can be reopened until {deadline.isoformat()}",
+            deadline=deadline.isoformat(),
+        )
+    completed = []
+    for participant in members(ctx, group.id):
+        last = participant.history[-1] if participant.history else None
+        if participant.status != ParticipantStatus.COMPLETED or last is None:
+            continue
+        if last.reason != f"Conclusione {group.name}":
+            continue
+        if ctx.session.scalar(select(Outcome.id).where(Outcome.participant_id == participant.id)):
+            raise DomainError(
+                "outcome_recorded",
+                f"An outcome of {participant.full_name} was recorded after the conclusion: "
+                "the group cannot be reopened",
+            )
+        completed.append((participant, last))
+    change = GroupStatusChange(
+        from_status=G.CONCLUDED,
+        to_status=G.ACTIVE,
+        occurred_on=group.concluded_on,
+        changed_by=ctx.actor,
+        reason=f"Riapertura: {reason.strip()}",
+    )
+    group.history.append(change)
+    group.status = G.ACTIVE
+    group.concluded_on = None
+    for participant, last in completed:
+        participant.status = ParticipantStatus.ACTIVE
+        participant.history.append(
+            StatusChange(
+                from_status=ParticipantStatus.COMPLETED,
+                to_status=ParticipantStatus.ACTIVE,
+                occurred_on=last.occurred_on,
+                changed_by=ctx.actor,
+                reason=f"Riapertura {group.name}: {reason.strip()}",
+            )
+        )
+    ctx.session.flush()
+    record(
+        ctx,
+        AuditAction.TRANSITION,
+        "group",
+        group.id,
+        territory_code=group.territory_code,
+        from_status=G.CONCLUDED.value,
+        to_status=G.ACTIVE.value,
+        reason=reason.strip(),
+        reopened_members=[p.id for p, _ in completed],
+    )
     return group
 
 
@@ -455,16 +580,23 @@ def update_group(
     *,
     start_date: date | None = None,
     location: str | None = None,
+    name: str | None = None,
 ) -> Group:
-    """Change a group's first-meeting date and place. The date changes only
-    before the plan exists (afterwards, meetings are moved one by one, each
-    with its reason); a new place applies to the meetings still planned."""
+    """Change a group's name, first-meeting date and place. The date changes
+    only before the plan exists (afterwards, the plan is regenerated or
+    shifted); a new place applies to the meetings still planned. The old
+    values go to the audit log."""
     from amal.meetings.models import Meeting, MeetingStatus
 
     group = fetch(ctx, Group, group_id, for_update=True)
     if group.status in (G.CONCLUDED, G.CANCELLED):
         raise DomainError("group_closed", f"Group {group.name!r} is {group.status.value}")
     meetings = ctx.session.scalars(select(Meeting).where(Meeting.group_id == group.id)).all()
+    before = {"name": group.name, "start_date": group.start_date, "location": group.location}
+    if name is not None and name.strip() != group.name:
+        if not name.strip():
+            raise DomainError("required_field", "A group needs a name", field="name")
+        group.name = name.strip()
     if start_date is not None and start_date != group.start_date:
         if meetings:
             raise DomainError(
@@ -478,7 +610,16 @@ def update_group(
         for meeting in meetings:
             if meeting.status == MeetingStatus.PLANNED:
                 meeting.location = group.location
-    record(ctx, AuditAction.UPDATE, "group", group.id, territory_code=group.territory_code)
+    changed = {key: str(old) for key, old in before.items() if getattr(group, key) != old}
+    if changed:
+        record(
+            ctx,
+            AuditAction.UPDATE,
+            "group",
+            group.id,
+            territory_code=group.territory_code,
+            previous=changed,
+        )
     return group
 
 

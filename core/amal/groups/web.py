@@ -33,6 +33,9 @@ from amal.groups.services import (
     end_facilitation,
     enrol,
     members,
+    planned_meetings,
+    reopen_deadline,
+    reopen_group,
     start_group,
     update_group,
 )
@@ -45,6 +48,7 @@ from amal.meetings.services import (
     reschedule,
     save_notes,
     schedule_meeting,
+    shift_plan,
 )
 from amal.participants.models import Participant, ParticipantStatus
 from amal.projects.services import current_project, territory_projects
@@ -197,6 +201,11 @@ def show(group_id: int):
         end_form=EndFacilitationForm(),
         candidates=candidates,
         plan=plan,
+        to_hold=len(planned_meetings(ctx, group.id)),
+        plan_held=any(m.status == MeetingStatus.HELD for m in plan),
+        reopen_until=reopen_deadline(ctx, group),
+        policy=ctx.plugins.group_policy(group.territory_code),
+        today=date.today(),
         who5=who5,
         names=names,
         need_form=NeedForm(),
@@ -227,6 +236,10 @@ def record_need(group_id: int):
     return redirect(url_for("groups.show", group_id=group.id))
 
 
+# Steps that change every member's path: the form asks for an explicit confirmation.
+CONFIRMED = frozenset({"conclude", "cancel", "reopen"})
+
+
 @bp.post("/<id:group_id>/<action>")
 @requires(Permission.MANAGE_GROUPS)
 def act(group_id: int, action: str):
@@ -240,7 +253,12 @@ def act(group_id: int, action: str):
             enrolled_on=optional_form_date("occurred_on"),
             homogeneity_override=request.form.get("homogeneity_override", ""),
         ),
-        "plan": lambda: generate_plan(ctx, group.id, replace=bool(request.form.get("replace"))),
+        "plan": lambda: generate_plan(
+            ctx,
+            group.id,
+            replace=bool(request.form.get("replace")),
+            start_date=_form_date("start_date") if request.form.get("start_date") else None,
+        ),
         "start": lambda: start_group(
             ctx,
             group.id,
@@ -248,7 +266,20 @@ def act(group_id: int, action: str):
             started_on=optional_form_date("occurred_on"),
         ),
         "conclude": lambda: conclude_group(
-            ctx, group.id, concluded_on=optional_form_date("occurred_on")
+            ctx,
+            group.id,
+            concluded_on=optional_form_date("occurred_on"),
+            reason=request.form.get("reason", ""),
+            cancel_remaining=bool(request.form.get("cancel_remaining")),
+        ),
+        "reopen": lambda: reopen_group(ctx, group.id, request.form.get("reason", "")),
+        "shift": lambda: shift_plan(
+            ctx,
+            group.id,
+            request.form.get("from_meeting", 0, type=int),
+            request.form.get("amount", 0, type=int)
+            * (7 if request.form.get("unit") == "weeks" else 1),
+            request.form.get("reason", ""),
         ),
         "cancel": lambda: cancel_group(ctx, group.id, request.form.get("reason", "")),
         "edit": lambda: update_group(
@@ -256,6 +287,7 @@ def act(group_id: int, action: str):
             group.id,
             start_date=_form_date("start_date") if request.form.get("start_date") else None,
             location=request.form.get("location"),
+            name=request.form.get("name"),
         ),
         "training": lambda: schedule_meeting(
             ctx,
@@ -270,6 +302,9 @@ def act(group_id: int, action: str):
     }
     if action not in actions:
         abort(404)
+    if action in CONFIRMED and not request.form.get("confirm"):
+        flash(_("Tick the confirmation box: this step changes every member's path."), "error")
+        return redirect(url_for("groups.show", group_id=group.id))
     try:
         actions[action]()
     except DomainError as error:

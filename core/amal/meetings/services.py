@@ -74,8 +74,11 @@ def plan_for(
 
 
 @use_case
-def generate_plan(ctx: Context, group_id: int, *, replace: bool = False) -> list[Meeting]:
-    """Create the group's meetings from its start date, count and cadence.
+def generate_plan(
+    ctx: Context, group_id: int, *, replace: bool = False, start_date: date | None = None
+) -> list[Meeting]:
+    """Create the group's meetings from its start date (``start_date`` sets a
+    new one), count and cadence.
 
     With the territory policy's ``opening_info_meeting`` an info meeting open to
     all candidates comes first, on the start date, and the group meetings follow
@@ -85,6 +88,17 @@ def generate_plan(ctx: Context, group_id: int, *, replace: bool = False) -> list
     group = fetch(ctx, Group, group_id, for_update=True)
     if group.status in (GroupStatus.CONCLUDED, GroupStatus.CANCELLED):
         raise DomainError("group_closed", f"Group {group.name!r} is {group.status.value}")
+    if start_date is not None and start_date != group.start_date:
+        previous = group.start_date
+        group.start_date = start_date
+        record(
+            ctx,
+            AuditAction.UPDATE,
+            "group",
+            group.id,
+            territory_code=group.territory_code,
+            previous={"start_date": str(previous)},
+        )
     if group.start_date is None:
         raise DomainError(
             "start_date_required", "Set the group's start date first", field="start_date"
@@ -247,6 +261,74 @@ def reschedule(
     if starts_at is not None:
         meeting.starts_at = starts_at
     return meeting
+
+
+@use_case
+def shift_plan(
+    ctx: Context, group_id: int, from_sequence: int, days: int, reason: str
+) -> list[Meeting]:
+    """Move group meeting ``from_sequence`` and every later planned one by
+    ``days`` (negative: earlier), in one transaction. Each moved date avoids
+    the territory's holidays (to the same weekday of the following week, as
+    the plan does) and stays after the meeting before it and the group's
+    start; each keeps the reason in its note."""
+    if not reason.strip():
+        raise DomainError("reason_required", "Shifting the plan needs a reason", field="reason")
+    if days == 0:
+        raise DomainError("invalid_value", "Shift by at least one day", field="days")
+    group = fetch(ctx, Group, group_id, for_update=True)
+    if group.status in (GroupStatus.CONCLUDED, GroupStatus.CANCELLED):
+        raise DomainError("group_closed", f"Group {group.name!r} is {group.status.value}")
+    plan = ctx.session.scalars(
+        select(Meeting)
+        .where(Meeting.group_id == group.id, Meeting.kind == MeetingKind.GROUP)
+        .order_by(Meeting.sequence, Meeting.id)
+    ).all()
+    moving = [m for m in plan if (m.sequence or 0) >= from_sequence]
+    if not moving or moving[0].sequence != from_sequence:
+        raise DomainError(
+            "unknown_meeting", f"The plan has no meeting {from_sequence}", field="from_meeting"
+        )
+    if any(m.status == MeetingStatus.HELD for m in moving):
+        raise DomainError(
+            "plan_started",
+            "A meeting from there on was already held: shift from a later one",
+            field="from_meeting",
+        )
+    before = [
+        m.scheduled_on
+        for m in plan
+        if (m.sequence or 0) < from_sequence and m.status != MeetingStatus.CANCELLED
+    ]
+    previous = max(before, default=None)
+    first = moving[0].scheduled_on + timedelta(days=days)
+    holidays = ctx.plugins.holidays(group.territory_code, {first.year + y for y in range(-1, 3)})
+    for meeting in [m for m in moving if m.status == MeetingStatus.PLANNED]:
+        regular = meeting.scheduled_on + timedelta(days=days)
+        day, reasons = regular, []
+        while day in holidays or (previous is not None and day <= previous):
+            if day in holidays:
+                reasons.append(f"festività {day:%d/%m/%Y} ({holidays[day]})")
+            day += WEEK
+        check_meeting_date(day, group_start=group.start_date, holidays={})
+        note = f"Spostato dal {meeting.scheduled_on:%d/%m/%Y}: {reason.strip()}"
+        if reasons:
+            note += f"; poi al {day:%d/%m/%Y}: {'; '.join(reasons)}"
+        meeting.plan_note = f"{meeting.plan_note}\n{note}".strip()
+        meeting.scheduled_on = day
+        previous = day
+    ctx.session.flush()
+    record(
+        ctx,
+        AuditAction.UPDATE,
+        "meeting_plan",
+        group.id,
+        territory_code=group.territory_code,
+        from_meeting=from_sequence,
+        days=days,
+        reason=reason.strip(),
+    )
+    return list(moving)
 
 
 @use_case
