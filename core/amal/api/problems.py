@@ -47,6 +47,7 @@ UNPROCESSABLE = {
     "meeting_before_group_start",
     "meeting_out_of_order",
     "meeting_on_holiday",
+    "unknown_meeting",
 }
 
 

@@ -16,12 +16,21 @@ from amal.groups.schemas import (
     EnrolmentSchema,
     GroupActionSchema,
     GroupSchema,
+    GroupUpdateSchema,
     MeetingSchema,
     RegisterSchema,
+    ShiftSchema,
 )
-from amal.groups.services import conclude_group, create_group, enrol, start_group
+from amal.groups.services import (
+    conclude_group,
+    create_group,
+    enrol,
+    reopen_group,
+    start_group,
+    update_group,
+)
 from amal.meetings.models import Meeting
-from amal.meetings.services import generate_plan, record_register
+from amal.meetings.services import generate_plan, record_register, shift_plan
 from amal.participants.models import Participant
 from amal.web.context import request_context
 
@@ -70,9 +79,20 @@ class Groups(MethodView):
 @bp.route("/<id:group_id>")
 class GroupResource(MethodView):
     @requires(Permission.VIEW_GROUPS)
+    @bp.etag
     @bp.response(200, GroupSchema)
     def get(self, group_id: int):
         return access.get_visible(request_context().session, Group, group_id)
+
+    @requires(Permission.MANAGE_GROUPS)
+    @bp.etag
+    @bp.arguments(GroupUpdateSchema)
+    @bp.response(200, GroupSchema)
+    def patch(self, data: dict[str, Any], group_id: int):
+        """Correct the name, place or first-meeting date (send the ETag in If-Match)."""
+        group = access.get_visible(request_context().session, Group, group_id)
+        bp.check_etag(group, GroupSchema)
+        return update_group(request_context(), group.id, **data)
 
 
 @bp.route("/<id:group_id>/enrolments")
@@ -96,13 +116,16 @@ class Enrolments(MethodView):
         return group
 
 
-@bp.route("/<id:group_id>/<any(start, conclude, plan):action>")
+@bp.route("/<id:group_id>/<any(start, conclude, reopen, plan):action>")
 class GroupActions(MethodView):
     @requires(Permission.MANAGE_GROUPS)
     @bp.arguments(GroupActionSchema)
     @bp.response(200, GroupSchema)
     def post(self, data: dict[str, Any], group_id: int, action: str):
-        """start, conclude, or plan (generate the meetings around holidays)."""
+        """start, conclude (409 meetings_still_planned unless cancel_remaining with a
+        reason), reopen (a conclusion made by mistake, within the territory's days),
+        or plan (generate the meetings around holidays; replace: regenerate while
+        none is held)."""
         ctx = request_context()
         group = access.get_visible(ctx.session, Group, group_id)
         if action == "start":
@@ -113,10 +136,31 @@ class GroupActions(MethodView):
                 started_on=data["occurred_on"],
             )
         elif action == "conclude":
-            conclude_group(ctx, group.id, concluded_on=data["occurred_on"])
+            conclude_group(
+                ctx,
+                group.id,
+                concluded_on=data["occurred_on"],
+                reason=data["reason"],
+                cancel_remaining=data["cancel_remaining"],
+            )
+        elif action == "reopen":
+            reopen_group(ctx, group.id, data["reason"])
         else:
-            generate_plan(ctx, group.id, replace=data["replace"])
+            generate_plan(ctx, group.id, replace=data["replace"], start_date=data["start_date"])
         return group
+
+
+@bp.route("/<id:group_id>/shift")
+class ShiftPlan(MethodView):
+    @requires(Permission.MANAGE_GROUPS)
+    @bp.arguments(ShiftSchema)
+    @bp.response(200, MeetingSchema(many=True))
+    def post(self, data: dict[str, Any], group_id: int):
+        """Shift the rest of the plan: meeting ``from_meeting`` and every later
+        planned one move by ``days``, avoiding holidays; each keeps the reason."""
+        ctx = request_context()
+        group = access.get_visible(ctx.session, Group, group_id)
+        return shift_plan(ctx, group.id, data["from_meeting"], data["days"], data["reason"])
 
 
 @bp.route("/<id:group_id>/meetings")

@@ -106,6 +106,17 @@ MESSAGES = {
         "(a coordinator may keep them by giving a reason)."
     ),
     "questionnaire_in_future": _l("The questionnaire date cannot be in the future."),
+    "meetings_still_planned": _l(
+        "The group still has meetings to hold: confirm that they are cancelled, with the reason."
+    ),
+    "reopen_too_late": _l(
+        "A concluded group can be reopened only for a while after its conclusion."
+    ),
+    "outcome_recorded": _l(
+        "An outcome was recorded after the conclusion: the group cannot be reopened."
+    ),
+    "unknown_meeting": _l("The plan has no meeting with this number."),
+    "plan_started": _l("Meetings already held: shift or regenerate from a later meeting."),
     "meeting_before_group_start": _l("The meeting cannot be before the group's start."),
     "meeting_out_of_order": _l(
         "This date would change the order of the group's meetings: shift the rest of the plan."
