@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from amal.consent.models import Consent
 from amal.db import Base
-from amal.groups.models import Enrolment, Group, GroupNeed, GroupStatusChange
+from amal.groups.models import Enrolment, Group, GroupNeed, GroupStatusChange, WaitlistEntry
 from amal.meetings.models import Attendance, Meeting
 from amal.outcomes.models import Outcome
 from amal.participants.models import FieldChange, Participant, StatusChange, TerritoryTransfer
@@ -61,6 +61,7 @@ OWNED: dict[str, dict[str, object]] = {
     "outcome": {"notes": ""},
     # The old answers (JSON, not text) are wiped by erase_person with the current ones.
     "wellbeing_correction": {"reason": ""},
+    "group_waitlist": {"end_reason": ""},
 }
 
 # table -> columns of free text on shared rows that may mention a participant.
@@ -149,6 +150,7 @@ NOT_PERSONAL: dict[str, str] = {
     "wellbeing_administration.instrument": "a questionnaire code",
     "wellbeing_administration.recorded_by": _STAFF,
     "wellbeing_correction.corrected_by": _STAFF,
+    "group_waitlist.added_by": _STAFF,
     "attendance.recorded_by": _STAFF,
     "project.code": "a funded project's code",
     "project.title": "a funded project's title",
@@ -273,5 +275,6 @@ OWNED_MODELS = {
         Outcome,
         Consent,
         AdministrationCorrection,
+        WaitlistEntry,
     )
 }

@@ -16,7 +16,7 @@ from amal.consent.models import Consent, ConsentPurpose, PrivacyNotice
 from amal.db import utcnow
 from amal.errors import DomainError
 from amal.events import event_date
-from amal.groups.models import Enrolment
+from amal.groups.models import Enrolment, WaitlistEntry
 from amal.meetings.models import Attendance
 from amal.outcomes.models import Outcome
 from amal.participants.history import registered_on
@@ -342,6 +342,7 @@ def export_person(ctx: Context, participant_id: int) -> dict[str, Any]:
         "corrections": rows(FieldChange),
         "consents": rows(Consent),
         "enrolments": rows(Enrolment),
+        "waiting_lists": rows(WaitlistEntry),
         "attendance": rows(Attendance),
         "wellbeing": rows(Administration),
         "wellbeing_corrections": rows(AdministrationCorrection),

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from amal import access
 from amal.access import Permission, requires
 from amal.api import api_blueprint
+from amal.audit.services import record_read
 from amal.groups.models import Group
 from amal.groups.schemas import (
     EnrolmentSchema,
@@ -20,14 +21,17 @@ from amal.groups.schemas import (
     MeetingSchema,
     RegisterSchema,
     ShiftSchema,
+    WaitlistEntrySchema,
 )
 from amal.groups.services import (
+    add_to_waitlist,
     conclude_group,
     create_group,
     enrol,
     reopen_group,
     start_group,
     update_group,
+    waiting_list,
 )
 from amal.meetings.models import Meeting
 from amal.meetings.services import generate_plan, record_register, shift_plan
@@ -148,6 +152,54 @@ class GroupActions(MethodView):
         else:
             generate_plan(ctx, group.id, replace=data["replace"], start_date=data["start_date"])
         return group
+
+
+@bp.route("/<id:group_id>/waitlist")
+class Waitlist(MethodView):
+    @requires(Permission.MANAGE_GROUPS)
+    @bp.response(200, WaitlistEntrySchema(many=True))
+    def get(self, group_id: int):
+        """The group's waiting list in order; ``offered_on`` marks who is offered a
+        free place, and since when."""
+        ctx = request_context()
+        group = access.get_visible(ctx.session, Group, group_id)
+        waiting = waiting_list(ctx, group.id)
+        record_read(
+            ctx,
+            "group_waitlist",
+            [w.participant.id for w in waiting],
+            territory_code=group.territory_code,
+            entity_id=group.id,
+        )
+        return [
+            {
+                "id": w.entry.id,
+                "participant_id": w.participant.id,
+                "added_on": w.entry.added_on,
+                "offered_on": w.offered_on,
+            }
+            for w in waiting
+        ]
+
+    @requires(Permission.MANAGE_GROUPS)
+    @bp.arguments(WaitlistEntrySchema)
+    @bp.response(201, WaitlistEntrySchema)
+    def post(self, data: dict[str, Any], group_id: int):
+        """Put an admitted person on a full group's waiting list (409 places_free
+        when the group is not full: enrol instead)."""
+        ctx = request_context()
+        group = access.get_visible(ctx.session, Group, group_id)
+        participant = access.get_visible(ctx.session, Participant, data["participant_id"])
+        entry = add_to_waitlist(ctx, group.id, participant.id, added_on=data["added_on"])
+        offered = next(
+            (w.offered_on for w in waiting_list(ctx, group.id) if w.entry.id == entry.id), None
+        )
+        return {
+            "id": entry.id,
+            "participant_id": participant.id,
+            "added_on": entry.added_on,
+            "offered_on": offered,
+        }
 
 
 @bp.route("/<id:group_id>/shift")

@@ -131,3 +131,14 @@ class RegisterSchema(StrictSchema):
     lines = fields.List(
         fields.Nested(RegisterLineSchema), required=True, validate=validate.Length(min=1, max=100)
     )
+
+
+class WaitlistEntrySchema(StrictSchema):
+    id = fields.Int(dump_only=True)
+    participant_id = fields.Int(required=True)
+    added_on = fields.Date(load_default=None, metadata=EVENT_DAY)
+    offered_on = fields.Date(
+        dump_only=True,
+        allow_none=True,
+        metadata={"description": "The day a place became free for this person (null: waiting)"},
+    )

@@ -28,6 +28,7 @@ from amal.groups.models import (
     GroupNeed,
     GroupStatus,
     GroupStatusChange,
+    WaitlistEntry,
 )
 from amal.participants.models import Participant, ParticipantStatus
 from amal.participants.services import apply_transition
@@ -295,7 +296,10 @@ def enrol(
     participant = fetch(ctx, Participant, participant_id, for_update=True)
     if participant.territory_code != group.territory_code:
         raise DomainError("other_territory", "Participant and group are in different territories")
-    if participant.status != ParticipantStatus.ADMITTED:
+    waiting = _waiting_entry(ctx, group.id, participant.id)
+    if participant.status != ParticipantStatus.ADMITTED and not (
+        participant.status == ParticipantStatus.WAITLISTED and waiting is not None
+    ):
         raise DomainError(
             "not_admitted",
             f"Only admitted participants can be enrolled (this one is {participant.status.value})",
@@ -303,8 +307,10 @@ def enrol(
     if member_count(ctx, group.id) >= group.max_size:
         raise DomainError(
             "group_full",
-            f"Group {group.name!r} is full ({group.max_size} people)",
+            f"Group {group.name!r} is full ({group.max_size} people): "
+            "put the person on its waiting list",
             capacity=group.max_size,
+            participant_id=participant.id,
         )
     reason = f"Gruppo {group.name}"
     if group.composition == GroupComposition.HOMOGENEOUS and not employer_matches(
@@ -330,7 +336,14 @@ def enrol(
             territory_code=group.territory_code,
             homogeneity_override=homogeneity_override.strip(),
         )
+    if participant.status == ParticipantStatus.WAITLISTED:
+        apply_transition(
+            ctx, participant, ParticipantStatus.ADMITTED, f"Posto libero: {reason}", enrolled_on
+        )
     change = apply_transition(ctx, participant, ParticipantStatus.ENROLLED, reason, enrolled_on)
+    if waiting is not None:
+        waiting.ended_on = change.occurred_on
+        waiting.end_reason = "Iscritto al gruppo"
     enrolment = Enrolment(
         group_id=group.id, participant_id=participant.id, enrolled_on=change.occurred_on
     )
@@ -338,6 +351,135 @@ def enrol(
     if group.status == G.PLANNED:
         _move(ctx, group, G.FORMING, "Prima iscrizione", change.occurred_on, audit_backdate=False)
     return enrolment
+
+
+def _waiting_entry(ctx: Context, group_id: int, participant_id: int) -> WaitlistEntry | None:
+    return ctx.session.scalar(
+        select(WaitlistEntry).where(
+            WaitlistEntry.group_id == group_id,
+            WaitlistEntry.participant_id == participant_id,
+            WaitlistEntry.ended_on.is_(None),
+        )
+    )
+
+
+@use_case
+def add_to_waitlist(
+    ctx: Context, group_id: int, participant_id: int, *, added_on: date | None = None
+) -> WaitlistEntry:
+    """Put an admitted person on a full group's waiting list (on ``added_on``,
+    default today): they become waitlisted, and the first on the list is
+    offered the next place that frees up (:func:`waiting_list`)."""
+    group = fetch(ctx, Group, group_id, for_update=True)
+    if group.status not in (G.PLANNED, G.FORMING, G.ACTIVE):
+        raise DomainError("group_closed", f"Group {group.name!r} is {group.status.value}")
+    participant = fetch(ctx, Participant, participant_id, for_update=True)
+    if participant.territory_code != group.territory_code:
+        raise DomainError("other_territory", "Participant and group are in different territories")
+    if _waiting_entry(ctx, group.id, participant.id) is not None:
+        raise DomainError("already_waiting", f"{participant.full_name} is already on the list")
+    if member_count(ctx, group.id) < group.max_size:
+        raise DomainError(
+            "places_free", f"Group {group.name!r} has free places: enrol the person instead"
+        )
+    if participant.status not in (ParticipantStatus.ADMITTED, ParticipantStatus.WAITLISTED):
+        raise DomainError(
+            "not_admitted",
+            f"Only admitted participants can wait for a place (this one is "
+            f"{participant.status.value})",
+        )
+    day = added_on
+    if participant.status == ParticipantStatus.ADMITTED:
+        day = apply_transition(
+            ctx, participant, ParticipantStatus.WAITLISTED, f"Lista d'attesa {group.name}", added_on
+        ).occurred_on
+    entry = WaitlistEntry(
+        group_id=group.id,
+        participant_id=participant.id,
+        added_on=day or date.today(),
+        added_by=ctx.actor,
+    )
+    ctx.session.add(entry)
+    ctx.session.flush()
+    record(
+        ctx,
+        AuditAction.CREATE,
+        "group_waitlist",
+        entry.id,
+        participant_id=participant.id,
+        territory_code=group.territory_code,
+    )
+    return entry
+
+
+@use_case
+def leave_waitlist(ctx: Context, entry_id: int, reason: str) -> WaitlistEntry:
+    """Take someone off a waiting list (with the reason); with no other list
+    left, they are admitted again, free to be enrolled elsewhere."""
+    if not reason.strip():
+        raise DomainError("reason_required", "Say why the person leaves the list", field="reason")
+    entry = fetch(ctx, WaitlistEntry, entry_id, for_update=True)
+    if entry.ended_on is not None:
+        raise DomainError("already_ended", "This person already left the list")
+    entry.ended_on = date.today()
+    entry.end_reason = reason.strip()
+    participant = fetch(ctx, Participant, entry.participant_id, for_update=True)
+    others = ctx.session.scalar(
+        select(func.count(WaitlistEntry.id)).where(
+            WaitlistEntry.participant_id == participant.id,
+            WaitlistEntry.ended_on.is_(None),
+            WaitlistEntry.id != entry.id,
+        )
+    )
+    if participant.status == ParticipantStatus.WAITLISTED and not others:
+        apply_transition(ctx, participant, ParticipantStatus.ADMITTED, reason.strip())
+    return entry
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """One person on a group's waiting list, and the place offered to them:
+    ``offered_on`` is the day a place became free for them (None: still waiting)."""
+
+    entry: WaitlistEntry
+    participant: Participant
+    offered_on: date | None
+
+
+def waiting_list(ctx: Context, group_id: int) -> list[Waiting]:
+    """The group's waiting list in order. Each free place is offered to the
+    first still waiting, dated the day it freed up (the end of a membership
+    after the person joined the list; the day they joined if a place was
+    already free)."""
+    group = fetch(ctx, Group, group_id)
+    rows = ctx.session.execute(
+        select(WaitlistEntry, Participant)
+        .join(Participant, Participant.id == WaitlistEntry.participant_id)
+        .where(WaitlistEntry.group_id == group_id, WaitlistEntry.ended_on.is_(None))
+        .order_by(WaitlistEntry.added_on, WaitlistEntry.id)
+    ).all()
+    if not rows:
+        return []
+    free = max(0, group.max_size - member_count(ctx, group_id))
+    freed = list(
+        ctx.session.scalars(
+            select(Enrolment.ended_on)
+            .where(
+                Enrolment.group_id == group_id,
+                Enrolment.ended_on.is_not(None),
+                Enrolment.ended_on >= rows[0][0].added_on,
+            )
+            .order_by(Enrolment.ended_on.desc())
+            .limit(free)
+        )
+    )[::-1]
+    result = []
+    for index, (entry, participant) in enumerate(rows):
+        offered = None
+        if index < free:
+            offered = max(freed[index], entry.added_on) if index < len(freed) else entry.added_on
+        result.append(Waiting(entry, participant, offered))
+    return result
 
 
 @use_case

@@ -22,9 +22,16 @@ from amal.accounts.models import Role, TerritoryRole, User
 from amal.audit.services import record_read
 from amal.db import get_session
 from amal.errors import DomainError
-from amal.groups.models import Enrolment, FacilitatorRole, Group, GroupComposition
+from amal.groups.models import (
+    Enrolment,
+    FacilitatorRole,
+    Group,
+    GroupComposition,
+    WaitlistEntry,
+)
 from amal.groups.services import (
     add_need,
+    add_to_waitlist,
     assign_facilitator,
     cancel_group,
     composition_mix,
@@ -32,12 +39,14 @@ from amal.groups.services import (
     create_group,
     end_facilitation,
     enrol,
+    leave_waitlist,
     members,
     planned_meetings,
     reopen_deadline,
     reopen_group,
     start_group,
     update_group,
+    waiting_list,
 )
 from amal.meetings.models import Meeting, MeetingKind, MeetingStatus, Presence
 from amal.meetings.services import (
@@ -167,10 +176,15 @@ def show(group_id: int):
     group = access.get_visible(get_session(), Group, group_id)
     ctx = request_context()
     candidates = []
+    waiting = waiting_list(ctx, group.id)
     if access.can(Permission.MANAGE_GROUPS):
+        # The people who may take a place: admitted ones, and those waiting for this group.
         candidates = ctx.session.scalars(
             access.participants()
-            .where(Participant.status == ParticipantStatus.ADMITTED)
+            .where(
+                (Participant.status == ParticipantStatus.ADMITTED)
+                | Participant.id.in_([w.participant.id for w in waiting])
+            )
             .order_by(Participant.last_name, Participant.first_name)
         ).all()
     plan = ctx.session.scalars(
@@ -184,7 +198,9 @@ def show(group_id: int):
     record_read(
         ctx,
         "group",
-        [p.id for p in current] + [p.id for p in candidates],
+        [p.id for p in current]
+        + [p.id for p in candidates]
+        + [w.participant.id for w in waiting if w.participant not in candidates],
         territory_code=g.territory,
         entity_id=group.id,
     )
@@ -197,6 +213,11 @@ def show(group_id: int):
         if group.composition == GroupComposition.HETEROGENEOUS
         else None,
         override_person=next((p for p in candidates if p.id == override_for), None),
+        waiting=waiting,
+        waiting_ids={w.participant.id: w for w in waiting},
+        waitlist_person=next(
+            (p for p in candidates if p.id == request.args.get("waitlist_for", type=int)), None
+        ),
         facilitation_form=facilitation_form() if access.can(Permission.MANAGE_GROUPS) else None,
         end_form=EndFacilitationForm(),
         candidates=candidates,
@@ -273,6 +294,15 @@ def act(group_id: int, action: str):
             cancel_remaining=bool(request.form.get("cancel_remaining")),
         ),
         "reopen": lambda: reopen_group(ctx, group.id, request.form.get("reason", "")),
+        "waitlist": lambda: add_to_waitlist(
+            ctx,
+            group.id,
+            _visible_participant_id(),
+            added_on=optional_form_date("occurred_on"),
+        ),
+        "unwait": lambda: leave_waitlist(
+            ctx, _waiting_entry_id(group.id), request.form.get("reason", "")
+        ),
         "shift": lambda: shift_plan(
             ctx,
             group.id,
@@ -308,6 +338,16 @@ def act(group_id: int, action: str):
     try:
         actions[action]()
     except DomainError as error:
+        if error.code == "group_full" and action == "enrol":
+            flash(_("The group is full: you can put the person on its waiting list."), "error")
+            return redirect(
+                url_for(
+                    "groups.show",
+                    group_id=group.id,
+                    waitlist_for=request.form.get("participant_id", type=int),
+                    _anchor="waiting-list",
+                )
+            )
         if error.code == "employer_mismatch":
             flash(
                 _(
@@ -462,6 +502,13 @@ def change_meeting(meeting_id: int, action: str):
     else:
         flash(_("Meeting updated."), "success")
     return redirect(url_for("groups.meeting", meeting_id=found.id))
+
+
+def _waiting_entry_id(group_id: int) -> int:
+    entry = get_session().get(WaitlistEntry, request.form.get("entry_id", 0, type=int))
+    if entry is None or entry.group_id != group_id:
+        abort(404)
+    return entry.id
 
 
 def _visible_participant_id() -> int:

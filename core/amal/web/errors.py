@@ -116,6 +116,8 @@ MESSAGES = {
         "An outcome was recorded after the conclusion: the group cannot be reopened."
     ),
     "unknown_meeting": _l("The plan has no meeting with this number."),
+    "already_waiting": _l("The person is already on this group's waiting list."),
+    "places_free": _l("The group has free places: enrol the person instead."),
     "plan_started": _l("Meetings already held: shift or regenerate from a later meeting."),
     "meeting_before_group_start": _l("The meeting cannot be before the group's start."),
     "meeting_out_of_order": _l(

@@ -1,4 +1,5 @@
-"""forgiving forms: corrections of questionnaires kept with their reason
+"""forgiving forms: corrections of questionnaires kept with their reason; groups'
+waiting lists
 
 Revision ID: h15f0001aa
 Revises: rec0004a1b2
@@ -45,6 +46,34 @@ def upgrade() -> None:
     for column in ("administration_id", "participant_id"):
         op.create_index(op.f(f"ix_wellbeing_correction_{column}"), "wellbeing_correction", [column])
 
+    op.create_table(
+        "group_waitlist",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("group_id", sa.Integer(), nullable=False),
+        sa.Column("participant_id", sa.Integer(), nullable=False),
+        sa.Column("added_on", sa.Date(), nullable=False),
+        sa.Column("added_by", sa.String(length=80), nullable=False),
+        sa.Column("added_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("ended_on", sa.Date(), nullable=True),
+        sa.Column("end_reason", sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["group_id"],
+            ["self_help_group.id"],
+            name=op.f("fk_group_waitlist_group_id_self_help_group"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["participant_id"],
+            ["participant.id"],
+            name=op.f("fk_group_waitlist_participant_id_participant"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_group_waitlist")),
+    )
+    for column in ("group_id", "participant_id"):
+        op.create_index(op.f(f"ix_group_waitlist_{column}"), "group_waitlist", [column])
+
 
 def downgrade() -> None:
+    op.drop_table("group_waitlist")
     op.drop_table("wellbeing_correction")
