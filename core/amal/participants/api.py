@@ -419,7 +419,13 @@ class ReferralTransitions(MethodView):
             from flask import abort
 
             abort(404)
-        return advance_referral(request_context(), referral.id, data["to_status"], on=data["on"])
+        return advance_referral(
+            request_context(),
+            referral.id,
+            data["to_status"],
+            on=data["on"],
+            reason=data["reason"],
+        )
 
 
 @bp.route("/<id:participant_id>/outcomes")

@@ -222,6 +222,11 @@ class ReferralTransitionSchema(StrictSchema):
         load_default=None,
         metadata={"description": EVENT_DAY["description"] + "; not before the previous step"},
     )
+    reason = fields.Str(
+        load_default="",
+        validate=validate.Length(max=500),
+        metadata={"description": "declined: why (required; kept in the notes)"},
+    )
 
 
 class OutcomeSchema(StrictSchema):

@@ -72,7 +72,12 @@ from amal.participants.transfers import (
     transfers_of,
 )
 from amal.referrals.models import Referral, ReferralStatus
-from amal.referrals.services import REFERRAL_TRANSITIONS, advance_referral, propose_referral
+from amal.referrals.services import (
+    REFERRAL_TRANSITIONS,
+    advance_referral,
+    edit_referral_notes,
+    propose_referral,
+)
 from amal.web.context import request_context
 from amal.web.errors import attach_error, domain_message, optional_form_date
 from amal.web.labels import choices, label, options
@@ -82,6 +87,7 @@ from amal.wellbeing.models import Administration, Phase
 from amal.wellbeing.services import correct_administration, corrections, record_administration
 
 bp = territory_blueprint("participants", __name__, "/participants")
+NOTES_MAX = 2000  # a referral's notes
 PAGE_SIZE = 25
 SORTS = {
     "name": (Participant.last_name, Participant.first_name, Participant.id),
@@ -611,15 +617,36 @@ def advance(participant_id: int, referral_id: int):
     referral = access.get_visible(get_session(), Referral, referral_id)
     if referral.participant_id != participant_id:
         abort(404)
+    to_status = request.form.get("to_status", "")
+    if to_status == ReferralStatus.DECLINED.value and not request.form.get("confirm"):
+        flash(_("Tick the confirmation box: a declined referral cannot be resumed."), "error")
+        return redirect(url_for("participants.show", participant_id=participant_id))
     try:
         advance_referral(
             request_context(),
             referral.id,
-            request.form.get("to_status", ""),
+            to_status,
             on=optional_form_date("on"),
+            reason=request.form.get("reason", ""),
         )
     except DomainError as error:
         flash(domain_message(error), "error")
+    return redirect(url_for("participants.show", participant_id=participant_id))
+
+
+@bp.post("/<id:participant_id>/referrals/<id:referral_id>/notes")
+@requires(Permission.MANAGE_REFERRALS)
+def referral_notes(participant_id: int, referral_id: int):
+    """Correct a referral's notes."""
+    referral = access.get_visible(get_session(), Referral, referral_id)
+    if referral.participant_id != participant_id:
+        abort(404)
+    notes = request.form.get("notes", "")
+    if len(notes) > NOTES_MAX:
+        flash(_("The notes are too long (at most %(n)s characters).", n=NOTES_MAX), "error")
+    else:
+        edit_referral_notes(request_context(), referral.id, notes)
+        flash(_("Notes saved."), "success")
     return redirect(url_for("participants.show", participant_id=participant_id))
 
 

@@ -116,6 +116,10 @@ MESSAGES = {
         "An outcome was recorded after the conclusion: the group cannot be reopened."
     ),
     "unknown_meeting": _l("The plan has no meeting with this number."),
+    "duplicate_referral": _l(
+        "This service is already proposed to the person and the referral is still open."
+    ),
+    "duplicate_need": _l("This need is already recorded for the group on that day."),
     "already_waiting": _l("The person is already on this group's waiting list."),
     "places_free": _l("The group has free places: enrol the person instead."),
     "plan_started": _l("Meetings already held: shift or regenerate from a later meeting."),
