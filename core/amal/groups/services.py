@@ -774,6 +774,20 @@ def add_need(
     group = fetch(ctx, Group, group_id)
     if not topic.strip():
         raise DomainError("required_field", "A need needs a topic", field="topic")
+    same = ctx.session.scalar(
+        select(GroupNeed.id).where(
+            GroupNeed.group_id == group.id,
+            func.lower(GroupNeed.topic) == topic.strip().lower(),
+            GroupNeed.expressed_on == (expressed_on or date.today()),
+        )
+    )
+    if same is not None:
+        # A form sent twice (or the same need typed by two facilitators) counts once.
+        raise DomainError(
+            "duplicate_need",
+            f"The need {topic.strip()!r} is already recorded for this group on that day",
+            field="topic",
+        )
     need = GroupNeed(
         group_id=group.id,
         topic=topic.strip(),

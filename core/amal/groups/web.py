@@ -65,10 +65,12 @@ from amal.territories.models import Partner
 from amal.web.context import request_context
 from amal.web.errors import attach_error, domain_message, optional_form_date
 from amal.web.labels import choices, options
+from amal.web.once import is_replay, remember_submission
 from amal.web.setup import territory_blueprint
 from amal.wellbeing.services import group_change
 
 bp = territory_blueprint("groups", __name__, "/groups")
+ALREADY_SENT = _l("This form was already sent: nothing was recorded twice.")
 
 
 class GroupForm(FlaskForm):
@@ -148,6 +150,9 @@ def new():
     if request.method == "GET":
         current = current_project(session, g.territory)
         form.project.data = current.id if current else 0
+    if form.validate_on_submit() and is_replay():
+        flash(ALREADY_SENT, "info")
+        return redirect(url_for("groups.index"))
     if form.validate_on_submit():
         try:
             group = create_group(
@@ -165,6 +170,7 @@ def new():
         except DomainError as error:
             attach_error(form, error, form.name)
         else:
+            remember_submission()
             flash(_("Group created."), "success")
             return redirect(url_for("groups.show", group_id=group.id))
     return render_template("groups/new.html", form=form)
@@ -242,6 +248,9 @@ def record_need(group_id: int):
     if not form.validate_on_submit():
         flash(_("Write the need the group expressed."), "error")
         return redirect(url_for("groups.show", group_id=group.id))
+    if is_replay():
+        flash(ALREADY_SENT, "info")
+        return redirect(url_for("groups.show", group_id=group.id))
     try:
         add_need(
             request_context(),
@@ -253,6 +262,7 @@ def record_need(group_id: int):
     except DomainError as error:
         flash(domain_message(error), "error")
     else:
+        remember_submission()
         flash(_("Need recorded."), "success")
     return redirect(url_for("groups.show", group_id=group.id))
 
@@ -332,6 +342,9 @@ def act(group_id: int, action: str):
     }
     if action not in actions:
         abort(404)
+    if is_replay():
+        flash(ALREADY_SENT, "info")
+        return redirect(url_for("groups.show", group_id=group.id))
     if action in CONFIRMED and not request.form.get("confirm"):
         flash(_("Tick the confirmation box: this step changes every member's path."), "error")
         return redirect(url_for("groups.show", group_id=group.id))
@@ -367,6 +380,7 @@ def act(group_id: int, action: str):
             )
         flash(domain_message(error), "error")
     else:
+        remember_submission()
         flash(_("Done."), "success")
     return redirect(url_for("groups.show", group_id=group.id))
 

@@ -81,12 +81,14 @@ from amal.referrals.services import (
 from amal.web.context import request_context
 from amal.web.errors import attach_error, domain_message, optional_form_date
 from amal.web.labels import choices, label, options
+from amal.web.once import is_replay, remember_submission
 from amal.web.setup import record_id, territory_blueprint
 from amal.wellbeing.instruments import get_instrument
 from amal.wellbeing.models import Administration, Phase
 from amal.wellbeing.services import correct_administration, corrections, record_administration
 
 bp = territory_blueprint("participants", __name__, "/participants")
+ALREADY_SENT = _l("This form was already sent: nothing was recorded twice.")
 NOTES_MAX = 2000  # a referral's notes
 PAGE_SIZE = 25
 SORTS = {
@@ -279,6 +281,9 @@ def new():
     form = IntakeForm()
     form.employment_status.choices = choices(EmploymentStatus)
     form.consents.choices = choices(ConsentPurpose)
+    if form.validate_on_submit() and is_replay():
+        flash(ALREADY_SENT, "info")
+        return redirect(url_for("participants.index"))
     if form.validate_on_submit():
         fields = form.record_fields()
         try:
@@ -296,6 +301,7 @@ def new():
             attach_error(form, error, form.registered_on if dated else form.first_name)
             _offer_overrides(form, error)
         else:
+            remember_submission()
             flash(_("Candidate registered."), "success")
             return redirect(url_for("participants.show", participant_id=participant.id))
     return render_template("participants/new.html", form=form)
@@ -595,6 +601,9 @@ def refer(participant_id: int):
     form.service_code.choices = options(
         (s.code, s.title) for s in ctx.plugins.service_catalogue(participant.territory_code)
     )
+    if form.validate_on_submit() and is_replay():
+        flash(ALREADY_SENT, "info")
+        return redirect(url_for("participants.show", participant_id=participant.id))
     if form.validate_on_submit():
         try:
             propose_referral(
@@ -607,6 +616,7 @@ def refer(participant_id: int):
         except DomainError as error:
             flash(domain_message(error), "error")
         else:
+            remember_submission()
             flash(_("Referral proposed."), "success")
     return redirect(url_for("participants.show", participant_id=participant.id))
 
@@ -681,6 +691,9 @@ def wellbeing(participant_id: int, instrument: str):
         abort(404)
     if request.method == "GET":
         view_participant(request_context(), participant.id)
+    if form.validate_on_submit() and is_replay():
+        flash(ALREADY_SENT, "info")
+        return redirect(url_for("participants.show", participant_id=participant.id))
     if form.validate_on_submit():
         answers = {
             item.number: int(getattr(form, f"item_{item.number}").data) for item in scale.items
@@ -700,6 +713,7 @@ def wellbeing(participant_id: int, instrument: str):
             if error.code == "already_recorded":
                 form.correct_id = error.details.get("administration_id")  # type: ignore[attr-defined]
         else:
+            remember_submission()
             flash(
                 _("%(name)s recorded: score %(score)s.", name=scale.name, score=done.score),
                 "success",

@@ -40,6 +40,7 @@ from amal.runtime import service_context, state
 from amal.text import has_forbidden
 from amal.web.errors import domain_message
 from amal.web.labels import entity_label, field_label, label, word
+from amal.web.once import once_field
 
 LANGUAGES = ("it", "en")
 CONTENT_SECURITY_POLICY = (
@@ -187,6 +188,7 @@ def init_web(app: Flask) -> None:
             "word": word,
             "get_locale": get_locale,
             "P": access.Permission,
+            "once_field": once_field,
         }
 
     def _navigation(plugins, territory: str | None) -> list[Any]:
