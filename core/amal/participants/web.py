@@ -315,8 +315,9 @@ def show(participant_id: int):
     view_participant(ctx, participant.id)
     session = ctx.session
     transition = TransitionForm()
+    # No status is preselected: a wrong click must not drop someone out.
     transition.to_status.choices = options(
-        (s.value, label(s)) for s in _manual_transitions(participant)
+        [("", _("— choose —")), *((s.value, label(s)) for s in _manual_transitions(participant))]
     )
     referral_form = ReferralForm()
     catalogue = ctx.plugins.service_catalogue(participant.territory_code)
@@ -570,6 +571,9 @@ def transition(participant_id: int):
     participant = _visible(participant_id)
     form = TransitionForm()
     form.to_status.choices = choices(ParticipantStatus)
+    if not request.form.get("to_status"):
+        flash(_("Choose the new status."), "error")
+        return redirect(url_for("participants.show", participant_id=participant.id))
     if form.validate_on_submit():
         try:
             change_status(

@@ -158,6 +158,9 @@ ENTITIES = {
     "group_list": _l("group list"),
     "transfer": _l("transfer between territories"),
     "transfer_list": _l("incoming transfers"),
+    "group_waitlist": _l("group waiting list"),
+    "meeting_plan": _l("group meeting plan"),
+    "user": _l("staff account"),
 }
 # Words shown on the record for what a consent allows (amal.consent.services.DEPENDENTS).
 WORDS = {
