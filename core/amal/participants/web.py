@@ -415,7 +415,10 @@ def _outcome_form(territory_code: str) -> OutcomeForm:
     form.follow_up_month.choices = options(
         [("", "—")] + [(m, _("%(n)s months", n=m)) for m in months]
     )
-    form.category.choices = choices(OutcomeCategory)
+    # An outcome is kept as recorded: no situation is preselected.
+    form.category.choices = options(
+        [("", _("— choose —")), *((c.value, label(c)) for c in OutcomeCategory)]
+    )
     return form
 
 
@@ -533,7 +536,7 @@ def renew(participant_id: int):
 def outcome(participant_id: int):
     participant = _visible(participant_id)
     form = _outcome_form(participant.territory_code)
-    if form.validate_on_submit():
+    if form.validate_on_submit() and form.category.data:
         try:
             record_outcome(
                 request_context(),
