@@ -180,7 +180,7 @@ class _Territory:
             ctx,
             self.code,
             MeetingKind.NETWORK,
-            self.today + timedelta(days=10),
+            self._working_day(self.today + timedelta(days=10)),
             topic="Gruppo di coordinamento di rete",
             location="Sede del Comune",
         )
@@ -188,10 +188,17 @@ class _Territory:
             ctx,
             self.code,
             MeetingKind.INFO,
-            self.today + timedelta(days=14),
+            self._working_day(self.today + timedelta(days=14)),
             topic="Incontro informativo per i nuovi candidati",
         )
         return self.count
+
+    def _working_day(self, day: date) -> date:
+        """``day``, or the next day that is not a holiday (meetings avoid them)."""
+        holidays = self.ctx.plugins.holidays(self.code, {day.year, day.year + 1})
+        while day in holidays:
+            day += timedelta(days=1)
+        return day
 
     def _facilitator(self) -> User:
         username = _facilitator_name(self.code)
@@ -315,7 +322,7 @@ class _Territory:
                 ctx,
                 self.code,
                 MeetingKind.TRAINING,
-                held[len(held) // 2].scheduled_on + timedelta(days=7),
+                self._working_day(held[len(held) // 2].scheduled_on + timedelta(days=7)),
                 group_id=group.id,
                 topic=need.topic,
                 need_ids=[need.id],
