@@ -10,6 +10,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 
@@ -36,6 +37,9 @@ from amal.projects.models import Project
 from amal.projects.services import current_project
 from amal.services import Context, fetch, use_case
 from amal.territories.models import Partner
+
+if TYPE_CHECKING:
+    from amal.meetings.models import Meeting
 
 G = GroupStatus
 GROUP_TRANSITIONS: dict[GroupStatus, frozenset[GroupStatus]] = {
@@ -545,7 +549,7 @@ def start_group(
     return group
 
 
-def planned_meetings(ctx: Context, group_id: int) -> list:
+def planned_meetings(ctx: Context, group_id: int) -> list[Meeting]:
     """The group's meetings still to hold (planned, not cancelled), by date."""
     from amal.meetings.models import Meeting, MeetingStatus
 
