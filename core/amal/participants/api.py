@@ -41,6 +41,7 @@ from amal.participants.schemas import (
     ParticipantQuerySchema,
     ParticipantSchema,
     ParticipantUpdateSchema,
+    ReferralNotesSchema,
     ReferralSchema,
     ReferralTransitionSchema,
     RenewalSchema,
@@ -66,7 +67,7 @@ from amal.participants.transfers import (
     transfers_of,
 )
 from amal.referrals.models import Referral
-from amal.referrals.services import advance_referral, propose_referral
+from amal.referrals.services import advance_referral, edit_referral_notes, propose_referral
 from amal.web.context import request_context
 from amal.wellbeing.models import Administration
 from amal.wellbeing.services import correct_administration, record_administration
@@ -406,6 +407,19 @@ class Referrals(MethodView):
             notes=data["notes"],
             on=data["proposed_on"],
         )
+
+
+@bp.route("/<id:participant_id>/referrals/<id:referral_id>")
+class ReferralNotes(MethodView):
+    @requires(Permission.MANAGE_REFERRALS)
+    @bp.arguments(ReferralNotesSchema)
+    @bp.response(200, ReferralSchema)
+    def patch(self, data: dict[str, Any], participant_id: int, referral_id: int):
+        """Correct a referral's notes (audited)."""
+        referral = access.get_visible(request_context().session, Referral, referral_id)
+        if referral.participant_id != participant_id:
+            abort(404)
+        return edit_referral_notes(request_context(), referral.id, data["notes"])
 
 
 @bp.route("/<id:participant_id>/referrals/<id:referral_id>/transitions")

@@ -216,6 +216,10 @@ class ReferralSchema(StrictSchema):
     notes = fields.Str(load_default="", validate=validate.Length(max=2000))
 
 
+class ReferralNotesSchema(StrictSchema):
+    notes = fields.Str(required=True, validate=validate.Length(max=2000))
+
+
 class ReferralTransitionSchema(StrictSchema):
     to_status = fields.Enum(ReferralStatus, by_value=True, required=True)
     on = fields.Date(
