@@ -130,3 +130,19 @@ def test_correction_in_the_api(client, ctx: Context, person) -> None:
         json={**body, "reason": "x"},
     )  # fmt: skip
     assert other.status_code == 404
+
+
+def test_web_refuses_an_end_before_the_entry(client, login, ctx: Context, person) -> None:
+    who = person()
+    record_administration(ctx, who.id, "who5", "entry", LOW, administered_on=date(2026, 3, 1))
+    login("coordinator", T)
+    url = f"/t/{T}/participants/{who.id}/wellbeing/who5"
+    form = {
+        "csrf_token": csrf_token(client, url),
+        "phase": "end",
+        "administered_on": "2026-02-01",
+        **{f"item_{n}": "4" for n in range(1, 6)},
+    }
+    page = client.post(url, data=form).get_data(as_text=True)
+    assert 'id="administered_on-error"' in page and "devono essere in ordine" in page
+    assert 'href="#administered_on"' in page  # the error summary links to the field

@@ -715,8 +715,7 @@ def wellbeing(participant_id: int, instrument: str):
                 administered_on=form.administered_on.data,
             )
         except DomainError as error:
-            target = form.administered_on if "date" in error.code else form.phase
-            target.errors.append(domain_message(error))  # type: ignore[attr-defined]
+            attach_error(form, error, form.phase)
             if error.code == "already_recorded":
                 form.correct_id = error.details.get("administration_id")  # type: ignore[attr-defined]
         else:
@@ -766,11 +765,10 @@ def correct_wellbeing(participant_id: int, administration_id: int):
                 administered_on=form.administered_on.data,
             )
         except DomainError as error:
-            target = form.administered_on if "date" in error.code else form.phase
             if error.code == "reason_required":
                 form.reason_error = domain_message(error)  # type: ignore[attr-defined]
             else:
-                target.errors.append(domain_message(error))
+                attach_error(form, error, form.phase)
         else:
             flash(
                 _("%(name)s corrected: score %(score)s.", name=scale.name, score=done.score),
