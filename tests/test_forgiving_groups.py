@@ -70,6 +70,7 @@ def test_conclusion_says_what_it_cancels_and_can_be_undone(ctx: Context, running
     reopen_group(ctx, group.id, "Concluso per errore")
     assert group.status == GroupStatus.ACTIVE and group.concluded_on is None
     assert {p.status for p in people} == {S.ACTIVE}
+    assert {m.status for m in plan[1:]} == {MeetingStatus.PLANNED}  # planned again
     assert people[0].history[-1].reason.startswith("Riapertura Gruppo Seregno")
     assert [c.to_status for c in group.history][-2:] == [GroupStatus.CONCLUDED, GroupStatus.ACTIVE]
 

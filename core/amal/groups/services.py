@@ -596,7 +596,7 @@ def conclude_group(
 
     for meeting in remaining:
         meeting.status = MeetingStatus.CANCELLED
-        meeting.cancel_reason = f"Gruppo concluso: {reason.strip()}"
+        meeting.cancel_reason = f"{CONCLUSION_CANCELS}{reason.strip()}"
     for participant in members(ctx, group.id):
         if participant.status == ParticipantStatus.ACTIVE:
             apply_transition(
@@ -607,6 +607,9 @@ def conclude_group(
                 group.concluded_on,
             )
     return group
+
+
+CONCLUSION_CANCELS = "Gruppo concluso: "  # how a conclusion marks the meetings it cancelled
 
 
 def reopen_deadline(ctx: Context, group: Group) -> date | None:
@@ -626,7 +629,9 @@ def reopen_group(ctx: Context, group_id: int, reason: str, *, today: date | None
     """Undo a conclusion made by mistake, within the territory's ``reopen_days``
     of recording it: the group is active again, and so are the members the
     conclusion completed (unless something was recorded about them since:
-    an outcome, another step). The conclusion stays in both histories."""
+    an outcome, another step), and the meetings it cancelled are planned
+    again. The conclusion stays in both histories."""
+    from amal.meetings.models import Meeting, MeetingStatus
     from amal.outcomes.models import Outcome
     from amal.participants.models import StatusChange
 
@@ -666,6 +671,16 @@ def reopen_group(ctx: Context, group_id: int, reason: str, *, today: date | None
     group.history.append(change)
     group.status = G.ACTIVE
     group.concluded_on = None
+    for meeting in ctx.session.scalars(
+        select(Meeting).where(
+            Meeting.group_id == group.id,
+            Meeting.status == MeetingStatus.CANCELLED,
+            Meeting.cancel_reason.startswith(CONCLUSION_CANCELS),
+        )
+    ):
+        meeting.status = MeetingStatus.PLANNED
+        meeting.cancel_reason = ""
+        meeting.plan_note = f"{meeting.plan_note}\nRipristinato alla riapertura del gruppo".strip()
     for participant, last in completed:
         participant.status = ParticipantStatus.ACTIVE
         participant.history.append(
