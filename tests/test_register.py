@@ -9,6 +9,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import select
 
 from amal.errors import DomainError
 from amal.groups.services import create_group, enrol, start_group
@@ -155,3 +156,25 @@ def test_api_register_takes_decimal_hours(client, ctx: Context, running) -> None
         json={"lines": [{"participant_id": people[0].id, "presence": "present", "hours": 1.5}]},
     )
     assert register.status_code == 200
+
+
+def test_a_training_meeting_on_a_holiday_needs_a_reason_in_the_web(
+    client, login, ctx: Context, running
+) -> None:
+    from amal.groups.services import add_need
+    from amal.meetings.models import Meeting
+
+    group, _, _ = running
+    need = add_need(ctx, group.id, "Colloquio", expressed_on=date(2026, 3, 2))
+    login("coordinator", T)
+    url = f"/t/{T}/groups/{group.id}"
+    form = {"csrf_token": csrf_token(client, url), "need_id": need.id, "on": "2026-06-02",
+            "topic": "Simulazione di colloquio"}  # fmt: skip
+    refused = client.post(f"{url}/training", data=form, follow_redirects=True)
+    assert "festivo" in refused.get_data(as_text=True)
+    client.post(f"{url}/training", data={**form, "holiday_reason": "Unica data del formatore"})
+    training = ctx.session.scalars(
+        select(Meeting).where(Meeting.kind == MeetingKind.TRAINING)
+    ).all()
+    assert [m.scheduled_on for m in training] == [date(2026, 6, 2)]
+    assert "Unica data del formatore" in training[0].plan_note

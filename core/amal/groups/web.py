@@ -338,6 +338,7 @@ def act(group_id: int, action: str):
             need_ids=[n for n in [request.form.get("need_id", type=int)] if n],
             topic=request.form.get("topic", ""),
             location=group.location,
+            holiday_reason=request.form.get("holiday_reason", ""),
         ),
     }
     if action not in actions:

@@ -189,13 +189,17 @@ def schedule_meeting(
         raise DomainError(
             "needs_required", "A training meeting answers at least one group need", field="need_ids"
         )
+    holidays = ctx.plugins.holidays(territory_code, {on.year})
     check_meeting_date(
         on,
         group_start=group.start_date if group is not None else None,
-        holidays=ctx.plugins.holidays(territory_code, {on.year}),
+        holidays=holidays,
         holiday_reason=holiday_reason,
     )
     meeting = Meeting(
+        plan_note=f"Giorno festivo ({holidays[on]}): {holiday_reason.strip()}"
+        if on in holidays
+        else "",
         territory_code=territory_code,
         group_id=group_id,
         kind=kind,
