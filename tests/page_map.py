@@ -63,9 +63,10 @@ def page_data(ctx: Context, world: dict) -> int:
     for the plugin's contact pages)."""
     from amal.wellbeing.services import record_administration
 
-    record_administration(
-        ctx, world[OWN]["participant_id"], "who5", "entry", dict.fromkeys(range(1, 6), 3)
-    )
+    if "administration_id" not in world[OWN]:
+        record_administration(
+            ctx, world[OWN]["participant_id"], "who5", "entry", dict.fromkeys(range(1, 6), 3)
+        )
     help_desk_appointment(ctx)
     return help_desk_contact(ctx)
 

@@ -32,6 +32,7 @@ from amal.runtime import state
 from amal.services import Context
 from amal.territories.services import add_representative, directory
 from amal.testing import TEST_PASSWORD, csrf_token
+from amal.wellbeing.services import record_administration
 
 OWN, OTHER = "monza-brianza", "lecco"
 ROLES = ["anonymous", "admin", *[r.value for r in Role]]
@@ -101,6 +102,10 @@ def world(app, ctx: Context, person):
         run = start_run(ctx, code, report.code, SAMPLE_PERIOD[report.period_kind])
         reasons = {v["key"]: "Giustificazione di prova" for v in run.result["violations"]}
         submission = submit_run(ctx, code, run.id, reasons)
+        administration = record_administration(
+            ctx, member.id, "who5", "entry", dict.fromkeys(range(1, 6), 3),
+            administered_on=date(2026, 1, 12),
+        )  # fmt: skip
         partner = directory(ctx, code)[0]
         representative = add_representative(ctx, code, partner.id, name=f"Referente {code}")
         info_meeting = info.schedule_info_meeting(ctx, code, date(2026, 3, 10))
@@ -133,6 +138,7 @@ def world(app, ctx: Context, person):
             "network_meeting_id": network_meeting.id,
             "decision_id": decision.id,
             "entry_id": note.id,
+            "administration_id": administration.id,
         }
     return ids
 

@@ -91,7 +91,9 @@ def q1_typed_late(ctx: Context, person):  # type: ignore[no-untyped-def]
     referral = propose_referral(ctx, who.id, service.code, on=date(2026, 1, 20))
     advance_referral(ctx, referral.id, "sent", on=date(2026, 2, 1))
     advance_referral(ctx, referral.id, "accepted", on=date(2026, 4, 8))  # next quarter
-    conclude_group(ctx, group.id, concluded_on=date(2026, 3, 24))
+    conclude_group(
+        ctx, group.id, concluded_on=date(2026, 3, 24), cancel_remaining=True, reason="Fine prova"
+    )
     record_outcome(
         ctx,
         who.id,

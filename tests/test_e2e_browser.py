@@ -159,8 +159,9 @@ def test_coordinator_flow_in_chromium(ctx: Context, person, live_server: str, br
     assert page.locator("table.plan tbody tr").count() >= 16
     shot(page, "05-group")
 
-    # Attendance register of the first meeting: Bruno absent.
+    # Attendance register of the first meeting: nobody preselected; Carla present, Bruno absent.
     page.locator("table.plan tbody tr").first.get_by_role("link").click()
+    page.get_by_label("Carla Brambilla: presente", exact=True).check()
     page.get_by_label(
         f"{already_admitted.first_name} {already_admitted.last_name}: assente", exact=True
     ).check()

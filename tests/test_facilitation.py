@@ -123,10 +123,12 @@ def test_coordinator_edits_date_and_place_then_cancels(app, client, login, ctx) 
 
     locations = {ctx.session.get(Meeting, m.id).location for m in plan}
     assert locations == {"Biblioteca"}
-    no_reason = client.post(f"{page}/cancel", data={"reason": "", "csrf_token": token},
+    confirmed = {"reason": "", "csrf_token": token, "confirm": "1"}
+    no_reason = client.post(f"{page}/cancel", data=confirmed,
                             follow_redirects=True).get_data(as_text=True)  # fmt: skip
     assert "Indica il motivo" in no_reason
-    client.post(f"{page}/cancel", data={"reason": "Troppo pochi iscritti", "csrf_token": token})
+    client.post(f"{page}/cancel", data={"reason": "Troppo pochi iscritti", "csrf_token": token,
+                                        "confirm": "1"})  # fmt: skip
     ctx.session.expire_all()
     cancelled = ctx.session.get(Group, group.id)
     assert cancelled.status == GroupStatus.CANCELLED

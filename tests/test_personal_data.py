@@ -63,6 +63,7 @@ def _giulia(ctx: Context, person) -> int:  # type: ignore[no-untyped-def]
         phone="333 1234567",
         email="giulia.bianchi@example.it",
         fiscal_code=valid_fiscal_code("BNCGLI80A41F704"),
+        birth_date=date(1980, 1, 1),  # as the fiscal code says (amal.dates)
         needs="Giulia vuole rientrare nella logistica",
     )
     group = create_group(ctx, "monza-brianza", "Gruppo Brianza", start_date=date.today())

@@ -86,7 +86,11 @@ def busy_person(ctx: Context, person):  # type: ignore[no-untyped-def]
         facilitator_ids=[staff_facilitator(ctx, "monza-brianza")],
     )
     members = [
-        person(fiscal_code=valid_fiscal_code(f"RSSMRA80A{n:02d}F205"), phone="333 1234567")
+        person(
+            fiscal_code=valid_fiscal_code(f"RSSMRA80A{n:02d}F205"),
+            birth_date=date(1980, 1, n),  # as the fiscal code says (amal.dates)
+            phone="333 1234567",
+        )
         for n in range(1, 11)
     ]
     for m in members:

@@ -474,7 +474,7 @@ def test_time_in_each_state_and_the_referrals_page(client, login, ctx: Context, 
     advance_referral(ctx, slow.id, "sent", on=start + timedelta(days=5))
     quick = propose_referral(ctx, participant.id, "dul-bilancio", on=TODAY - timedelta(days=2))
     assert time_in_states(slow, TODAY) == [(ReferralStatus.PROPOSED, 5), (ReferralStatus.SENT, 25)]
-    advance_referral(ctx, slow.id, "declined", on=TODAY)
+    advance_referral(ctx, slow.id, "declined", on=TODAY, reason="Il servizio non ha posti")
     assert time_in_states(slow, TODAY)[-1] == (ReferralStatus.SENT, 25)
     login("coordinator", T)
     waiting = client.get(f"/t/{T}/referrals/?waiting=1").get_data(as_text=True)

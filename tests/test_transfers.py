@@ -74,7 +74,9 @@ def path_in_monza(ctx: Context, person):  # type: ignore[no-untyped-def]
     service = ctx.plugins.service_catalogue(MONZA)[0]
     referral = propose_referral(ctx, who.id, service.code, on=date(2026, 1, 20))
     advance_referral(ctx, referral.id, "sent", on=date(2026, 2, 1))
-    conclude_group(ctx, group.id, concluded_on=date(2026, 3, 24))
+    conclude_group(
+        ctx, group.id, concluded_on=date(2026, 3, 24), cancel_remaining=True, reason="Fine prova"
+    )
     record_outcome(
         ctx, who.id, "end", "employed", contract_type="permanent", recorded_on=date(2026, 3, 25)
     )

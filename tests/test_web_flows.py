@@ -26,10 +26,10 @@ def test_coordinator_moves_and_cancels_meetings(client, login, ctx, person) -> N
     token = csrf_token(client, page)
     client.post(
         f"{page}/reschedule",
-        data={"on": "2026-04-30", "reason": "Sala occupata", "csrf_token": token},
+        data={"on": "2026-04-15", "reason": "Sala occupata", "csrf_token": token},
     )
     ctx.session.expire_all()
-    assert plan[3].scheduled_on == date(2026, 4, 30) and "Sala occupata" in plan[3].plan_note
+    assert plan[3].scheduled_on == date(2026, 4, 15) and "Sala occupata" in plan[3].plan_note
     refused = client.post(
         f"/t/lecco/groups/meetings/{plan[4].id}/cancel",
         data={"reason": "", "csrf_token": token},

@@ -85,7 +85,10 @@ def test_admin_deactivates_and_grants_roles(client, login, ctx) -> None:
         f"/admin/users/{target.id}/grant",
         data={"territory": "monza-brianza", "role": "intake_operator", "csrf_token": token},
     )
-    client.post(f"/admin/users/{target.id}/toggle", data={"csrf_token": token})
+    client.post(
+        f"/admin/users/{target.id}/toggle",
+        data={"csrf_token": token, "reason": "Fine incarico", "confirm": "1"},
+    )
     user = ctx.session.scalar(select(User).where(User.id == target.id))
     assert {(r.territory_code, r.role.value) for r in user.roles} == {
         ("lecco", "facilitator"),

@@ -55,6 +55,8 @@ class Permission(enum.StrEnum):
     # The network coordination group: its members, meetings, register, minutes, decisions.
     VIEW_NETWORK = "view_network"
     MANAGE_NETWORK = "manage_network"
+    # Keep, with a reason, what a date-sense rule warns about (amal.dates).
+    OVERRIDE_CHECKS = "override_checks"
 
 
 P = Permission

@@ -925,6 +925,7 @@ PERSON_OPTIONS = (
     ("last_name", str),
     ("fiscal_code", str),
     ("birth_date", click.DateTime(["%Y-%m-%d", "%d/%m/%Y"])),
+    ("gender", click.Choice(["F", "M", "X"])),
     ("email", str),
     ("phone", str),
     ("municipality", str),
@@ -940,6 +941,11 @@ DAY = click.DateTime(["%Y-%m-%d", "%d/%m/%Y"])
 def _person_options(command):
     for name, kind in reversed(PERSON_OPTIONS):
         command = click.option(f"--{name.replace('_', '-')}", name, type=kind)(command)
+    command = click.option(
+        "--identity-override",
+        "identity_override",
+        help="Reason to keep a fiscal code that contradicts the birth date or sex (audited).",
+    )(command)
     return click.option(
         "--no-fiscal-code", is_flag=True, help="The person has no fiscal code (stored as none)."
     )(command)

@@ -200,15 +200,11 @@ class _Territory:
         self._people(2, ParticipantStatus.NOT_ELIGIBLE)
         self._people(1, ParticipantStatus.WITHDRAWN)
         self._network()
-        info_on = self.today + timedelta(days=14)
-        holidays = ctx.plugins.holidays(self.code, {info_on.year, info_on.year + 1})
-        while info_on in holidays:  # information meetings avoid the holidays
-            info_on += timedelta(days=1)
         schedule_meeting(
             ctx,
             self.code,
             MeetingKind.INFO,
-            info_on,
+            self._working_day(self.today + timedelta(days=14)),
             topic="Incontro informativo per i nuovi candidati",
         )
         return self.count
@@ -315,6 +311,13 @@ class _Territory:
             location=place,
             agenda="1. Verifica delle decisioni aperte",
         )
+
+    def _working_day(self, day: date) -> date:
+        """``day``, or the next day that is not a holiday (meetings avoid them)."""
+        holidays = self.ctx.plugins.holidays(self.code, {day.year, day.year + 1})
+        while day in holidays:
+            day += timedelta(days=1)
+        return day
 
     def _facilitator(self) -> User:
         username = _facilitator_name(self.code)
@@ -438,7 +441,7 @@ class _Territory:
                 ctx,
                 self.code,
                 MeetingKind.TRAINING,
-                held[len(held) // 2].scheduled_on + timedelta(days=7),
+                self._working_day(held[len(held) // 2].scheduled_on + timedelta(days=7)),
                 group_id=group.id,
                 topic=need.topic,
                 need_ids=[need.id],
@@ -481,7 +484,13 @@ class _Territory:
                 self._answers(ROSENBERG, 1, 3),
                 administered_on=held[-1].scheduled_on,
             )
-        conclude_group(ctx, group.id, concluded_on=held[-1].scheduled_on)
+        conclude_group(
+            ctx,
+            group.id,
+            concluded_on=held[-1].scheduled_on,
+            cancel_remaining=True,
+            reason="Percorso chiuso in anticipo (dati dimostrativi)",
+        )
         for participant in members[:-1]:
             self._referral_and_outcome(participant, start)
 

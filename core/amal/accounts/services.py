@@ -13,6 +13,8 @@ from sqlalchemy.exc import DBAPIError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from amal.accounts.models import ApiToken, LoginAttempt, Role, TerritoryRole, User, UserSession
+from amal.audit.models import AuditAction
+from amal.audit.services import record
 from amal.db import utcnow
 from amal.errors import DomainError
 from amal.services import Context, use_case
@@ -307,13 +309,25 @@ def set_password(ctx: Context, username: str, password: str) -> User:
 
 
 @use_case
-def set_active(ctx: Context, user_id: int, active: bool, *, by_user_id: int) -> User:
-    """Deactivate (or reactivate) an account; nobody deactivates their own."""
+def set_active(
+    ctx: Context, user_id: int, active: bool, *, by_user_id: int, reason: str = ""
+) -> User:
+    """Deactivate (or reactivate: the undo) an account; nobody deactivates
+    their own. The change and its ``reason`` go to the audit log."""
     user = ctx.session.get(User, user_id)
     if user is None:
         raise DomainError("not_found", f"User {user_id} not found")
     if user.id == by_user_id and not active:
         raise DomainError("own_account", "You cannot deactivate your own account")
+    if user.is_active != active:
+        record(
+            ctx,
+            AuditAction.UPDATE,
+            "user",
+            user.id,
+            is_active=active,
+            reason=reason.strip(),
+        )
     user.is_active = active
     if not active:
         end_sessions(ctx, user.id)

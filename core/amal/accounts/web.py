@@ -219,10 +219,22 @@ def change_user(user_id: int, action: str):
     if user is None:
         abort(404)
     if action == "toggle":
+        reason = request.form.get("reason", "").strip()
+        if user.is_active and (not reason or not request.form.get("confirm")):
+            # Deactivating ends the person's sessions at once: say why and confirm.
+            flash(_("Give the reason and tick the confirmation to deactivate an account."), "error")
+            return redirect(url_for("accounts.users"))
         try:
-            set_active(ctx, user.id, not user.is_active, by_user_id=current_user.id)
+            set_active(ctx, user.id, not user.is_active, by_user_id=current_user.id, reason=reason)
         except DomainError:
             flash(_("You cannot deactivate your own account."), "error")
+        else:
+            flash(
+                _("Account deactivated: it can be reactivated from this list.")
+                if not user.is_active
+                else _("Account reactivated."),
+                "success",
+            )
     elif action == "grant":
         try:
             grant_role(

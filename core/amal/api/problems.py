@@ -38,6 +38,16 @@ UNPROCESSABLE = {
     "unknown_project",
     "empty_fiscal_code",
     "fiscal_code_is_vat",
+    # Date sense (amal.dates)
+    "birth_date_in_future",
+    "too_young",
+    "fiscal_code_mismatch",
+    "questionnaire_in_future",
+    "phase_out_of_order",
+    "meeting_before_group_start",
+    "meeting_out_of_order",
+    "meeting_on_holiday",
+    "unknown_meeting",
 }
 
 

@@ -39,7 +39,7 @@ from sqlalchemy.orm import Session
 from amal.consent.models import Consent
 from amal.db import Base
 from amal.errors import PluginError
-from amal.groups.models import Enrolment, Group, GroupNeed, GroupStatusChange
+from amal.groups.models import Enrolment, Group, GroupNeed, GroupStatusChange, WaitlistEntry
 from amal.meetings.models import Attendance, InfoWalkIn, Meeting
 from amal.outcomes.models import Outcome
 from amal.participants.models import (
@@ -53,6 +53,7 @@ from amal.participants.models import (
 from amal.plugins.definitions import PersonalTable
 from amal.plugins.manager import PluginHost
 from amal.referrals.models import Referral
+from amal.wellbeing.models import AdministrationCorrection
 
 ERASED = "[cancellato]"
 
@@ -83,6 +84,9 @@ OWNED: dict[str, dict[str, object]] = {
     "info_walk_in": {"name": ERASED},
     "diary_entry": {"text": ERASED},
     "diary_revision": {"old_text": ERASED},
+    # The old answers (JSON, not text) are wiped by erase_person with the current ones.
+    "wellbeing_correction": {"reason": ""},
+    "group_waitlist": {"end_reason": ""},
 }
 
 # table -> columns of free text on shared rows that may mention a participant.
@@ -165,6 +169,8 @@ NOT_PERSONAL: dict[str, str] = {
     "referral.updated_by": _STAFF,
     "wellbeing_administration.instrument": "a questionnaire code",
     "wellbeing_administration.recorded_by": _STAFF,
+    "wellbeing_correction.corrected_by": _STAFF,
+    "group_waitlist.added_by": _STAFF,
     "attendance.recorded_by": _STAFF,
     "info_invitation.invited_by": _STAFF,
     "info_walk_in.recorded_by": _STAFF,
@@ -462,5 +468,7 @@ OWNED_MODELS = {
         InfoWalkIn,
         DiaryEntry,
         DiaryRevision,
+        AdministrationCorrection,
+        WaitlistEntry,
     )
 }

@@ -16,7 +16,7 @@ from amal.consent.models import Consent, ConsentPurpose, PrivacyNotice
 from amal.db import utcnow
 from amal.errors import DomainError
 from amal.events import event_date
-from amal.groups.models import Enrolment
+from amal.groups.models import Enrolment, WaitlistEntry
 from amal.meetings.models import Attendance, InfoInvitation, InfoWalkIn
 from amal.outcomes.models import Outcome
 from amal.participants.history import registered_on
@@ -30,7 +30,7 @@ from amal.participants.models import (
 )
 from amal.referrals.models import Referral
 from amal.services import Context, fetch, use_case
-from amal.wellbeing.models import Administration
+from amal.wellbeing.models import Administration, AdministrationCorrection
 
 
 @use_case
@@ -349,10 +349,12 @@ def export_person(ctx: Context, participant_id: int) -> dict[str, Any]:
         "corrections": rows(FieldChange),
         "consents": rows(Consent),
         "enrolments": rows(Enrolment),
+        "waiting_lists": rows(WaitlistEntry),
         "attendance": rows(Attendance),
         "information_meetings_invited": rows(InfoInvitation),
         "information_meetings_walk_in": rows(InfoWalkIn),
         "wellbeing": rows(Administration),
+        "wellbeing_corrections": rows(AdministrationCorrection),
         "referrals": rows(Referral),
         "outcomes": rows(Outcome),
         "diary": rows(DiaryEntry),
@@ -411,6 +413,12 @@ def erase_person(ctx: Context, participant_id: int, reason: str) -> Participant:
         select(Administration).where(Administration.participant_id == participant_id)
     ):
         administration.answers = None
+    for correction in ctx.session.scalars(
+        select(AdministrationCorrection).where(
+            AdministrationCorrection.participant_id == participant_id
+        )
+    ):
+        correction.old_answers = None
     record(
         ctx,
         AuditAction.ERASE,

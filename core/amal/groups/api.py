@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from amal import access
 from amal.access import Permission, requires
 from amal.api import api_blueprint
+from amal.audit.services import record_read
 from amal.groups.models import Facilitation, Group
 from amal.groups.schemas import (
     EndFacilitationSchema,
@@ -18,21 +19,28 @@ from amal.groups.schemas import (
     FacilitationSchema,
     GroupActionSchema,
     GroupSchema,
+    GroupUpdateSchema,
     MeetingSchema,
     MemberExitSchema,
     RegisterSchema,
+    ShiftSchema,
+    WaitlistEntrySchema,
 )
 from amal.groups.services import (
+    add_to_waitlist,
     assign_facilitator,
     conclude_group,
     create_group,
     end_facilitation,
     enrol,
     remove_member,
+    reopen_group,
     start_group,
+    update_group,
+    waiting_list,
 )
 from amal.meetings.models import Meeting
-from amal.meetings.services import generate_plan, record_register
+from amal.meetings.services import generate_plan, record_register, shift_plan
 from amal.participants.models import Participant
 from amal.web.context import request_context
 
@@ -81,9 +89,20 @@ class Groups(MethodView):
 @bp.route("/<id:group_id>")
 class GroupResource(MethodView):
     @requires(Permission.VIEW_GROUPS)
+    @bp.etag
     @bp.response(200, GroupSchema)
     def get(self, group_id: int):
         return access.get_visible(request_context().session, Group, group_id)
+
+    @requires(Permission.MANAGE_GROUPS)
+    @bp.etag
+    @bp.arguments(GroupUpdateSchema)
+    @bp.response(200, GroupSchema)
+    def patch(self, data: dict[str, Any], group_id: int):
+        """Correct the name, place or first-meeting date (send the ETag in If-Match)."""
+        group = access.get_visible(request_context().session, Group, group_id)
+        bp.check_etag(group, GroupSchema)
+        return update_group(request_context(), group.id, **data)
 
 
 @bp.route("/<id:group_id>/enrolments")
@@ -176,13 +195,16 @@ class FacilitationEnd(MethodView):
         return end_facilitation(ctx, found.id, to_on=data["to_on"], reason=data["reason"])
 
 
-@bp.route("/<id:group_id>/<any(start, conclude, plan):action>")
+@bp.route("/<id:group_id>/<any(start, conclude, reopen, plan):action>")
 class GroupActions(MethodView):
     @requires(Permission.MANAGE_GROUPS)
     @bp.arguments(GroupActionSchema)
     @bp.response(200, GroupSchema)
     def post(self, data: dict[str, Any], group_id: int, action: str):
-        """start, conclude, or plan (generate the meetings around holidays)."""
+        """start, conclude (409 meetings_still_planned unless cancel_remaining with a
+        reason), reopen (a conclusion made by mistake, within the territory's days),
+        or plan (generate the meetings around holidays; replace: regenerate while
+        none is held)."""
         ctx = request_context()
         group = access.get_visible(ctx.session, Group, group_id)
         if action == "start":
@@ -193,10 +215,79 @@ class GroupActions(MethodView):
                 started_on=data["occurred_on"],
             )
         elif action == "conclude":
-            conclude_group(ctx, group.id, concluded_on=data["occurred_on"])
+            conclude_group(
+                ctx,
+                group.id,
+                concluded_on=data["occurred_on"],
+                reason=data["reason"],
+                cancel_remaining=data["cancel_remaining"],
+            )
+        elif action == "reopen":
+            reopen_group(ctx, group.id, data["reason"])
         else:
-            generate_plan(ctx, group.id, replace=data["replace"])
+            generate_plan(ctx, group.id, replace=data["replace"], start_date=data["start_date"])
         return group
+
+
+@bp.route("/<id:group_id>/waitlist")
+class Waitlist(MethodView):
+    @requires(Permission.MANAGE_GROUPS)
+    @bp.response(200, WaitlistEntrySchema(many=True))
+    def get(self, group_id: int):
+        """The group's waiting list in order; ``offered_on`` marks who is offered a
+        free place, and since when."""
+        ctx = request_context()
+        group = access.get_visible(ctx.session, Group, group_id)
+        waiting = waiting_list(ctx, group.id)
+        record_read(
+            ctx,
+            "group_waitlist",
+            [w.participant.id for w in waiting],
+            territory_code=group.territory_code,
+            entity_id=group.id,
+        )
+        return [
+            {
+                "id": w.entry.id,
+                "participant_id": w.participant.id,
+                "added_on": w.entry.added_on,
+                "offered_on": w.offered_on,
+            }
+            for w in waiting
+        ]
+
+    @requires(Permission.MANAGE_GROUPS)
+    @bp.arguments(WaitlistEntrySchema)
+    @bp.response(201, WaitlistEntrySchema)
+    def post(self, data: dict[str, Any], group_id: int):
+        """Put an admitted person on a full group's waiting list (409 places_free
+        when the group is not full: enrol instead)."""
+        ctx = request_context()
+        group = access.get_visible(ctx.session, Group, group_id)
+        participant = access.get_visible(ctx.session, Participant, data["participant_id"])
+        entry = add_to_waitlist(ctx, group.id, participant.id, added_on=data["added_on"])
+        offered = next(
+            (w.offered_on for w in waiting_list(ctx, group.id) if w.entry.id == entry.id), None
+        )
+        return {
+            "id": entry.id,
+            "participant_id": participant.id,
+            "added_on": entry.added_on,
+            "offered_on": offered,
+        }
+
+
+@bp.route("/<id:group_id>/shift")
+class ShiftPlan(MethodView):
+    @requires(Permission.MANAGE_GROUPS)
+    @bp.arguments(ShiftSchema)
+    @bp.response(200, MeetingSchema(many=True))
+    def post(self, data: dict[str, Any], group_id: int):
+        """Shift the rest of the plan: meeting ``from_meeting`` and every later
+        planned one move by ``days``, avoiding holidays; each keeps the reason."""
+        ctx = request_context()
+        group = access.get_visible(ctx.session, Group, group_id)
+        return shift_plan(ctx, group.id, data["from_meeting"], data["days"], data["reason"])
 
 
 @bp.route("/<id:group_id>/meetings")

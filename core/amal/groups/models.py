@@ -182,3 +182,27 @@ class GroupNeed(Base):
     recorded_by: Mapped[str] = mapped_column(String(80), default="")
 
     group: Mapped[Group] = relationship(back_populates="needs")
+
+
+class WaitlistEntry(Base):
+    """A person waiting for a place in a full group, from ``added_on`` (the
+    order of the list) until ``ended_on``: enrolled when a place is offered,
+    or taken off with ``end_reason``."""
+
+    __tablename__ = "group_waitlist"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(
+        ForeignKey("self_help_group.id", ondelete="CASCADE"), index=True
+    )
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participant.id", ondelete="CASCADE"), index=True
+    )
+    added_on: Mapped[date] = mapped_column(Date)
+    added_by: Mapped[str] = mapped_column(String(80))
+    added_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_on: Mapped[date | None] = mapped_column(Date)
+    end_reason: Mapped[str] = mapped_column(Text, default="")
+
+    group: Mapped[Group] = relationship()
+    participant: Mapped[Participant] = relationship()

@@ -50,9 +50,51 @@ class EnrolmentSchema(StrictSchema):
     )
 
 
+class GroupUpdateSchema(StrictSchema):
+    """What a PATCH may change (all optional); old values go to the audit log."""
+
+    name = fields.Str(validate=validate.Length(1, 200))
+    location = fields.Str(validate=validate.Length(max=200))
+    start_date = fields.Date(
+        metadata={"description": "Only before the plan exists (then regenerate or shift it)"}
+    )
+
+
+class ShiftSchema(StrictSchema):
+    from_meeting = fields.Int(
+        required=True,
+        validate=validate.Range(1, 100),
+        metadata={"description": "The plan's meeting number from which every planned one moves"},
+    )
+    days = fields.Int(
+        required=True,
+        validate=validate.Range(-365, 365),
+        metadata={"description": "How many days (negative: earlier); holidays are avoided"},
+    )
+    reason = fields.Str(required=True, validate=validate.Length(1, 500))
+
+
 class GroupActionSchema(StrictSchema):
     override_reason = fields.Str(
         load_default="", metadata={"description": "start: reason to start below minimum"}
+    )
+    reason = fields.Str(
+        load_default="",
+        validate=validate.Length(max=500),
+        metadata={
+            "description": "conclude: why the meetings still to hold are cancelled "
+            "(required with cancel_remaining); reopen: why (required)"
+        },
+    )
+    cancel_remaining = fields.Bool(
+        load_default=False,
+        metadata={
+            "description": "conclude: cancel the meetings still to hold (else 409 "
+            "meetings_still_planned when there are some)"
+        },
+    )
+    start_date = fields.Date(
+        load_default=None, metadata={"description": "plan: a new first-meeting date"}
     )
     replace = fields.Bool(load_default=False, metadata={"description": "plan: replace the plan"})
     occurred_on = fields.Date(
@@ -145,3 +187,14 @@ class FacilitationSchema(StrictSchema):
 class EndFacilitationSchema(StrictSchema):
     to_on = fields.Date(load_default=None, metadata=EVENT_DAY)
     reason = fields.Str(load_default="", validate=validate.Length(max=500))
+
+
+class WaitlistEntrySchema(StrictSchema):
+    id = fields.Int(dump_only=True)
+    participant_id = fields.Int(required=True)
+    added_on = fields.Date(load_default=None, metadata=EVENT_DAY)
+    offered_on = fields.Date(
+        dump_only=True,
+        allow_none=True,
+        metadata={"description": "The day a place became free for this person (null: waiting)"},
+    )

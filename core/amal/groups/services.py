@@ -9,7 +9,8 @@ import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 
@@ -29,6 +30,7 @@ from amal.groups.models import (
     GroupStatus,
     GroupStatusChange,
     MemberExit,
+    WaitlistEntry,
 )
 from amal.participants.models import Participant, ParticipantStatus
 from amal.participants.services import apply_transition
@@ -36,6 +38,9 @@ from amal.projects.models import Project
 from amal.projects.services import current_project
 from amal.services import Context, fetch, use_case
 from amal.territories.models import Partner
+
+if TYPE_CHECKING:
+    from amal.meetings.models import Meeting
 
 G = GroupStatus
 GROUP_TRANSITIONS: dict[GroupStatus, frozenset[GroupStatus]] = {
@@ -284,8 +289,10 @@ def _check_place(
     if member_count(ctx, group.id) >= group.max_size:
         raise DomainError(
             "group_full",
-            f"Group {group.name!r} is full ({group.max_size} people)",
+            f"Group {group.name!r} is full ({group.max_size} people): "
+            "put the person on its waiting list",
             capacity=group.max_size,
+            participant_id=participant.id,
         )
     if group.composition != GroupComposition.HOMOGENEOUS or employer_matches(group, participant):
         return ""
@@ -334,7 +341,10 @@ def enrol(
     participant = fetch(ctx, Participant, participant_id, for_update=True)
     if participant.territory_code != group.territory_code:
         raise DomainError("other_territory", "Participant and group are in different territories")
-    if participant.status != ParticipantStatus.ADMITTED:
+    waiting = _waiting_entry(ctx, group.id, participant.id)
+    if participant.status != ParticipantStatus.ADMITTED and not (
+        participant.status == ParticipantStatus.WAITLISTED and waiting is not None
+    ):
         raise DomainError(
             "not_admitted",
             f"Only admitted participants can be enrolled (this one is {participant.status.value})",
@@ -342,7 +352,14 @@ def enrol(
     # The reason the record shows: "Gruppo <name>", unless the name already says so.
     named = group.name if group.name.lower().startswith("gruppo") else f"Gruppo {group.name}"
     reason = named + _check_place(ctx, group, participant, homogeneity_override)
+    if participant.status == ParticipantStatus.WAITLISTED:
+        apply_transition(
+            ctx, participant, ParticipantStatus.ADMITTED, f"Posto libero: {reason}", enrolled_on
+        )
     change = apply_transition(ctx, participant, ParticipantStatus.ENROLLED, reason, enrolled_on)
+    if waiting is not None:
+        waiting.ended_on = change.occurred_on
+        waiting.end_reason = "Iscritto al gruppo"
     enrolment = Enrolment(
         group_id=group.id, participant_id=participant.id, enrolled_on=change.occurred_on
     )
@@ -350,6 +367,135 @@ def enrol(
     if group.status == G.PLANNED:
         _move(ctx, group, G.FORMING, "Prima iscrizione", change.occurred_on, audit_backdate=False)
     return enrolment
+
+
+def _waiting_entry(ctx: Context, group_id: int, participant_id: int) -> WaitlistEntry | None:
+    return ctx.session.scalar(
+        select(WaitlistEntry).where(
+            WaitlistEntry.group_id == group_id,
+            WaitlistEntry.participant_id == participant_id,
+            WaitlistEntry.ended_on.is_(None),
+        )
+    )
+
+
+@use_case(retries=3)
+def add_to_waitlist(
+    ctx: Context, group_id: int, participant_id: int, *, added_on: date | None = None
+) -> WaitlistEntry:
+    """Put an admitted person on a full group's waiting list (on ``added_on``,
+    default today): they become waitlisted, and the first on the list is
+    offered the next place that frees up (:func:`waiting_list`)."""
+    group = fetch(ctx, Group, group_id, for_update=True)
+    if group.status not in (G.PLANNED, G.FORMING, G.ACTIVE):
+        raise DomainError("group_closed", f"Group {group.name!r} is {group.status.value}")
+    participant = fetch(ctx, Participant, participant_id, for_update=True)
+    if participant.territory_code != group.territory_code:
+        raise DomainError("other_territory", "Participant and group are in different territories")
+    if _waiting_entry(ctx, group.id, participant.id) is not None:
+        raise DomainError("already_waiting", f"{participant.full_name} is already on the list")
+    if member_count(ctx, group.id) < group.max_size:
+        raise DomainError(
+            "places_free", f"Group {group.name!r} has free places: enrol the person instead"
+        )
+    if participant.status not in (ParticipantStatus.ADMITTED, ParticipantStatus.WAITLISTED):
+        raise DomainError(
+            "not_admitted",
+            f"Only admitted participants can wait for a place (this one is "
+            f"{participant.status.value})",
+        )
+    day = added_on
+    if participant.status == ParticipantStatus.ADMITTED:
+        day = apply_transition(
+            ctx, participant, ParticipantStatus.WAITLISTED, f"Lista d'attesa {group.name}", added_on
+        ).occurred_on
+    entry = WaitlistEntry(
+        group_id=group.id,
+        participant_id=participant.id,
+        added_on=day or date.today(),
+        added_by=ctx.actor,
+    )
+    ctx.session.add(entry)
+    ctx.session.flush()
+    record(
+        ctx,
+        AuditAction.CREATE,
+        "group_waitlist",
+        entry.id,
+        participant_id=participant.id,
+        territory_code=group.territory_code,
+    )
+    return entry
+
+
+@use_case(retries=3)
+def leave_waitlist(ctx: Context, entry_id: int, reason: str) -> WaitlistEntry:
+    """Take someone off a waiting list (with the reason); with no other list
+    left, they are admitted again, free to be enrolled elsewhere."""
+    if not reason.strip():
+        raise DomainError("reason_required", "Say why the person leaves the list", field="reason")
+    entry = fetch(ctx, WaitlistEntry, entry_id, for_update=True)
+    if entry.ended_on is not None:
+        raise DomainError("already_ended", "This person already left the list")
+    entry.ended_on = date.today()
+    entry.end_reason = reason.strip()
+    participant = fetch(ctx, Participant, entry.participant_id, for_update=True)
+    others = ctx.session.scalar(
+        select(func.count(WaitlistEntry.id)).where(
+            WaitlistEntry.participant_id == participant.id,
+            WaitlistEntry.ended_on.is_(None),
+            WaitlistEntry.id != entry.id,
+        )
+    )
+    if participant.status == ParticipantStatus.WAITLISTED and not others:
+        apply_transition(ctx, participant, ParticipantStatus.ADMITTED, reason.strip())
+    return entry
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """One person on a group's waiting list, and the place offered to them:
+    ``offered_on`` is the day a place became free for them (None: still waiting)."""
+
+    entry: WaitlistEntry
+    participant: Participant
+    offered_on: date | None
+
+
+def waiting_list(ctx: Context, group_id: int) -> list[Waiting]:
+    """The group's waiting list in order. Each free place is offered to the
+    first still waiting, dated the day it freed up (the end of a membership
+    after the person joined the list; the day they joined if a place was
+    already free)."""
+    group = fetch(ctx, Group, group_id)
+    rows = ctx.session.execute(
+        select(WaitlistEntry, Participant)
+        .join(Participant, Participant.id == WaitlistEntry.participant_id)
+        .where(WaitlistEntry.group_id == group_id, WaitlistEntry.ended_on.is_(None))
+        .order_by(WaitlistEntry.added_on, WaitlistEntry.id)
+    ).all()
+    if not rows:
+        return []
+    free = max(0, group.max_size - member_count(ctx, group_id))
+    freed = list(
+        ctx.session.scalars(
+            select(Enrolment.ended_on)
+            .where(
+                Enrolment.group_id == group_id,
+                Enrolment.ended_on.is_not(None),
+                Enrolment.ended_on >= rows[0][0].added_on,
+            )
+            .order_by(Enrolment.ended_on.desc())
+            .limit(free)
+        )
+    )[::-1]
+    result = []
+    for index, (entry, participant) in enumerate(rows):
+        offered = None
+        if index < free:
+            offered = max(freed[index], entry.added_on) if index < len(freed) else entry.added_on
+        result.append(Waiting(entry, participant, offered))
+    return result
 
 
 @use_case(retries=3)
@@ -510,12 +656,54 @@ def start_group(
     return group
 
 
+def planned_meetings(ctx: Context, group_id: int) -> list[Meeting]:
+    """The group's meetings still to hold (planned, not cancelled), by date."""
+    from amal.meetings.models import Meeting, MeetingStatus
+
+    return list(
+        ctx.session.scalars(
+            select(Meeting)
+            .where(Meeting.group_id == group_id, Meeting.status == MeetingStatus.PLANNED)
+            .order_by(Meeting.scheduled_on, Meeting.id)
+        )
+    )
+
+
 @use_case
-def conclude_group(ctx: Context, group_id: int, *, concluded_on: date | None = None) -> Group:
+def conclude_group(
+    ctx: Context,
+    group_id: int,
+    *,
+    concluded_on: date | None = None,
+    reason: str = "",
+    cancel_remaining: bool = False,
+) -> Group:
     """active → concluded on ``concluded_on`` (default today; not before the start);
-    members still active complete the path that day."""
+    members still active complete the path that day. A group with meetings
+    still to hold is refused (``meetings_still_planned``) unless
+    ``cancel_remaining``, which cancels them with ``reason`` (then required).
+    A coordinator may reopen it for a while (:func:`reopen_group`)."""
     group = fetch(ctx, Group, group_id, for_update=True)
-    group.concluded_on = _move(ctx, group, G.CONCLUDED, "", concluded_on)
+    remaining = planned_meetings(ctx, group.id)
+    if remaining and not cancel_remaining:
+        raise DomainError(
+            "meetings_still_planned",
+            f"Group {group.name!r} still has {len(remaining)} meetings to hold: "
+            "confirm that they are cancelled, with the reason",
+            meetings=len(remaining),
+        )
+    if remaining and not reason.strip():
+        raise DomainError(
+            "reason_required",
+            "Cancelling the meetings still to hold needs a reason",
+            field="reason",
+        )
+    group.concluded_on = _move(ctx, group, G.CONCLUDED, reason.strip(), concluded_on)
+    from amal.meetings.models import MeetingStatus
+
+    for meeting in remaining:
+        meeting.status = MeetingStatus.CANCELLED
+        meeting.cancel_reason = f"{CONCLUSION_CANCELS}{reason.strip()}"
     for participant in members(ctx, group.id):
         if participant.status == ParticipantStatus.ACTIVE:
             apply_transition(
@@ -525,6 +713,104 @@ def conclude_group(ctx: Context, group_id: int, *, concluded_on: date | None = N
                 f"Conclusione {group.name}",
                 group.concluded_on,
             )
+    return group
+
+
+CONCLUSION_CANCELS = "Gruppo concluso: "  # how a conclusion marks the meetings it cancelled
+
+
+def reopen_deadline(ctx: Context, group: Group) -> date | None:
+    """The last day a concluded group may be reopened (None: it cannot be)."""
+    if group.status != G.CONCLUDED or group.concluded_on is None:
+        return None
+    days = ctx.plugins.group_policy(group.territory_code).reopen_days
+    concluded = max(
+        (c.changed_at.date() for c in group.history if c.to_status == G.CONCLUDED),
+        default=group.concluded_on,
+    )
+    return concluded + timedelta(days=days)
+
+
+@use_case
+def reopen_group(ctx: Context, group_id: int, reason: str, *, today: date | None = None) -> Group:
+    """Undo a conclusion made by mistake, within the territory's ``reopen_days``
+    of recording it: the group is active again, and so are the members the
+    conclusion completed (unless something was recorded about them since:
+    an outcome, another step), and the meetings it cancelled are planned
+    again. The conclusion stays in both histories."""
+    from amal.meetings.models import Meeting, MeetingStatus
+    from amal.outcomes.models import Outcome
+    from amal.participants.models import StatusChange
+
+    if not reason.strip():
+        raise DomainError("reason_required", "Reopening a group needs a reason", field="reason")
+    group = fetch(ctx, Group, group_id, for_update=True)
+    deadline = reopen_deadline(ctx, group)
+    if deadline is None:
+        raise DomainError("not_concluded", f"Group {group.name!r} is not concluded")
+    if (today or date.today()) > deadline:
+        raise DomainError(
+            "reopen_too_late",
+            f"Group {group.name!r} can be reopened until {deadline.isoformat()}",
+            deadline=deadline.isoformat(),
+        )
+    completed = []
+    for participant in members(ctx, group.id):
+        last = participant.history[-1] if participant.history else None
+        if participant.status != ParticipantStatus.COMPLETED or last is None:
+            continue
+        if last.reason != f"Conclusione {group.name}":
+            continue
+        if ctx.session.scalar(select(Outcome.id).where(Outcome.participant_id == participant.id)):
+            raise DomainError(
+                "outcome_recorded",
+                f"An outcome of {participant.full_name} was recorded after the conclusion: "
+                "the group cannot be reopened",
+            )
+        completed.append((participant, last))
+    change = GroupStatusChange(
+        from_status=G.CONCLUDED,
+        to_status=G.ACTIVE,
+        occurred_on=group.concluded_on,
+        changed_by=ctx.actor,
+        reason=f"Riapertura: {reason.strip()}",
+    )
+    group.history.append(change)
+    group.status = G.ACTIVE
+    group.concluded_on = None
+    for meeting in ctx.session.scalars(
+        select(Meeting).where(
+            Meeting.group_id == group.id,
+            Meeting.status == MeetingStatus.CANCELLED,
+            Meeting.cancel_reason.startswith(CONCLUSION_CANCELS),
+        )
+    ):
+        meeting.status = MeetingStatus.PLANNED
+        meeting.cancel_reason = ""
+        meeting.plan_note = f"{meeting.plan_note}\nRipristinato alla riapertura del gruppo".strip()
+    for participant, last in completed:
+        participant.status = ParticipantStatus.ACTIVE
+        participant.history.append(
+            StatusChange(
+                from_status=ParticipantStatus.COMPLETED,
+                to_status=ParticipantStatus.ACTIVE,
+                occurred_on=last.occurred_on,
+                changed_by=ctx.actor,
+                reason=f"Riapertura {group.name}: {reason.strip()}",
+            )
+        )
+    ctx.session.flush()
+    record(
+        ctx,
+        AuditAction.TRANSITION,
+        "group",
+        group.id,
+        territory_code=group.territory_code,
+        from_status=G.CONCLUDED.value,
+        to_status=G.ACTIVE.value,
+        reason=reason.strip(),
+        reopened_members=[p.id for p, _ in completed],
+    )
     return group
 
 
@@ -562,16 +848,23 @@ def update_group(
     *,
     start_date: date | None = None,
     location: str | None = None,
+    name: str | None = None,
 ) -> Group:
-    """Change a group's first-meeting date and place. The date changes only
-    before the plan exists (afterwards, meetings are moved one by one, each
-    with its reason); a new place applies to the meetings still planned."""
+    """Change a group's name, first-meeting date and place. The date changes
+    only before the plan exists (afterwards, the plan is regenerated or
+    shifted); a new place applies to the meetings still planned. The old
+    values go to the audit log."""
     from amal.meetings.models import Meeting, MeetingStatus
 
     group = fetch(ctx, Group, group_id, for_update=True)
     if group.status in (G.CONCLUDED, G.CANCELLED):
         raise DomainError("group_closed", f"Group {group.name!r} is {group.status.value}")
     meetings = ctx.session.scalars(select(Meeting).where(Meeting.group_id == group.id)).all()
+    before = {"name": group.name, "start_date": group.start_date, "location": group.location}
+    if name is not None and name.strip() != group.name:
+        if not name.strip():
+            raise DomainError("required_field", "A group needs a name", field="name")
+        group.name = name.strip()
     if start_date is not None and start_date != group.start_date:
         if meetings:
             raise DomainError(
@@ -585,7 +878,16 @@ def update_group(
         for meeting in meetings:
             if meeting.status == MeetingStatus.PLANNED:
                 meeting.location = group.location
-    record(ctx, AuditAction.UPDATE, "group", group.id, territory_code=group.territory_code)
+    changed = {key: str(old) for key, old in before.items() if getattr(group, key) != old}
+    if changed:
+        record(
+            ctx,
+            AuditAction.UPDATE,
+            "group",
+            group.id,
+            territory_code=group.territory_code,
+            previous=changed,
+        )
     return group
 
 
@@ -598,6 +900,20 @@ def add_need(
     group = fetch(ctx, Group, group_id)
     if not topic.strip():
         raise DomainError("required_field", "A need needs a topic", field="topic")
+    same = ctx.session.scalar(
+        select(GroupNeed.id).where(
+            GroupNeed.group_id == group.id,
+            func.lower(GroupNeed.topic) == topic.strip().lower(),
+            GroupNeed.expressed_on == (expressed_on or date.today()),
+        )
+    )
+    if same is not None:
+        # A form sent twice (or the same need typed by two facilitators) counts once.
+        raise DomainError(
+            "duplicate_need",
+            f"The need {topic.strip()!r} is already recorded for this group on that day",
+            field="topic",
+        )
     need = GroupNeed(
         group_id=group.id,
         topic=topic.strip(),

@@ -7,6 +7,7 @@ from datetime import date
 from decimal import Decimal
 
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -29,9 +30,11 @@ from amal.groups.models import (
     GroupComposition,
     GroupStatus,
     MemberExit,
+    WaitlistEntry,
 )
 from amal.groups.services import (
     add_need,
+    add_to_waitlist,
     assign_facilitator,
     cancel_group,
     composition_mix,
@@ -39,10 +42,15 @@ from amal.groups.services import (
     create_group,
     end_facilitation,
     enrol,
+    leave_waitlist,
     members,
+    planned_meetings,
     remove_member,
+    reopen_deadline,
+    reopen_group,
     start_group,
     update_group,
+    waiting_list,
 )
 from amal.meetings.calendar import parse_month
 from amal.meetings.models import Meeting, MeetingKind, MeetingStatus, Presence
@@ -51,9 +59,11 @@ from amal.meetings.services import (
     generate_plan,
     open_info_meeting_before,
     record_register,
+    register_people,
     reschedule,
     save_notes,
     schedule_meeting,
+    shift_plan,
 )
 from amal.network.models import NetworkMeeting
 from amal.participants import bulk
@@ -65,10 +75,12 @@ from amal.web.context import request_context
 from amal.web.errors import attach_error, domain_message, optional_form_date
 from amal.web.fields import DateField, form_day
 from amal.web.labels import choices, options
+from amal.web.once import is_replay, remember_submission
 from amal.web.setup import territory_blueprint
 from amal.wellbeing.services import group_change
 
 bp = territory_blueprint("groups", __name__, "/groups")
+ALREADY_SENT = _l("This form was already sent: nothing was recorded twice.")
 
 
 class GroupForm(FlaskForm):
@@ -148,6 +160,9 @@ def new():
     if request.method == "GET":
         current = current_project(session, g.territory)
         form.project.data = current.id if current else 0
+    if form.validate_on_submit() and is_replay():
+        flash(ALREADY_SENT, "info")
+        return redirect(url_for("groups.index"))
     if form.validate_on_submit():
         try:
             group = create_group(
@@ -165,6 +180,7 @@ def new():
         except DomainError as error:
             attach_error(form, error, form.name)
         else:
+            remember_submission()
             flash(_("Group created."), "success")
             return redirect(url_for("groups.show", group_id=group.id))
     return render_template("groups/new.html", form=form)
@@ -176,10 +192,15 @@ def show(group_id: int):
     group = access.get_visible(get_session(), Group, group_id)
     ctx = request_context()
     candidates = []
+    waiting = waiting_list(ctx, group.id)
     if access.can(Permission.MANAGE_GROUPS):
+        # The people who may take a place: admitted ones, and those waiting for this group.
         candidates = ctx.session.scalars(
             access.participants()
-            .where(Participant.status == ParticipantStatus.ADMITTED)
+            .where(
+                (Participant.status == ParticipantStatus.ADMITTED)
+                | Participant.id.in_([w.participant.id for w in waiting])
+            )
             .order_by(Participant.last_name, Participant.first_name)
         ).all()
     plan = ctx.session.scalars(
@@ -200,7 +221,10 @@ def show(group_id: int):
     record_read(
         ctx,
         "group",
-        [p.id for p in current] + [p.id for p in candidates] + [p.id for _, p in left],
+        [p.id for p in current]
+        + [p.id for p in candidates]
+        + [w.participant.id for w in waiting if w.participant not in candidates]
+        + [p.id for _, p in left],
         territory_code=g.territory,
         entity_id=group.id,
     )
@@ -216,10 +240,20 @@ def show(group_id: int):
         if group.composition == GroupComposition.HETEROGENEOUS
         else None,
         override_person=next((p for p in candidates if p.id == override_for), None),
+        waiting=waiting,
+        waiting_ids={w.participant.id: w for w in waiting},
+        waitlist_person=next(
+            (p for p in candidates if p.id == request.args.get("waitlist_for", type=int)), None
+        ),
         facilitation_form=facilitation_form() if access.can(Permission.MANAGE_GROUPS) else None,
         end_form=EndFacilitationForm(),
         candidates=candidates,
         plan=plan,
+        to_hold=len(planned_meetings(ctx, group.id)),
+        plan_held=any(m.status == MeetingStatus.HELD for m in plan),
+        reopen_until=reopen_deadline(ctx, group),
+        policy=ctx.plugins.group_policy(group.territory_code),
+        today=date.today(),
         who5=who5,
         names=names,
         need_form=NeedForm(),
@@ -320,6 +354,9 @@ def record_need(group_id: int):
     if not form.validate_on_submit():
         flash(_("Write the need the group expressed."), "error")
         return redirect(url_for("groups.show", group_id=group.id))
+    if is_replay():
+        flash(ALREADY_SENT, "info")
+        return redirect(url_for("groups.show", group_id=group.id))
     try:
         add_need(
             request_context(),
@@ -331,8 +368,13 @@ def record_need(group_id: int):
     except DomainError as error:
         flash(domain_message(error), "error")
     else:
+        remember_submission()
         flash(_("Need recorded."), "success")
     return redirect(url_for("groups.show", group_id=group.id))
+
+
+# Steps that change every member's path: the form asks for an explicit confirmation.
+CONFIRMED = frozenset({"conclude", "cancel", "reopen"})
 
 
 @bp.post("/<id:group_id>/<action>")
@@ -348,7 +390,12 @@ def act(group_id: int, action: str):
             enrolled_on=optional_form_date("occurred_on"),
             homogeneity_override=request.form.get("homogeneity_override", ""),
         ),
-        "plan": lambda: generate_plan(ctx, group.id, replace=bool(request.form.get("replace"))),
+        "plan": lambda: generate_plan(
+            ctx,
+            group.id,
+            replace=bool(request.form.get("replace")),
+            start_date=_form_date("start_date") if request.form.get("start_date") else None,
+        ),
         "start": lambda: start_group(
             ctx,
             group.id,
@@ -356,7 +403,29 @@ def act(group_id: int, action: str):
             started_on=optional_form_date("occurred_on"),
         ),
         "conclude": lambda: conclude_group(
-            ctx, group.id, concluded_on=optional_form_date("occurred_on")
+            ctx,
+            group.id,
+            concluded_on=optional_form_date("occurred_on"),
+            reason=request.form.get("reason", ""),
+            cancel_remaining=bool(request.form.get("cancel_remaining")),
+        ),
+        "reopen": lambda: reopen_group(ctx, group.id, request.form.get("reason", "")),
+        "waitlist": lambda: add_to_waitlist(
+            ctx,
+            group.id,
+            _visible_participant_id(),
+            added_on=optional_form_date("occurred_on"),
+        ),
+        "unwait": lambda: leave_waitlist(
+            ctx, _waiting_entry_id(group.id), request.form.get("reason", "")
+        ),
+        "shift": lambda: shift_plan(
+            ctx,
+            group.id,
+            request.form.get("from_meeting", 0, type=int),
+            request.form.get("amount", 0, type=int)
+            * (7 if request.form.get("unit") == "weeks" else 1),
+            request.form.get("reason", ""),
         ),
         "cancel": lambda: cancel_group(ctx, group.id, request.form.get("reason", "")),
         "edit": lambda: update_group(
@@ -364,6 +433,7 @@ def act(group_id: int, action: str):
             group.id,
             start_date=_form_date("start_date") if request.form.get("start_date") else None,
             location=request.form.get("location"),
+            name=request.form.get("name"),
         ),
         "training": lambda: schedule_meeting(
             ctx,
@@ -374,13 +444,30 @@ def act(group_id: int, action: str):
             need_ids=[n for n in [request.form.get("need_id", type=int)] if n],
             topic=request.form.get("topic", ""),
             location=group.location,
+            holiday_reason=request.form.get("holiday_reason", ""),
         ),
     }
     if action not in actions:
         abort(404)
+    if is_replay():
+        flash(ALREADY_SENT, "info")
+        return redirect(url_for("groups.show", group_id=group.id))
+    if action in CONFIRMED and not request.form.get("confirm"):
+        flash(_("Tick the confirmation box: this step changes every member's path."), "error")
+        return redirect(url_for("groups.show", group_id=group.id))
     try:
         actions[action]()
     except DomainError as error:
+        if error.code == "group_full" and action == "enrol":
+            flash(_("The group is full: you can put the person on its waiting list."), "error")
+            return redirect(
+                url_for(
+                    "groups.show",
+                    group_id=group.id,
+                    waitlist_for=request.form.get("participant_id", type=int),
+                    _anchor="waiting-list",
+                )
+            )
         if error.code == "employer_mismatch":
             flash(
                 _(
@@ -400,6 +487,7 @@ def act(group_id: int, action: str):
             )
         flash(domain_message(error), "error")
     else:
+        remember_submission()
         flash(_("Done."), "success")
     return redirect(url_for("groups.show", group_id=group.id))
 
@@ -506,16 +594,39 @@ def change_meeting(meeting_id: int, action: str):
     reason = request.form.get("reason", "")
     try:
         if action == "reschedule":
-            reschedule(ctx, found.id, _form_date("on"), reason)
+            reschedule(
+                ctx,
+                found.id,
+                _form_date("on"),
+                reason,
+                holiday_reason=request.form.get("holiday_reason", ""),
+            )
         elif action == "cancel":
             cancel_meeting(ctx, found.id, reason)
         else:
             abort(404)
     except DomainError as error:
         flash(domain_message(error), "error")
+        if error.code == "meeting_on_holiday":
+            # The same move again, now asking for the reason to meet on a holiday.
+            return redirect(
+                url_for(
+                    "groups.meeting",
+                    meeting_id=found.id,
+                    holiday_on=request.form.get("on"),
+                    move_reason=reason,
+                )
+            )
     else:
         flash(_("Meeting updated."), "success")
     return redirect(url_for("groups.meeting", meeting_id=found.id))
+
+
+def _waiting_entry_id(group_id: int) -> int:
+    entry = get_session().get(WaitlistEntry, request.form.get("entry_id", 0, type=int))
+    if entry is None or entry.group_id != group_id:
+        abort(404)
+    return entry.id
 
 
 def _visible_participant_id() -> int:
@@ -528,7 +639,9 @@ def _visible_participant_id() -> int:
 @bp.route("/meetings/<id:meeting_id>", methods=["GET", "POST"])
 @requires(Permission.RECORD_ATTENDANCE)
 def meeting(meeting_id: int):
-    """The attendance grid: one choice per person, saved in one transaction."""
+    """The attendance grid: one choice per person (none preselected; "everyone
+    present" fills them in), saved in one transaction. After an error the page
+    keeps what was typed and names the row at fault."""
     session = get_session()
     found = access.get_visible(session, Meeting, meeting_id)
     if found.kind == MeetingKind.NETWORK:
@@ -539,30 +652,64 @@ def meeting(meeting_id: int):
         if network_id is not None:
             return redirect(url_for("network.meeting", network_meeting_id=network_id))
     ctx = request_context()
-    people = members(ctx, found.group_id) if found.group_id else []
+    people = register_people(ctx, found)
     existing = {a.participant_id: a for a in found.attendance}
-    people_ids = {p.id for p in people} | set(existing)
-    if len(people_ids) > len(people):
+    missing_ids = set(existing) - {p.id for p in people}
+    if missing_ids:
         people = people + list(
-            session.scalars(
-                select(Participant).where(Participant.id.in_(people_ids - {p.id for p in people}))
-            )
+            session.scalars(select(Participant).where(Participant.id.in_(missing_ids)))
         )
     notes = NotesForm(prefix="notes", notes=found.facilitator_notes)
-    if request.method == "POST" and request.form.get("form") == "register":
-        lines = {}
+    typed: dict[int, tuple[str, str]] = {}
+    row_errors: dict[int, str] = {}
+    if request.method == "GET" and request.args.get("all_present"):
+        # A starting point, not saved: the facilitator corrects the exceptions.
         for person in people:
-            presence = request.form.get(f"presence-{person.id}")
-            if presence:
-                hours = request.form.get(f"hours-{person.id}") or None
-                lines[person.id] = (presence, hours)
-        try:
-            record_register(ctx, found.id, lines)
-        except DomainError as error:
-            flash(domain_message(error), "error")
+            line = existing.get(person.id)
+            hours = line.hours if line and line.presence == Presence.PRESENT else None
+            typed[person.id] = (
+                Presence.PRESENT.value,
+                format_decimal(hours) if hours is not None else "",
+            )
+    if request.method == "POST" and request.form.get("form") == "register":
+        for person in people:
+            typed[person.id] = (
+                request.form.get(f"presence-{person.id}", ""),
+                request.form.get(f"hours-{person.id}", "").strip(),
+            )
+        unmarked = [p for p in people if not typed[p.id][0]]
+        if unmarked:
+            for person in unmarked:
+                row_errors[person.id] = _("Choose present, absent or justified.")
+            flash(
+                _(
+                    "Mark the presence of: %(names)s.",
+                    names=", ".join(p.full_name for p in unmarked),
+                ),
+                "error",
+            )
         else:
-            flash(_("Register saved: the meeting counts as held."), "success")
-            return redirect(url_for("groups.meeting", meeting_id=found.id))
+            try:
+                record_register(ctx, found.id, {pid: line for pid, line in typed.items()})
+            except DomainError as error:
+                at_fault = next(
+                    (p for p in people if p.id == error.details.get("participant_id")), None
+                )
+                if at_fault is None:
+                    flash(domain_message(error), "error")
+                else:
+                    row_errors[at_fault.id] = domain_message(error)
+                    flash(
+                        _(
+                            "Row %(name)s: %(message)s",
+                            name=at_fault.full_name,
+                            message=domain_message(error),
+                        ),
+                        "error",
+                    )
+            else:
+                flash(_("Register saved: the meeting counts as held."), "success")
+                return redirect(url_for("groups.meeting", meeting_id=found.id))
     elif request.method == "POST" and request.form.get("form") == "notes":
         if not access.can(Permission.FACILITATOR_NOTES):
             abort(403)
@@ -578,6 +725,8 @@ def meeting(meeting_id: int):
         meeting=found,
         people=people,
         existing=existing,
+        typed=typed,
+        row_errors=row_errors,
         presences=list(Presence),
         notes=notes,
         max_hours=Decimal(found.duration_minutes) / 60,

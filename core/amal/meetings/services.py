@@ -12,6 +12,7 @@ from sqlalchemy import case, func, select
 
 from amal.audit.models import AuditAction
 from amal.audit.services import record
+from amal.dates import check_meeting_date
 from amal.errors import DomainError
 from amal.groups.models import Enrolment, Group, GroupNeed, GroupStatus
 from amal.meetings.models import Attendance, Meeting, MeetingKind, MeetingStatus, Presence
@@ -79,9 +80,12 @@ INFO_TOPIC = "Incontro informativo aperto ai candidati e al pubblico"
 
 
 @use_case
-def generate_plan(ctx: Context, group_id: int, *, replace: bool = False) -> list[Meeting]:
-    """Create the group's meetings from its start date, count and cadence,
-    every date avoiding the territory's holidays (a moved meeting says why).
+def generate_plan(
+    ctx: Context, group_id: int, *, replace: bool = False, start_date: date | None = None
+) -> list[Meeting]:
+    """Create the group's meetings from its start date (``start_date`` sets a
+    new one), count and cadence, every date avoiding the territory's holidays
+    (a moved meeting says why).
 
     With the territory policy's ``opening_info_meeting`` the group's path opens
     with the territory's open information meeting (not tied to the group: open
@@ -96,6 +100,17 @@ def generate_plan(ctx: Context, group_id: int, *, replace: bool = False) -> list
     group = fetch(ctx, Group, group_id, for_update=True)
     if group.status in (GroupStatus.CONCLUDED, GroupStatus.CANCELLED):
         raise DomainError("group_closed", f"Group {group.name!r} is {group.status.value}")
+    if start_date is not None and start_date != group.start_date:
+        previous = group.start_date
+        group.start_date = start_date
+        record(
+            ctx,
+            AuditAction.UPDATE,
+            "group",
+            group.id,
+            territory_code=group.territory_code,
+            previous={"start_date": str(previous)},
+        )
     if group.start_date is None:
         raise DomainError(
             "start_date_required", "Set the group's start date first", field="start_date"
@@ -204,9 +219,11 @@ def schedule_meeting(
     location: str = "",
     topic: str = "",
     need_ids: Sequence[int] = (),
+    holiday_reason: str = "",
 ) -> Meeting:
     """A one-off meeting: info (territory-wide), training (for a group's needs),
-    network (stakeholders) or an extra group meeting."""
+    network (stakeholders) or an extra group meeting. Not before its group's
+    start; on a holiday only with ``holiday_reason`` (:mod:`amal.dates`)."""
     ctx.plugins.territory(territory_code)
     kind = MeetingKind(kind)
     if duration_minutes <= 0:
@@ -224,7 +241,17 @@ def schedule_meeting(
         raise DomainError(
             "needs_required", "A training meeting answers at least one group need", field="need_ids"
         )
+    holidays = ctx.plugins.holidays(territory_code, {on.year})
+    check_meeting_date(
+        on,
+        group_start=group.start_date if group is not None else None,
+        holidays=holidays,
+        holiday_reason=holiday_reason,
+    )
     meeting = Meeting(
+        plan_note=f"Giorno festivo ({holidays[on]}): {holiday_reason.strip()}"
+        if on in holidays
+        else "",
         territory_code=territory_code,
         group_id=group_id,
         kind=kind,
@@ -246,19 +273,120 @@ def schedule_meeting(
 
 @use_case
 def reschedule(
-    ctx: Context, meeting_id: int, on: date, reason: str, starts_at: time | None = None
+    ctx: Context,
+    meeting_id: int,
+    on: date,
+    reason: str,
+    starts_at: time | None = None,
+    *,
+    holiday_reason: str = "",
 ) -> Meeting:
+    """Move a planned meeting to ``on``, with the reason kept in its note. A
+    group's meeting stays after the group's start and between the plan's
+    previous and next meeting (to move several, :func:`shift_plan`); a holiday
+    needs ``holiday_reason``."""
     meeting = _planned(ctx, meeting_id)
     if not reason.strip():
         raise DomainError("reason_required", "Rescheduling needs a reason", field="reason")
     if meeting.kind == MeetingKind.INFO:
         refuse_holiday(ctx, meeting.territory_code, on)
+    previous = following = None
+    group = meeting.group
+    if group is not None and meeting.kind == MeetingKind.GROUP and meeting.sequence:
+        siblings = ctx.session.execute(
+            select(Meeting.sequence, Meeting.scheduled_on).where(
+                Meeting.group_id == group.id,
+                Meeting.kind == MeetingKind.GROUP,
+                Meeting.status != MeetingStatus.CANCELLED,
+                Meeting.id != meeting.id,
+            )
+        ).all()
+        previous = max((d for n, d in siblings if n and n < meeting.sequence), default=None)
+        following = min((d for n, d in siblings if n and n > meeting.sequence), default=None)
+    check_meeting_date(
+        on,
+        group_start=group.start_date if group is not None else None,
+        holidays=ctx.plugins.holidays(meeting.territory_code, {on.year}),
+        previous=previous,
+        following=following,
+        holiday_reason=holiday_reason,
+    )
     note = f"Spostato dal {meeting.scheduled_on:%d/%m/%Y}: {reason.strip()}"
+    if on in ctx.plugins.holidays(meeting.territory_code, {on.year}):
+        note += f" (giorno festivo: {holiday_reason.strip()})"
     meeting.plan_note = f"{meeting.plan_note}\n{note}".strip()
     meeting.scheduled_on = on
     if starts_at is not None:
         meeting.starts_at = starts_at
     return meeting
+
+
+@use_case
+def shift_plan(
+    ctx: Context, group_id: int, from_sequence: int, days: int, reason: str
+) -> list[Meeting]:
+    """Move group meeting ``from_sequence`` and every later planned one by
+    ``days`` (negative: earlier), in one transaction. Each moved date avoids
+    the territory's holidays (to the same weekday of the following week, as
+    the plan does) and stays after the meeting before it and the group's
+    start; each keeps the reason in its note."""
+    if not reason.strip():
+        raise DomainError("reason_required", "Shifting the plan needs a reason", field="reason")
+    if days == 0:
+        raise DomainError("invalid_value", "Shift by at least one day", field="days")
+    group = fetch(ctx, Group, group_id, for_update=True)
+    if group.status in (GroupStatus.CONCLUDED, GroupStatus.CANCELLED):
+        raise DomainError("group_closed", f"Group {group.name!r} is {group.status.value}")
+    plan = ctx.session.scalars(
+        select(Meeting)
+        .where(Meeting.group_id == group.id, Meeting.kind == MeetingKind.GROUP)
+        .order_by(Meeting.sequence, Meeting.id)
+    ).all()
+    moving = [m for m in plan if (m.sequence or 0) >= from_sequence]
+    if not moving or moving[0].sequence != from_sequence:
+        raise DomainError(
+            "unknown_meeting", f"The plan has no meeting {from_sequence}", field="from_meeting"
+        )
+    if any(m.status == MeetingStatus.HELD for m in moving):
+        raise DomainError(
+            "plan_started",
+            "A meeting from there on was already held: shift from a later one",
+            field="from_meeting",
+        )
+    before = [
+        m.scheduled_on
+        for m in plan
+        if (m.sequence or 0) < from_sequence and m.status != MeetingStatus.CANCELLED
+    ]
+    previous = max(before, default=None)
+    first = moving[0].scheduled_on + timedelta(days=days)
+    holidays = ctx.plugins.holidays(group.territory_code, {first.year + y for y in range(-1, 3)})
+    for meeting in [m for m in moving if m.status == MeetingStatus.PLANNED]:
+        regular = meeting.scheduled_on + timedelta(days=days)
+        day, reasons = regular, []
+        while day in holidays or (previous is not None and day <= previous):
+            if day in holidays:
+                reasons.append(f"festività {day:%d/%m/%Y} ({holidays[day]})")
+            day += WEEK
+        check_meeting_date(day, group_start=group.start_date, holidays={})
+        note = f"Spostato dal {meeting.scheduled_on:%d/%m/%Y}: {reason.strip()}"
+        if reasons:
+            note += f"; poi al {day:%d/%m/%Y}: {'; '.join(reasons)}"
+        meeting.plan_note = f"{meeting.plan_note}\n{note}".strip()
+        meeting.scheduled_on = day
+        previous = day
+    ctx.session.flush()
+    record(
+        ctx,
+        AuditAction.UPDATE,
+        "meeting_plan",
+        group.id,
+        territory_code=group.territory_code,
+        from_meeting=from_sequence,
+        days=days,
+        reason=reason.strip(),
+    )
+    return list(moving)
 
 
 @use_case
@@ -369,23 +497,38 @@ def record_register(
     return meeting
 
 
+def parse_hours(value: object) -> Decimal | None:
+    """Hours as typed: ``"1,5"`` (Italian decimal comma) or ``"1.5"`` or a number;
+    empty is ``None``. Raises :class:`InvalidOperation` for anything else."""
+    if value is None:
+        return None
+    text = str(value).strip().replace(",", ".")
+    if not text:
+        return None
+    hours = Decimal(text)
+    if not hours.is_finite():
+        raise InvalidOperation(text)
+    return hours
+
+
 def _hours(value: object, presence: Presence, max_hours: Decimal, participant_id: int) -> Decimal:
+    try:
+        typed = parse_hours(value)
+    except InvalidOperation:
+        raise DomainError(
+            "invalid_hours", f"Hours {value!r} is not a number", participant_id=participant_id
+        ) from None
     if presence != Presence.PRESENT:
-        if value not in (None, "", 0) and Decimal(str(value)) != 0:
+        if typed is not None and typed != 0:
             raise DomainError(
                 "invalid_hours",
                 "Hours must be 0 for someone not present",
                 participant_id=participant_id,
             )
         return Decimal(0)
-    if value in (None, ""):
+    if typed is None:
         return max_hours
-    try:
-        hours = Decimal(str(value))
-    except InvalidOperation:
-        raise DomainError(
-            "invalid_hours", f"Hours {value!r} is not a number", participant_id=participant_id
-        ) from None
+    hours = typed
     if not Decimal(0) < hours <= max_hours:
         raise DomainError(
             "invalid_hours",
@@ -393,6 +536,27 @@ def _hours(value: object, presence: Presence, max_hours: Decimal, participant_id
             participant_id=participant_id,
         )
     return hours
+
+
+def register_people(ctx: Context, meeting: Meeting) -> list[Participant]:
+    """Who is on a group meeting's register: everyone who had not left the
+    group before the meeting's day (also those who left or dropped out after
+    it), and anyone already recorded on it; by name."""
+    if meeting.group_id is None:
+        return []
+    on_the_day = select(Enrolment.participant_id).where(
+        Enrolment.group_id == meeting.group_id,
+        (Enrolment.ended_on.is_(None) & Enrolment.ended_at.is_(None))
+        | (Enrolment.ended_on >= meeting.scheduled_on),
+    )
+    recorded = select(Attendance.participant_id).where(Attendance.meeting_id == meeting.id)
+    return list(
+        ctx.session.scalars(
+            select(Participant)
+            .where(Participant.id.in_(on_the_day) | Participant.id.in_(recorded))
+            .order_by(Participant.last_name, Participant.first_name)
+        )
+    )
 
 
 def _register_people(ctx: Context, meeting: Meeting) -> set[int]:

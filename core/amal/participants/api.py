@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from flask import g
+from flask import abort, g
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 from sqlalchemy import func, select
@@ -31,6 +31,7 @@ from amal.outcomes.services import follow_ups_due, record_outcome
 from amal.participants import diary
 from amal.participants.models import Participant
 from amal.participants.schemas import (
+    AdministrationCorrectionSchema,
     AdministrationSchema,
     ConsentRequestSchema,
     ConsentSchema,
@@ -42,6 +43,7 @@ from amal.participants.schemas import (
     ParticipantQuerySchema,
     ParticipantSchema,
     ParticipantUpdateSchema,
+    ReferralNotesSchema,
     ReferralSchema,
     ReferralTransitionSchema,
     RenewalSchema,
@@ -67,10 +69,10 @@ from amal.participants.transfers import (
     transfers_of,
 )
 from amal.referrals.models import Referral
-from amal.referrals.services import advance_referral, propose_referral
+from amal.referrals.services import advance_referral, edit_referral_notes, propose_referral
 from amal.web.context import request_context
 from amal.wellbeing.models import Administration
-from amal.wellbeing.services import record_administration
+from amal.wellbeing.services import correct_administration, record_administration
 
 bp = api_blueprint(
     "api_participants",
@@ -154,6 +156,7 @@ class Participants(MethodView):
     def post(self, data: dict[str, Any]):
         """Register a candidate with the consents they gave (processing required)."""
         consents = data.pop("consents")
+        _may_override(data)
         return intake(
             request_context(),
             g.territory,
@@ -184,9 +187,16 @@ class ParticipantResource(MethodView):
         bp.check_etag(participant, ParticipantSchema)
         # The ETag matched this copy; the service refuses if it is stale by the
         # time the row is locked (a simultaneous PATCH won): 412 as well.
+        _may_override(data)
         return update_participant(
             request_context(), participant.id, expected_version=participant.version, **data
         )
+
+
+def _may_override(data: dict[str, Any]) -> None:
+    """Only a coordinator's token may keep what a date-sense rule warns about."""
+    if data.get("identity_override", "").strip() and not access.can(Permission.OVERRIDE_CHECKS):
+        abort(403, "Only a coordinator may override the fiscal code check")
 
 
 class ErasureSchema(StrictSchema):
@@ -350,6 +360,28 @@ class Wellbeing(MethodView):
         )
 
 
+@bp.route("/<id:participant_id>/wellbeing/<id:administration_id>")
+class WellbeingCorrection(MethodView):
+    @requires(Permission.RECORD_WELLBEING)
+    @bp.arguments(AdministrationCorrectionSchema)
+    @bp.response(200, AdministrationSchema)
+    def put(self, data: dict[str, Any], participant_id: int, administration_id: int):
+        """Correct a mistyped questionnaire: the previous version and the reason
+        are kept (and exported with the person's data); the correction is audited."""
+        participant = _visible(participant_id)
+        session = request_context().session
+        administration = session.get(Administration, administration_id)
+        if administration is None or administration.participant_id != participant.id:
+            abort(404)
+        return correct_administration(
+            request_context(),
+            administration.id,
+            {int(k): v for k, v in data["answers"].items()},
+            data["reason"],
+            administered_on=data["administered_on"],
+        )
+
+
 @bp.route("/<id:participant_id>/referrals")
 class Referrals(MethodView):
     @requires(Permission.MANAGE_REFERRALS)
@@ -381,6 +413,19 @@ class Referrals(MethodView):
         )
 
 
+@bp.route("/<id:participant_id>/referrals/<id:referral_id>")
+class ReferralNotes(MethodView):
+    @requires(Permission.MANAGE_REFERRALS)
+    @bp.arguments(ReferralNotesSchema)
+    @bp.response(200, ReferralSchema)
+    def patch(self, data: dict[str, Any], participant_id: int, referral_id: int):
+        """Correct a referral's notes (audited)."""
+        referral = access.get_visible(request_context().session, Referral, referral_id)
+        if referral.participant_id != participant_id:
+            abort(404)
+        return edit_referral_notes(request_context(), referral.id, data["notes"])
+
+
 @bp.route("/<id:participant_id>/referrals/<id:referral_id>/transitions")
 class ReferralTransitions(MethodView):
     @requires(Permission.MANAGE_REFERRALS)
@@ -392,7 +437,13 @@ class ReferralTransitions(MethodView):
             from flask import abort
 
             abort(404)
-        return advance_referral(request_context(), referral.id, data["to_status"], on=data["on"])
+        return advance_referral(
+            request_context(),
+            referral.id,
+            data["to_status"],
+            on=data["on"],
+            reason=data["reason"],
+        )
 
 
 @bp.route("/<id:participant_id>/outcomes")

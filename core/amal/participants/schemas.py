@@ -45,6 +45,14 @@ class ParticipantSchema(StrictSchema):
     needs = fields.Str(validate=validate.Length(max=5000))
     created_at = fields.DateTime(dump_only=True)
     version = fields.Int(dump_only=True)
+    identity_override = fields.Str(
+        load_only=True,
+        validate=validate.Length(max=500),
+        metadata={
+            "description": "Coordinators only: the reason to keep a fiscal code that "
+            "contradicts the birth date or sex (else 422 fiscal_code_mismatch); audited"
+        },
+    )
 
 
 class ParticipantCreateSchema(ParticipantSchema):
@@ -177,6 +185,21 @@ class AdministrationSchema(StrictSchema):
     score = fields.Int(dump_only=True)
 
 
+class AdministrationCorrectionSchema(StrictSchema):
+    """A correction replaces the answers (and the date, if given); the previous
+    version is kept with the reason."""
+
+    answers = fields.Dict(
+        keys=fields.Str(validate=validate.Regexp(r"^\d{1,2}$")),
+        values=fields.Int(strict=True),
+        required=True,
+    )
+    administered_on = fields.Date(
+        load_default=None, metadata={"description": "Default: the date already recorded"}
+    )
+    reason = fields.Str(required=True, validate=validate.Length(1, 500))
+
+
 class ReferralSchema(StrictSchema):
     id = fields.Int(dump_only=True)
     service_code = fields.Str(required=True, validate=validate.Length(1, 80))
@@ -193,11 +216,20 @@ class ReferralSchema(StrictSchema):
     notes = fields.Str(load_default="", validate=validate.Length(max=2000))
 
 
+class ReferralNotesSchema(StrictSchema):
+    notes = fields.Str(required=True, validate=validate.Length(max=2000))
+
+
 class ReferralTransitionSchema(StrictSchema):
     to_status = fields.Enum(ReferralStatus, by_value=True, required=True)
     on = fields.Date(
         load_default=None,
         metadata={"description": EVENT_DAY["description"] + "; not before the previous step"},
+    )
+    reason = fields.Str(
+        load_default="",
+        validate=validate.Length(max=500),
+        metadata={"description": "declined: why (required; kept in the notes)"},
     )
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import Select, func, or_, select
 
 from amal.audit.models import AuditAction
 from amal.audit.services import record
+from amal.dates import check_birth_date, check_fiscal_code
 from amal.db import prefix_match, utcnow
 from amal.errors import DomainError
 from amal.events import event_date
@@ -162,6 +163,44 @@ def _clean(fields: dict[str, Any]) -> dict[str, Any]:
     return cleaned
 
 
+def _check_identity(
+    ctx: Context,
+    territory_code: str,
+    values: dict[str, Any],
+    identity_override: str,
+) -> list[str]:
+    """The date-sense rules on a person's identity (:mod:`amal.dates`): birth
+    date not in the future nor under the territory's minimum age; fiscal code
+    consistent with birth date and sex unless ``identity_override`` says why.
+    Returns the inconsistencies accepted with the reason."""
+    check_birth_date(
+        values.get("birth_date"),
+        minimum_age=ctx.plugins.group_policy(territory_code).minimum_age,
+    )
+    return check_fiscal_code(
+        values.get("fiscal_code"),
+        values.get("birth_date"),
+        values.get("gender"),
+        override_reason=identity_override,
+    )
+
+
+def _audit_identity_override(
+    ctx: Context, participant: Participant, conflicts: list[str], reason: str
+) -> None:
+    if conflicts:
+        record(
+            ctx,
+            AuditAction.UPDATE,
+            "participant",
+            participant.id,
+            participant_id=participant.id,
+            territory_code=participant.territory_code,
+            identity_override=reason.strip(),
+            conflicts=conflicts,
+        )
+
+
 @use_case
 def register_candidate(
     ctx: Context,
@@ -169,16 +208,20 @@ def register_candidate(
     *,
     allow_same_name: bool = False,
     registered_on: date | None = None,
+    identity_override: str = "",
     **fields: Any,
 ) -> Participant:
     """Register a new candidate (on ``registered_on``, default today). Refuses a
     fiscal code already registered, and a same name and birth date unless
-    ``allow_same_name`` (homonyms exist)."""
+    ``allow_same_name`` (homonyms exist); refuses a birth date that makes no
+    sense, and a fiscal code contradicting birth date or sex unless
+    ``identity_override`` gives the reason (audited)."""
     ctx.plugins.territory(territory_code)
     cleaned = _clean(fields)
     for name in ("first_name", "last_name"):
         if name not in cleaned:
             raise DomainError("required_field", f"{name} is required", field=name)
+    conflicts = _check_identity(ctx, territory_code, cleaned, identity_override)
     _refuse_duplicates(ctx, {**cleaned, "territory_code": territory_code}, None, allow_same_name)
     participant = Participant(territory_code=territory_code, status=S.CANDIDATE, **cleaned)
     ctx.session.add(participant)
@@ -209,6 +252,7 @@ def register_candidate(
         participant_id=participant.id,
         territory_code=territory_code,
     )
+    _audit_identity_override(ctx, participant, conflicts, identity_override)
     return participant
 
 
@@ -227,15 +271,26 @@ def update_participant(
     *,
     allow_same_name: bool = False,
     expected_version: int | None = None,
+    identity_override: str = "",
     **fields: Any,
 ) -> Participant:
     """Change some fields. With ``expected_version`` (the version of the caller's
     copy) the row is locked and a newer version is refused, even when the change
-    would be empty: the caller's copy is stale."""
+    would be empty: the caller's copy is stale. A change of birth date, sex or
+    fiscal code passes the same date-sense rules as a registration."""
     participant = _open_record(ctx, participant_id, for_update=expected_version is not None)
     if expected_version is not None and participant.version != expected_version:
         raise ConflictError()
     cleaned = _clean(fields)
+    conflicts: list[str] = []
+    identity = ("fiscal_code", "birth_date", "gender")
+    if any(k in cleaned and cleaned[k] != getattr(participant, k) for k in identity):
+        conflicts = _check_identity(
+            ctx,
+            participant.territory_code,
+            {k: cleaned.get(k, getattr(participant, k)) for k in identity},
+            identity_override,
+        )
     if {"fiscal_code", "first_name", "last_name", "birth_date"} & cleaned.keys():
         merged = {
             key: cleaned.get(key, getattr(participant, key))
@@ -270,6 +325,7 @@ def update_participant(
             territory_code=participant.territory_code,
             fields=changed,
         )
+    _audit_identity_override(ctx, participant, conflicts, identity_override)
     return participant
 
 

@@ -79,17 +79,25 @@ from amal.participants.transfers import (
     transfers_of,
 )
 from amal.referrals.models import Referral, ReferralStatus
-from amal.referrals.services import REFERRAL_TRANSITIONS, advance_referral, propose_referral
+from amal.referrals.services import (
+    REFERRAL_TRANSITIONS,
+    advance_referral,
+    edit_referral_notes,
+    propose_referral,
+)
 from amal.web.context import request_context
 from amal.web.errors import attach_error, domain_message, optional_form_date
 from amal.web.fields import DateField
 from amal.web.labels import choices, label, options
+from amal.web.once import is_replay, remember_submission
 from amal.web.setup import record_id, territory_blueprint
 from amal.wellbeing.instruments import get_instrument
 from amal.wellbeing.models import Administration, Phase
-from amal.wellbeing.services import record_administration
+from amal.wellbeing.services import correct_administration, corrections, record_administration
 
 bp = territory_blueprint("participants", __name__, "/participants")
+ALREADY_SENT = _l("This form was already sent: nothing was recorded twice.")
+NOTES_MAX = 2000  # a referral's notes
 PAGE_SIZE = 25
 SORTS = {
     "name": (Participant.last_name, Participant.first_name, Participant.id),
@@ -199,6 +207,24 @@ class ErasureForm(FlaskForm):
     )
 
 
+def _identity_override() -> str:
+    """The reason to keep a fiscal code that contradicts birth date or sex:
+    only a coordinator's (OVERRIDE_CHECKS) counts."""
+    if not access.can(Permission.OVERRIDE_CHECKS):
+        return ""
+    return request.form.get("identity_override", "")
+
+
+def _offer_overrides(form: PersonForm, error: DomainError) -> None:
+    """After a refusal that can be overridden, the form offers the way to do it."""
+    if error.code == "duplicate_participant":
+        form.allow_same_name_offered = True  # type: ignore[attr-defined]
+    if error.code == "fiscal_code_mismatch":
+        form.identity_override_offered = access.can(  # type: ignore[attr-defined]
+            Permission.OVERRIDE_CHECKS
+        )
+
+
 def _visible(participant_id: int) -> Participant:
     return access.get_visible(get_session(), Participant, participant_id)
 
@@ -288,6 +314,9 @@ def new():
     form = IntakeForm()
     form.employment_status.choices = choices(EmploymentStatus)
     form.consents.choices = choices(ConsentPurpose)
+    if form.validate_on_submit() and is_replay():
+        flash(ALREADY_SENT, "info")
+        return redirect(url_for("participants.index"))
     if form.validate_on_submit():
         fields = form.record_fields()
         try:
@@ -297,14 +326,15 @@ def new():
                 form.consents.data,
                 allow_same_name=bool(request.form.get("allow_same_name")),
                 registered_on=form.registered_on.data,
+                identity_override=_identity_override(),
                 **fields,
             )
         except DomainError as error:
             dated = error.code.startswith("event_")
             attach_error(form, error, form.registered_on if dated else form.first_name)
-            if error.code == "duplicate_participant":
-                form.allow_same_name_offered = True  # type: ignore[attr-defined]
+            _offer_overrides(form, error)
         else:
+            remember_submission()
             flash(_("Candidate registered."), "success")
             return redirect(url_for("participants.show", participant_id=participant.id))
     return render_template("participants/new.html", form=form)
@@ -318,8 +348,9 @@ def show(participant_id: int):
     view_participant(ctx, participant.id)
     session = ctx.session
     transition = TransitionForm()
+    # No status is preselected: a wrong click must not drop someone out.
     transition.to_status.choices = options(
-        (s.value, label(s)) for s in _manual_transitions(participant)
+        [("", _("— choose —")), *((s.value, label(s)) for s in _manual_transitions(participant))]
     )
     referral_form = ReferralForm()
     catalogue = ctx.plugins.service_catalogue(participant.territory_code)
@@ -369,6 +400,7 @@ def show(participant_id: int):
         consents=sorted(consents, key=lambda c: (c.purpose.value, c.id)),
         enrolments=rows(Enrolment),
         wellbeing=rows(Administration),
+        wellbeing_corrections=corrections(ctx, participant.id),
         referrals=rows(Referral),
         outcomes=outcomes,
         attendance=attendance,
@@ -433,7 +465,10 @@ def _outcome_form(territory_code: str) -> OutcomeForm:
     form.follow_up_month.choices = options(
         [("", "—")] + [(m, _("%(n)s months", n=m)) for m in months]
     )
-    form.category.choices = choices(OutcomeCategory)
+    # An outcome is kept as recorded: no situation is preselected.
+    form.category.choices = options(
+        [("", _("— choose —")), *((c.value, label(c)) for c in OutcomeCategory)]
+    )
     return form
 
 
@@ -462,12 +497,12 @@ def edit(participant_id: int):
                     participant.id,
                     allow_same_name=bool(request.form.get("allow_same_name")),
                     expected_version=participant.version,
+                    identity_override=_identity_override(),
                     **form.record_fields(),
                 )
             except DomainError as error:
                 attach_error(form, error, form.first_name)
-                if error.code == "duplicate_participant":
-                    form.allow_same_name_offered = True  # type: ignore[attr-defined]
+                _offer_overrides(form, error)
             else:
                 flash(_("Record corrected."), "success")
                 return redirect(url_for("participants.show", participant_id=participant.id))
@@ -551,7 +586,7 @@ def renew(participant_id: int):
 def outcome(participant_id: int):
     participant = _visible(participant_id)
     form = _outcome_form(participant.territory_code)
-    if form.validate_on_submit():
+    if form.validate_on_submit() and form.category.data:
         try:
             record_outcome(
                 request_context(),
@@ -589,6 +624,9 @@ def transition(participant_id: int):
     participant = _visible(participant_id)
     form = TransitionForm()
     form.to_status.choices = choices(ParticipantStatus)
+    if not request.form.get("to_status"):
+        flash(_("Choose the new status."), "error")
+        return redirect(url_for("participants.show", participant_id=participant.id))
     if form.validate_on_submit():
         try:
             change_status(
@@ -620,6 +658,9 @@ def refer(participant_id: int):
     form.service_code.choices = options(
         (s.code, s.title) for s in ctx.plugins.service_catalogue(participant.territory_code)
     )
+    if form.validate_on_submit() and is_replay():
+        flash(ALREADY_SENT, "info")
+        return redirect(url_for("participants.show", participant_id=participant.id))
     if form.validate_on_submit():
         try:
             propose_referral(
@@ -632,6 +673,7 @@ def refer(participant_id: int):
         except DomainError as error:
             flash(domain_message(error), "error")
         else:
+            remember_submission()
             flash(_("Referral proposed."), "success")
     return redirect(url_for("participants.show", participant_id=participant.id))
 
@@ -642,15 +684,36 @@ def advance(participant_id: int, referral_id: int):
     referral = access.get_visible(get_session(), Referral, referral_id)
     if referral.participant_id != participant_id:
         abort(404)
+    to_status = request.form.get("to_status", "")
+    if to_status == ReferralStatus.DECLINED.value and not request.form.get("confirm"):
+        flash(_("Tick the confirmation box: a declined referral cannot be resumed."), "error")
+        return redirect(url_for("participants.show", participant_id=participant_id))
     try:
         advance_referral(
             request_context(),
             referral.id,
-            request.form.get("to_status", ""),
+            to_status,
             on=optional_form_date("on"),
+            reason=request.form.get("reason", ""),
         )
     except DomainError as error:
         flash(domain_message(error), "error")
+    return redirect(url_for("participants.show", participant_id=participant_id))
+
+
+@bp.post("/<id:participant_id>/referrals/<id:referral_id>/notes")
+@requires(Permission.MANAGE_REFERRALS)
+def referral_notes(participant_id: int, referral_id: int):
+    """Correct a referral's notes."""
+    referral = access.get_visible(get_session(), Referral, referral_id)
+    if referral.participant_id != participant_id:
+        abort(404)
+    notes = request.form.get("notes", "")
+    if len(notes) > NOTES_MAX:
+        flash(_("The notes are too long (at most %(n)s characters).", n=NOTES_MAX), "error")
+    else:
+        edit_referral_notes(request_context(), referral.id, notes)
+        flash(_("Notes saved."), "success")
     return redirect(url_for("participants.show", participant_id=participant_id))
 
 
@@ -685,6 +748,9 @@ def wellbeing(participant_id: int, instrument: str):
         abort(404)
     if request.method == "GET":
         view_participant(request_context(), participant.id)
+    if form.validate_on_submit() and is_replay():
+        flash(ALREADY_SENT, "info")
+        return redirect(url_for("participants.show", participant_id=participant.id))
     if form.validate_on_submit():
         answers = {
             item.number: int(getattr(form, f"item_{item.number}").data) for item in scale.items
@@ -699,8 +765,11 @@ def wellbeing(participant_id: int, instrument: str):
                 administered_on=form.administered_on.data,
             )
         except DomainError as error:
-            form.phase.errors.append(domain_message(error))  # type: ignore[attr-defined]
+            attach_error(form, error, form.phase)
+            if error.code == "already_recorded":
+                form.correct_id = error.details.get("administration_id")  # type: ignore[attr-defined]
         else:
+            remember_submission()
             flash(
                 _("%(name)s recorded: score %(score)s.", name=scale.name, score=done.score),
                 "success",
@@ -712,6 +781,58 @@ def wellbeing(participant_id: int, instrument: str):
         scale=scale,
         form=form,
         items=[getattr(form, f"item_{i.number}") for i in scale.items],
+        administration=None,
+    )
+
+
+@bp.route("/<id:participant_id>/wellbeing/<id:administration_id>/correct", methods=["GET", "POST"])
+@requires(Permission.RECORD_WELLBEING)
+def correct_wellbeing(participant_id: int, administration_id: int):
+    """Replace a mistyped questionnaire: the previous answers and the reason are kept."""
+    participant = _visible(participant_id)
+    ctx = request_context()
+    administration = ctx.session.get(Administration, administration_id)
+    if administration is None or administration.participant_id != participant.id:
+        abort(404)
+    scale, form = _wellbeing_form(administration.instrument)
+    form.phase.data = administration.phase.value
+    if request.method == "GET":
+        view_participant(ctx, participant.id)
+        form.administered_on.data = administration.administered_on
+        for number, answer in (administration.answers or {}).items():
+            getattr(form, f"item_{number}").data = str(answer)
+    reason = request.form.get("reason", "").strip()
+    if form.validate_on_submit():
+        answers = {
+            item.number: int(getattr(form, f"item_{item.number}").data) for item in scale.items
+        }
+        try:
+            done = correct_administration(
+                ctx,
+                administration.id,
+                answers,
+                reason,
+                administered_on=form.administered_on.data,
+            )
+        except DomainError as error:
+            if error.code == "reason_required":
+                form.reason_error = domain_message(error)  # type: ignore[attr-defined]
+            else:
+                attach_error(form, error, form.phase)
+        else:
+            flash(
+                _("%(name)s corrected: score %(score)s.", name=scale.name, score=done.score),
+                "success",
+            )
+            return redirect(url_for("participants.show", participant_id=participant.id))
+    return render_template(
+        "participants/wellbeing.html",
+        participant=participant,
+        scale=scale,
+        form=form,
+        items=[getattr(form, f"item_{i.number}") for i in scale.items],
+        administration=administration,
+        reason=reason,
     )
 
 

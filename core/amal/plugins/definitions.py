@@ -55,6 +55,10 @@ class GroupPolicy:
     follow_up_months: tuple[int, ...] = (3, 6, 12)
     # Group meetings missed in a row that put a member on the dashboard's alert list.
     absence_alert: int = 3
+    # Youngest age at registration (amal.dates: a birth date giving less is refused).
+    minimum_age: int = 16
+    # Days after its conclusion during which a coordinator may reopen a group.
+    reopen_days: int = 30
 
     def __post_init__(self) -> None:
         if not 1 <= self.min_size <= self.max_size:
@@ -68,6 +72,8 @@ class GroupPolicy:
             raise ValueError("GroupPolicy follow_up_months must be increasing positive months")
         if self.absence_alert < 1:
             raise ValueError("GroupPolicy absence_alert must be at least 1 meeting")
+        if self.minimum_age < 0 or self.reopen_days < 0:
+            raise ValueError("GroupPolicy minimum_age and reopen_days cannot be negative")
 
 
 @dataclass(frozen=True)

@@ -125,9 +125,13 @@ def amal_group_policy(territory: TerritoryDefinition) -> GroupPolicy | None:
     last ``absence_alert`` held meetings in a row.
     Fields: ``min_size``, ``max_size``, ``meetings``, ``max_meetings``,
     ``cadence_days``, ``meeting_minutes``, ``opening_info_meeting``,
-    ``follow_up_months``, ``absence_alert``.
+    ``follow_up_months``, ``absence_alert``, ``minimum_age`` (the youngest a
+    person registered may be: an earlier birth date is refused), ``reopen_days``
+    (how long after its conclusion a coordinator may reopen a group concluded by
+    mistake).
     Default: 10-15 people, 16 meetings every 14 days, 2 hours each; follow-ups
-    at 3, 6 and 12 months; an alert after 3 meetings missed in a row.
+    at 3, 6 and 12 months; an alert after 3 meetings missed in a row; minimum
+    age 16; reopening within 30 days.
 
     Example::
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, false, or_
+from sqlalchemy import Select, and_, false, or_, select
 from sqlalchemy.orm import joinedload
 
 from amal.audit.models import AuditAction
@@ -57,6 +57,21 @@ def propose_referral(
             f"Service {service_code!r} is not in this territory's catalogue",
             field="service_code",
         )
+    # A form sent twice must not count the same referral twice in the funders' figures.
+    open_one = ctx.session.scalar(
+        select(Referral.id).where(
+            Referral.participant_id == participant_id,
+            Referral.service_code == service.code,
+            Referral.status.in_(OPEN),
+        )
+    )
+    if open_one is not None:
+        raise DomainError(
+            "duplicate_referral",
+            f"{service.title!r} is already proposed to this person and still open",
+            field="service_code",
+            referral_id=open_one,
+        )
     day = event_date(
         ctx,
         on,
@@ -104,7 +119,10 @@ def advance_referral(
     *,
     on: date | None = None,
     notes: str | None = None,
+    reason: str = "",
 ) -> Referral:
+    """The referral's next step on ``on``. Declining it ends it for good: it
+    needs the ``reason``, kept in its notes."""
     referral = fetch(ctx, Referral, referral_id, for_update=True)
     try:
         to_status = ReferralStatus(to_status)
@@ -117,6 +135,8 @@ def advance_referral(
             from_status=referral.status.value,
             to_status=to_status.value,
         )
+    if to_status == R.DECLINED and not reason.strip():
+        raise DomainError("reason_required", "Declining a referral needs a reason", field="reason")
     previous = max(
         d
         for d in (referral.proposed_on, *(getattr(referral, f) for f in DATE_FIELD.values()))
@@ -141,6 +161,8 @@ def advance_referral(
     referral.updated_by = ctx.actor
     if notes is not None:
         referral.notes = notes
+    if to_status == R.DECLINED:
+        referral.notes = f"{referral.notes}\nRifiutato: {reason.strip()}".strip()
     record(
         ctx,
         AuditAction.TRANSITION,
@@ -150,6 +172,25 @@ def advance_referral(
         territory_code=referral.territory_code,
         to_status=to_status.value,
     )
+    return referral
+
+
+@use_case
+def edit_referral_notes(ctx: Context, referral_id: int, notes: str) -> Referral:
+    """Correct a referral's notes (the change is audited; the text stays the person's)."""
+    referral = fetch(ctx, Referral, referral_id, for_update=True)
+    if referral.notes != notes.strip():
+        referral.notes = notes.strip()
+        referral.updated_by = ctx.actor
+        record(
+            ctx,
+            AuditAction.UPDATE,
+            "referral",
+            referral.id,
+            participant_id=referral.participant_id,
+            territory_code=referral.territory_code,
+            fields=["notes"],
+        )
     return referral
 
 

@@ -20,7 +20,7 @@ MESSAGES = {
     "weak_password": _l("The password is too short."),
     "own_account": _l("You cannot deactivate your own account."),
     "group_started": _l("Once the group has started, record a withdrawal or a dropout instead."),
-    "plan_started": _l("Some meetings were already held: move the others one by one."),
+    "plan_started": _l("Meetings already held: shift or regenerate from a later meeting."),
     "not_member": _l("The person is not in this group."),
     "not_in_register": _l("The person is not on this meeting's register."),
     "other_group": _l("That need belongs to another group."),
@@ -145,7 +145,35 @@ MESSAGES = {
     "file_empty": _l("The file is empty."),
     "file_too_large": _l("The file is larger than 2 MB."),
     "too_long": _l("The text is too long."),
+    "birth_date_in_future": _l("The birth date cannot be in the future."),
+    "fiscal_code_mismatch": _l(
+        "The fiscal code does not match the birth date or sex entered: correct them "
+        "(a coordinator may keep them by giving a reason)."
+    ),
+    "questionnaire_in_future": _l("The questionnaire date cannot be in the future."),
+    "meetings_still_planned": _l(
+        "The group still has meetings to hold: confirm that they are cancelled, with the reason."
+    ),
+    "reopen_too_late": _l(
+        "A concluded group can be reopened only for a while after its conclusion."
+    ),
+    "outcome_recorded": _l(
+        "An outcome was recorded after the conclusion: the group cannot be reopened."
+    ),
+    "unknown_meeting": _l("The plan has no meeting with this number."),
+    "duplicate_referral": _l(
+        "This service is already proposed to the person and the referral is still open."
+    ),
+    "duplicate_need": _l("This need is already recorded for the group on that day."),
+    "already_waiting": _l("The person is already on this group's waiting list."),
+    "places_free": _l("The group has free places: enrol the person instead."),
+    "not_concluded": _l("Only a concluded group can be reopened."),
+    "meeting_before_group_start": _l("The meeting cannot be before the group's start."),
+    "meeting_out_of_order": _l(
+        "This date would change the order of the group's meetings: shift the rest of the plan."
+    ),
 }
+PHASES = {"entry": _l("entry"), "midway": _l("midway"), "end": _l("end")}
 ELIGIBILITY = {
     "No active consent to the processing of personal data": _l(
         "No active consent to the processing of personal data"
@@ -168,6 +196,30 @@ def domain_message(error: DomainError) -> str:
             "%(day)s is a holiday in this territory (%(name)s): choose another day.",
             day=f"{day:%d/%m/%Y}",
             name=error.details.get("holiday", ""),
+        )
+    if error.code == "too_young":
+        return _(
+            "The person is younger than %(age)s years, this territory's minimum age.",
+            age=error.details.get("minimum_age", 16),
+        )
+    if error.code == "phase_out_of_order" and "other_date" in error.details:
+        day = date.fromisoformat(error.details["other_date"])
+        return _(
+            "The phases must be in order: entry, midway, end (the %(phase)s "
+            "questionnaire is dated %(day)s).",
+            phase=PHASES.get(error.details.get("other_phase"), error.details.get("other_phase")),
+            day=f"{day:%d/%m/%Y}",
+        )
+    if error.code == "meeting_on_holiday":
+        return _(
+            "That day is a holiday (%(holiday)s): give a reason to meet anyway.",
+            holiday=error.details.get("holiday", ""),
+        )
+    if error.code == "duplicate_participant" and error.details.get("duplicate_of"):
+        return _(
+            "This person may already be registered as n. %(number)s (same fiscal code, or "
+            "same name and birth date).",
+            number=error.details["duplicate_of"],
         )
     message = MESSAGES.get(error.code)
     return str(message) if message is not None else error.message

@@ -178,6 +178,9 @@ ENTITIES = {
     "report_submission": _l("report submission"),
     "lecco_sportello_appointment": _l("help-desk appointment"),
     "lecco_sportello_contact": _l("help-desk contact"),
+    "group_waitlist": _l("group waiting list"),
+    "meeting_plan": _l("group meeting plan"),
+    "user": _l("staff account"),
 }
 # Words the code keeps in English: what a consent allows (on the record,
 # amal.consent.services.DEPENDENTS) and the kinds of report period.

@@ -45,6 +45,7 @@ from amal.runtime import service_context, state
 from amal.text import has_forbidden
 from amal.web.errors import domain_message
 from amal.web.labels import entity_label, field_label, label, word
+from amal.web.once import once_field
 from amal.wellbeing.instruments import INSTRUMENTS
 
 LANGUAGES = ("it", "en")
@@ -224,6 +225,7 @@ def init_web(app: Flask) -> None:
             "get_locale": get_locale,
             "P": access.Permission,
             "instrument_name": instrument_name,
+            "once_field": once_field,
         }
 
     def _navigation(plugins, territory: str | None) -> list[dict[str, str]]:
