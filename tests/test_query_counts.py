@@ -4,7 +4,7 @@ test takes every GET page and API read of the URL map (like
 tests/test_access_matrix.py), so a new page with an N+1 fails it."""
 
 from contextlib import contextmanager
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
 import pytest
 from sqlalchemy import event
@@ -110,6 +110,7 @@ NOT_COUNTED = {
     "api_reports.RunResource": "a run's stored result: one row read by id",
     "api_reports.RunDownload": "a run's stored result: one row read by id",
     "core.regional": "regional viewers only (tests/test_regional.py)",
+    "network.download_minutes": "an uploaded file: one meeting read by id",
 }
 # Home sends on to the territory; readiness is 503 without Alembic (test_access_matrix).
 STATUS = {"core.home": 302, "core.ready": 503}
@@ -136,7 +137,9 @@ def world_of(ctx, person, members: int) -> dict:
     run = start_run(ctx, "lecco", report.code, period)
     reasons = {v["key"]: "Giustificazione di prova" for v in run.result["violations"]}
     submission = submit_run(ctx, "lecco", run.id, reasons)
+    extra = _more_records(ctx, group, people, plan)
     return {
+        **extra,
         "territory": "lecco",
         "participant_id": people[0].id,
         "group_id": group.id,
@@ -151,13 +154,81 @@ def world_of(ctx, person, members: int) -> dict:
     }
 
 
+def _more_records(ctx, group, people, plan) -> dict:
+    """A diary note, the project's coordination group with a meeting and a
+    decision, a help-desk appointment and contact: the ids of their pages."""
+    from sqlalchemy import select
+
+    from amal.network.models import NetworkBody
+    from amal.network.services import (
+        PresenceLine,
+        add_decision,
+        add_member,
+        create_body,
+        record_organisations_register,
+        schedule_network_meeting,
+    )
+    from amal.participants import diary
+    from amal.wellbeing.models import Administration
+    from amal_lecco.sportello.services import book_appointment, record_contact
+
+    entry = diary.add_entry(ctx, people[0].id, "Telefonata")
+    partners = directory(ctx, "lecco")
+    body = ctx.session.scalar(
+        select(NetworkBody).where(NetworkBody.project_id == group.project_id)
+    ) or create_body(ctx, "lecco", group.project_id)
+    # Each world seats one more organisation at the table.
+    partner = partners[len(body.members) % len(partners)]
+    member = add_member(ctx, "lecco", body.id, partner.id, joined_on=date(2026, 1, 12))
+    # Two meetings: the second follows up the first's decisions (every world's).
+    for day in (date(2026, 1, 20), date(2026, 2, 3)):
+        network_meeting = schedule_network_meeting(ctx, "lecco", body.id, day)
+        record_organisations_register(
+            ctx, "lecco", network_meeting.id, {partner.id: PresenceLine()}
+        )
+        decision = add_decision(ctx, "lecco", network_meeting.id, "Decisione", owner_person="Ente")
+    appointment = book_appointment(
+        ctx, "lecco", scheduled_on=date.today(), at=time(10), first_name="Luca", last_name="Sala"
+    )
+    contact = record_contact(
+        ctx, "lecco", first_name="Marta", last_name="Colombo", reason="Gruppi", outcome=None,
+        contacted_on=date.today(),
+    )  # fmt: skip
+    administration = ctx.session.scalar(
+        select(Administration.id).where(Administration.participant_id == people[0].id).limit(1)
+    )
+    return {
+        "info_meeting_id": plan[0].id,  # Lecco's path opens with the information meeting
+        "entry_id": entry.id,
+        "body_id": body.id,
+        "member_id": member.id,
+        "network_meeting_id": network_meeting.id,
+        "decision_id": decision.id,
+        "appointment_id": appointment.id,
+        "contact_id": contact.id,
+        "administration_id": administration,
+        "facilitation_id": group.facilitations[0].id if group.facilitations else 1,
+        "person_id": 1,
+        "walk_in_id": 1,
+        "transfer_id": 1,
+        "run_id": 1,
+        "user_id": 1,
+        "token_id": 1,
+        "slot_id": 1,
+        "role_id": 1,
+    }
+
+
 def every_page(app, ids: dict) -> dict[str, str]:
     """endpoint -> URL of every GET route of the URL map, with ``ids``."""
     urls = {}
     for rule in app.url_map.iter_rules():
         if "GET" not in rule.methods or rule.endpoint in NOT_COUNTED:
             continue
-        path = rule.build({k: ids[k] for k in rule.arguments}, append_unknown=False)[1]
+        # An information meeting is a meeting of the territory, not of the group.
+        own = {"meeting_id": ids["info_meeting_id"]} if "/info-meetings/" in rule.rule else {}
+        values = {k: own.get(k, ids.get(k)) for k in rule.arguments}
+        path = rule.build(values, append_unknown=False)[1]
         if rule.endpoint.startswith("reports.") and "code" in rule.arguments:
             path += f"?period={ids['period']}"
         urls[rule.endpoint] = path
