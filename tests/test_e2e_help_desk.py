@@ -104,7 +104,9 @@ def test_help_desk_visitor_who_never_registered_is_erased(
     page.get_by_role("button", name="Cancella i dati").click()
     see(page, "Conferma la cancellazione")  # not confirmed: nothing erased
     shot(page, "help-desk-05-erase-confirm")
-    page.get_by_label("Confermo").check()
+    # Bootstrap Italia draws the box on the label (the native input is hidden under it).
+    page.locator("label[for=confirm]").click()
+    assert page.get_by_label("Confermo").is_checked()
     page.get_by_role("button", name="Cancella i dati").click()
     see(page, "Dati del visitatore cancellati")
     row = page.locator("tr", has_text="[cancellato]")

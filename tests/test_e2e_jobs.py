@@ -51,7 +51,7 @@ def test_report_progress_then_figures_in_chromium(
     page.get_by_label("Password").fill(TEST_PASSWORD)
     page.get_by_role("button", name="Accedi").click()
     page.goto(f"{queue_server}/t/monza-brianza/reports/provincia-trimestrale")
-    page.get_by_label("Periodo").fill("2026-Q1")
+    page.get_by_label("Periodo").select_option("2026-Q1")
     page.get_by_role("button", name="Calcola").click()
     see(page, "Il report è in calcolo")
     see(page, "in attesa del processo di calcolo")
