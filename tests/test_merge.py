@@ -139,3 +139,96 @@ def test_merge_refusals(ctx: Context, person) -> None:  # type: ignore[no-untype
     assert "by hand" in refused.value.message
     # Nothing changed: both records are there.
     assert ctx.session.get(Participant, duplicate.id) is not None
+
+
+def test_web_merge_with_preview_and_confirmation(app, client, login, ctx: Context, person) -> None:  # type: ignore[no-untyped-def]
+    keep, duplicate = _pair(ctx, person)
+    add_entry(ctx, duplicate.id, "Colloquio di accoglienza")
+    d = duplicate.id
+    record = f"/t/{MONZA}/participants/{keep.id}"
+    login("intake_operator", MONZA)
+    assert "Unisci un doppione" not in client.get(record).get_data(as_text=True)
+    assert client.get(f"{record}/merge").status_code == 403
+    login("coordinator", MONZA)
+    assert "Unisci un doppione" in client.get(record).get_data(as_text=True)
+    missing = client.get(f"{record}/merge?duplicate=999999")
+    assert missing.status_code == 400 and "999999" in missing.get_data(as_text=True)
+    itself = client.get(f"{record}/merge?duplicate={keep.id}")
+    assert itself.status_code == 400
+    page = client.get(f"{record}/merge?duplicate={d}").get_data(as_text=True)
+    assert "Note del diario" in page and "+393331234567" in page
+    url = f"{record}/merge?duplicate={d}"
+    unconfirmed = client.post(
+        url, data={"csrf_token": csrf_token(client, url), "duplicate": d, "reason": "x"}
+    )
+    assert unconfirmed.status_code == 400
+    assert ctx.session.get(Participant, d) is not None
+    response = client.post(
+        url,
+        data={
+            "csrf_token": csrf_token(client, url),
+            "duplicate": d,
+            "reason": "Doppia accoglienza",
+            "confirm": "y",
+        },
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    ctx.session.expire_all()
+    assert ctx.session.get(Participant, d) is None
+    page = client.get(record).get_data(as_text=True)
+    assert f"Unita la scheda n. {d}" in page and "Doppia accoglienza" in page
+    assert client.get(f"/t/{MONZA}/participants/{d}").status_code == 404
+
+
+def test_api_merge(client, ctx: Context, person) -> None:  # type: ignore[no-untyped-def]
+    keep, duplicate = _pair(ctx, person)
+    _, coordinator = create_token(ctx, "coord", MONZA, Role.COORDINATOR)
+    _, intake = create_token(ctx, "intake", MONZA, Role.INTAKE_OPERATOR)
+    url = f"/api/v1/territories/{MONZA}/participants/{keep.id}/merge"
+    body = {"duplicate_id": duplicate.id, "reason": "Doppione"}
+    assert (
+        client.post(url, json=body, headers={"Authorization": f"Bearer {intake}"}).status_code
+        == 403
+    )
+    auth = {"Authorization": f"Bearer {coordinator}"}
+    itself = client.post(url, json={**body, "duplicate_id": keep.id}, headers=auth)
+    assert itself.status_code == 409 and itself.json["code"] == "merge_refused"
+    assert itself.headers["Content-Type"].startswith("application/problem+json")
+    assert client.post(url, json={**body, "duplicate_id": 999999}, headers=auth).status_code == 404
+    assert client.post(url, json={"duplicate_id": duplicate.id}, headers=auth).status_code == 422
+    merged = client.post(url, json=body, headers=auth)
+    assert merged.status_code == 200, merged.json
+    assert merged.json["id"] == keep.id and merged.json["phone"] == "+393331234567"
+    assert client.post(url, json=body, headers=auth).status_code == 404  # D is gone
+
+
+def test_cli_merge(app, ctx: Context, person, tmp_path, amal_database_url: str) -> None:  # type: ignore[no-untyped-def]
+    from amal.cli import cli
+
+    keep, duplicate = _pair(ctx, person)
+    create_user(ctx, "coord-monza", TEST_PASSWORD, roles=[(MONZA, Role.COORDINATOR)])
+    create_user(ctx, "intake-monza", TEST_PASSWORD, roles=[(MONZA, Role.INTAKE_OPERATOR)])
+    (tmp_path / "amal.toml").write_text('[instance]\nplugins = ["monza-brianza", "lecco"]\n')
+    env = {"AMAL_DATABASE_URL": amal_database_url, "AMAL_ENV": "testing"}
+    runner = CliRunner()
+
+    def amal(*args: str, input: str | None = None):  # type: ignore[no-untyped-def]
+        return runner.invoke(cli, ["--instance", str(tmp_path), *args], env=env, input=input)
+
+    k, d = str(keep.id), str(duplicate.id)
+    refused = amal("participant", "merge", k, d, "--reason", "x", "--as", "intake-monza")
+    assert refused.exit_code == 1 and "not a coordinator" in refused.output
+    itself = amal("participant", "merge", k, k, "--reason", "x", "--as", "coord-monza", "--yes")
+    assert itself.exit_code == 1 and "merge_refused" in itself.output
+    aborted = amal(
+        "participant", "merge", k, d, "--reason", "x", "--as", "coord-monza", input="n\n"
+    )
+    assert aborted.exit_code == 1
+    merged = amal(
+        "participant", "merge", k, d, "--reason", "Doppione", "--as", "coord-monza", "--yes"
+    )
+    assert merged.exit_code == 0, merged.output
+    assert f"Participant {d} merged into {k}" in merged.output
+    ctx.session.expire_all()
+    assert ctx.session.get(Participant, int(d)) is None
+    assert re.search(r"consent: 2", merged.output)

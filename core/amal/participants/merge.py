@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import delete, exists, func, select, update
 
 from amal.audit.models import AuditAction
-from amal.audit.services import record
+from amal.audit.services import record, record_read
 from amal.consent.models import Consent
 from amal.db import Base, utcnow
 from amal.errors import DomainError
@@ -151,9 +151,14 @@ def _open_pair(
     return keep, duplicate
 
 
+@use_case
 def preview_merge(ctx: Context, keep_id: int, duplicate_id: int) -> MergePreview:
-    """What merging ``duplicate_id`` into ``keep_id`` would do (refusals raised now)."""
+    """What merging ``duplicate_id`` into ``keep_id`` would do (refusals raised
+    now); the read of both records is audited."""
     keep, duplicate = _open_pair(ctx, keep_id, duplicate_id)
+    record_read(
+        ctx, "participant", [keep.id, duplicate.id], territory_code=keep.territory_code, merge=True
+    )
     moves = {
         name: sum(_count(ctx, name, column, duplicate.id) for column in columns)
         for name, columns in sorted(participant_tables().items())
