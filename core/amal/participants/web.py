@@ -918,6 +918,8 @@ def merge(participant_id: int):
                     preview = preview_merge(ctx, keep.id, duplicate_id)
                 except DomainError as error:
                     problem = domain_message(error)
+    if preview is None:  # the page still names the record to keep (the preview audits both)
+        record_read(ctx, "participant", [keep.id], territory_code=g.territory, merge=True)
     status = 400 if problem or form.errors else 200
     return render_template(
         "participants/merge.html",
