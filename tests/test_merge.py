@@ -17,6 +17,8 @@ from amal.consent.models import Consent, ConsentPurpose
 from amal.db import Base
 from amal.errors import DomainError
 from amal.groups.services import create_group, enrol
+from amal.meetings.info import invite, schedule_info_meeting
+from amal.meetings.models import InfoInvitation
 from amal.participants.diary import add_entry, correct_entry
 from amal.participants.merge import HANDLING, MERGE_FIELD, merge_records, participant_tables
 from amal.participants.models import DiaryRevision, FieldChange, Participant, StatusChange
@@ -232,3 +234,19 @@ def test_cli_merge(app, ctx: Context, person, tmp_path, amal_database_url: str) 
     ctx.session.expire_all()
     assert ctx.session.get(Participant, int(d)) is None
     assert re.search(r"consent: 2", merged.output)
+
+
+def test_merge_keeps_one_invitation_per_meeting(ctx: Context, person) -> None:  # type: ignore[no-untyped-def]
+    keep, duplicate = _pair(ctx, person)
+    k, d = keep.id, duplicate.id
+    # Two ordinary Wednesdays (no holiday in Monza), ahead of any run date for a while.
+    both = schedule_info_meeting(ctx, MONZA, date(2027, 2, 10))
+    only_d = schedule_info_meeting(ctx, MONZA, date(2027, 2, 17))
+    invite(ctx, both.id, [k, d])
+    invite(ctx, only_d.id, [d])
+    moved = merge_records(ctx, k, d, "Doppione")
+    assert moved["info_invitation"] == 1  # the one K already had for that meeting is not doubled
+    meetings = ctx.session.scalars(
+        select(InfoInvitation.meeting_id).where(InfoInvitation.participant_id == k)
+    ).all()
+    assert sorted(meetings) == sorted([both.id, only_d.id])
