@@ -6,6 +6,7 @@ the merge. Screenshots in ``test-artifacts/screenshots/merge-*.png``."""
 from __future__ import annotations
 
 import pytest
+from test_accessibility import AXE, BLOCKING, WCAG_AA
 from test_e2e_browser import browser_page, live_server, see, shot  # noqa: F401  (fixtures)
 
 from amal.accounts.models import Role
@@ -47,6 +48,17 @@ def test_merge_a_duplicate_in_chromium(
     preview = page.locator("#merge-preview").inner_text()
     assert f"n. {k}" in preview and f"n. {d}" in preview and "+393331234567" in preview
     assert "Note del diario: 1" in page.locator("#merge-moves").inner_text()
+    # axe-core through the debugging protocol: the page's CSP forbids injected scripts.
+    page.evaluate(AXE.read_text(encoding="utf-8"))
+    impacts = page.evaluate(
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})"
+        ".then(r => r.violations.map(v => [v.impact, v.id]))",
+        WCAG_AA,
+    )
+    assert [v for v in impacts if v[0] in BLOCKING] == []
+    page.set_viewport_size({"width": 390, "height": 844})
+    shot(page, "merge-preview-phone")
+    page.set_viewport_size({"width": 1280, "height": 900})
     page.get_by_label("Perché le due schede sono della stessa persona").fill(
         "Registrato due volte all'accoglienza"
     )
