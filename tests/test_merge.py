@@ -20,7 +20,13 @@ from amal.groups.services import create_group, enrol
 from amal.meetings.info import invite, schedule_info_meeting
 from amal.meetings.models import InfoInvitation
 from amal.participants.diary import add_entry, correct_entry
-from amal.participants.merge import HANDLING, MERGE_FIELD, merge_records, participant_tables
+from amal.participants.merge import (
+    HANDLING,
+    MERGE_FIELD,
+    merge_records,
+    participant_tables,
+    preview_merge,
+)
 from amal.participants.models import DiaryRevision, FieldChange, Participant, StatusChange
 from amal.referrals.models import Referral
 from amal.referrals.services import propose_referral
@@ -244,6 +250,7 @@ def test_merge_keeps_one_invitation_per_meeting(ctx: Context, person) -> None:  
     only_d = schedule_info_meeting(ctx, MONZA, date(2027, 2, 17))
     invite(ctx, both.id, [k, d])
     invite(ctx, only_d.id, [d])
+    assert preview_merge(ctx, k, d).moves["info_invitation"] == 1
     moved = merge_records(ctx, k, d, "Doppione")
     assert moved["info_invitation"] == 1  # the one K already had for that meeting is not doubled
     meetings = ctx.session.scalars(

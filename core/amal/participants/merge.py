@@ -102,6 +102,20 @@ def _count(ctx: Context, table_name: str, column: str, participant_id: int) -> i
     )
 
 
+def _shared_invitations(d: int, k: int):  # type: ignore[no-untyped-def]
+    """D's invitations to meetings K is invited to as well (not moved: removed)."""
+    return InfoInvitation.participant_id == d, InfoInvitation.meeting_id.in_(
+        select(InfoInvitation.meeting_id).where(InfoInvitation.participant_id == k)
+    )
+
+
+def _shared_waitlists(d: int, k: int):  # type: ignore[no-untyped-def]
+    """D's places on waiting lists K is on as well (not moved: removed)."""
+    return WaitlistEntry.participant_id == d, WaitlistEntry.group_id.in_(
+        select(WaitlistEntry.group_id).where(WaitlistEntry.participant_id == k)
+    )
+
+
 def _check(ctx: Context, keep: Participant, duplicate: Participant) -> None:
     if keep.id == duplicate.id:
         raise _refuse("same_record", "A record cannot be merged into itself")
@@ -164,6 +178,13 @@ def preview_merge(ctx: Context, keep_id: int, duplicate_id: int) -> MergePreview
         for name, columns in sorted(participant_tables().items())
         if HANDLING.get(name, "").startswith("move")
     }
+    for model, shared in (
+        (InfoInvitation, _shared_invitations),
+        (WaitlistEntry, _shared_waitlists),
+    ):
+        moves[model.__tablename__] -= ctx.session.scalar(
+            select(func.count()).select_from(model).where(*shared(duplicate.id, keep.id))
+        )
     return MergePreview(
         keep, duplicate, {k: v for k, v in moves.items() if v}, _fills(keep, duplicate)
     )
@@ -201,26 +222,13 @@ def merge_records(ctx: Context, keep_id: int, duplicate_id: int, reason: str) ->
         .values(superseded_on=today)
         .execution_options(synchronize_session=False)
     )
-    session.execute(
-        delete(InfoInvitation)
-        .where(
-            InfoInvitation.participant_id == d,
-            InfoInvitation.meeting_id.in_(
-                select(InfoInvitation.meeting_id).where(InfoInvitation.participant_id == k)
-            ),
+    for model, shared in (
+        (InfoInvitation, _shared_invitations),
+        (WaitlistEntry, _shared_waitlists),
+    ):
+        session.execute(
+            delete(model).where(*shared(d, k)).execution_options(synchronize_session=False)
         )
-        .execution_options(synchronize_session=False)
-    )
-    session.execute(
-        delete(WaitlistEntry)
-        .where(
-            WaitlistEntry.participant_id == d,
-            WaitlistEntry.group_id.in_(
-                select(WaitlistEntry.group_id).where(WaitlistEntry.participant_id == k)
-            ),
-        )
-        .execution_options(synchronize_session=False)
-    )
     moved: dict[str, int] = {}
     for name, columns in sorted(tables.items()):
         if not HANDLING[name].startswith("move"):
