@@ -68,6 +68,9 @@ def test_merge_moves_everything_and_deletes_the_duplicate(ctx: Context, person) 
     before_people = ctx.session.scalar(
         select(func.count()).select_from(Participant).where(Participant.territory_code == MONZA)
     )
+    k_steps = ctx.session.scalars(
+        select(StatusChange.to_status).where(StatusChange.participant_id == k)
+    ).all()
     k_consents = ctx.session.scalar(
         select(func.count()).select_from(Consent).where(Consent.participant_id == k)
     )
@@ -94,6 +97,8 @@ def test_merge_moves_everything_and_deletes_the_duplicate(ctx: Context, person) 
         select(func.count()).select_from(Participant).where(Participant.territory_code == MONZA)
     )
     assert after_people == before_people - 1
+    steps = session.scalars(select(StatusChange.to_status).where(StatusChange.participant_id == k))
+    assert steps.all() == k_steps
     # The same purpose active on both: K's stays the active one, D's is superseded.
     consents = session.scalars(select(Consent).where(Consent.participant_id == k)).all()
     assert len(consents) == k_consents + 2
