@@ -37,6 +37,8 @@ class Permission(enum.StrEnum):
     EDIT_PARTICIPANTS = "edit_participants"  # intake, consent, transitions
     # Propose a transfer (origin) and accept or refuse one (destination).
     TRANSFER_PARTICIPANTS = "transfer_participants"
+    # Merge a duplicate record into the one to keep (coordinators only).
+    MERGE_PARTICIPANTS = "merge_participants"
     VIEW_GROUPS = "view_groups"
     MANAGE_GROUPS = "manage_groups"  # create, enrol, plan, start, conclude
     RECORD_ATTENDANCE = "record_attendance"

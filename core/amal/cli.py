@@ -58,6 +58,7 @@ from amal.groups.services import remove_member
 from amal.network.services import bodies as network_bodies
 from amal.network.services import body_meetings, current_members, open_decisions
 from amal.participants import importing
+from amal.participants.merge import merge_records, preview_merge
 from amal.participants.models import EmploymentStatus, Participant, TerritoryTransfer
 from amal.participants.services import intake, update_participant, view_participant
 from amal.participants.transfers import (
@@ -621,6 +622,32 @@ def participant_erase(participant_id: int, reason: str, yes: bool) -> None:
     click.echo(f"Participant {participant_id}: personal data erased; counts kept.")
 
 
+@participant_group.command("merge")
+@click.argument("keep_id", type=int)
+@click.argument("duplicate_id", type=int)
+@click.option("--reason", required=True, help="Why the two records are the same person.")
+@click.option("--as", "username", required=True, help="A coordinator of the territory.")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def participant_merge(keep_id: int, duplicate_id: int, reason: str, username: str, yes: bool):
+    """Merge the duplicate record DUPLICATE_ID into KEEP_ID (as the web's "Merge a
+    duplicate"): its rows move, the duplicate disappears; audited as --as."""
+    keep = get_session().get(Participant, keep_id)
+    if keep is None:
+        raise click.ClickException(f"No participant {keep_id}")
+    ctx = _coordinator(username, keep.territory_code, Permission.MERGE_PARTICIPANTS)
+    preview = preview_merge(ctx, keep_id, duplicate_id)
+    for table, count in preview.moves.items():
+        click.echo(f"  {table}: {count}")
+    for name in preview.fills:
+        click.echo(f"  {name}: filled from {duplicate_id}")
+    if not yes:
+        click.confirm(f"Merge participant {duplicate_id} into {keep_id}?", abort=True)
+    moved = merge_records(ctx, keep_id, duplicate_id, reason)
+    click.echo(
+        f"Participant {duplicate_id} merged into {keep_id} ({sum(moved.values())} rows moved)."
+    )
+
+
 @territory_group.command("new", with_appcontext=False)
 @click.argument("code")
 @click.option("--name", required=True, help='e.g. "Provincia di Bergamo"')
@@ -751,12 +778,14 @@ def transfer_group() -> None:
     the territory concerned; the steps are audited under that name."""
 
 
-def _coordinator(username: str, territory: str):
+def _coordinator(
+    username: str, territory: str, permission: Permission = Permission.TRANSFER_PARTICIPANTS
+):
     """A service context acting as ``username``, a coordinator of ``territory``."""
     user = get_session().scalar(select(User).where(User.username == normalise_username(username)))
     if user is None or not user.is_active:
         raise click.ClickException(f"No active user {username!r}")
-    if not holds(user, Permission.TRANSFER_PARTICIPANTS, territory):
+    if not holds(user, permission, territory):
         raise click.ClickException(f"{username} is not a coordinator of {territory}")
     return service_context(current_app, username)
 

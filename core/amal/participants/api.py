@@ -29,6 +29,7 @@ from amal.meetings.alerts import absence_streaks, absence_threshold
 from amal.outcomes.models import Outcome
 from amal.outcomes.services import follow_ups_due, record_outcome
 from amal.participants import diary
+from amal.participants.merge import merge_records
 from amal.participants.models import Participant
 from amal.participants.schemas import (
     AdministrationCorrectionSchema,
@@ -247,6 +248,35 @@ class Erasure(MethodView):
         removed, counts for funders kept (409 when already erased)."""
         participant = _visible(participant_id)
         return erase_person(request_context(), participant.id, data["reason"])
+
+
+class MergeSchema(StrictSchema):
+    duplicate_id = fields.Int(
+        required=True, metadata={"description": "The duplicate record, merged into this one"}
+    )
+    reason = fields.Str(
+        required=True,
+        validate=validate.Length(1, 500),
+        metadata={"description": "Why the two records are the same person (audited)"},
+    )
+
+
+@bp.route("/<id:participant_id>/merge")
+class Merge(MethodView):
+    @requires(Permission.MERGE_PARTICIPANTS)
+    @bp.arguments(MergeSchema)
+    @bp.response(200, ParticipantSchema)
+    def post(self, data: dict[str, Any], participant_id: int):
+        """Merge the duplicate record ``duplicate_id`` into this one: its consents,
+        questionnaires, referrals, diary and corrections move here, empty contacts
+        are filled from it, and it is deleted (audited). 409 ``merge_refused`` when
+        the duplicate has a path (group, attendance, outcome), is this record or is
+        in another territory; 404 when the duplicate is not visible."""
+        keep = _visible(participant_id)
+        duplicate = _visible(data["duplicate_id"])
+        ctx = request_context()
+        merge_records(ctx, keep.id, duplicate.id, data["reason"])
+        return ctx.session.get(Participant, keep.id)
 
 
 @bp.route("/<id:participant_id>/transitions")

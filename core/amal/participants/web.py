@@ -17,7 +17,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
+from werkzeug.exceptions import NotFound as NotFoundHTTP
 from wtforms import (
+    BooleanField,
     HiddenField,
     IntegerField,
     RadioField,
@@ -52,6 +54,7 @@ from amal.meetings.services import participant_attendance
 from amal.outcomes.models import Outcome, OutcomeCategory, OutcomeMoment
 from amal.outcomes.services import add_months, record_outcome
 from amal.participants import bulk, diary, importing, lists
+from amal.participants.merge import FILLABLE, MERGE_FIELD, merge_records, preview_merge
 from amal.participants.models import (
     DiaryEntry,
     EmploymentStatus,
@@ -88,7 +91,7 @@ from amal.referrals.services import (
 from amal.web.context import request_context
 from amal.web.errors import attach_error, domain_message, optional_form_date
 from amal.web.fields import DateField
-from amal.web.labels import choices, label, options
+from amal.web.labels import MERGE_TABLES, choices, field_label, label, options
 from amal.web.once import is_replay, remember_submission
 from amal.web.setup import record_id, territory_blueprint
 from amal.wellbeing.instruments import get_instrument
@@ -368,6 +371,7 @@ def show(participant_id: int):
         ).all()
 
     consents = rows(Consent)
+    field_changes = rows(FieldChange)
     current = current_notice(session, participant.territory_code)
     schedule = ctx.plugins.group_policy(participant.territory_code).follow_up_months
     outcomes = rows(Outcome)
@@ -375,7 +379,7 @@ def show(participant_id: int):
     return render_template(
         "participants/show.html",
         participant=participant,
-        corrections=rows(FieldChange),
+        corrections=field_changes,
         consent_form=_consent_form(consents),
         withdraw_form=_withdraw_form(consents),
         renew_form=RenewForm(),
@@ -404,7 +408,7 @@ def show(participant_id: int):
         referrals=rows(Referral),
         outcomes=outcomes,
         attendance=attendance,
-        steps=_steps(participant, attendance),
+        steps=_steps(participant, attendance, field_changes),
         rate=participant_attendance(ctx, participant.id),
         referral_next={s: sorted(REFERRAL_TRANSITIONS[s]) for s in ReferralStatus},
         audit=entries_for_participant(ctx, participant.id)[-20:]
@@ -419,13 +423,14 @@ def show(participant_id: int):
 
 
 def _steps(
-    participant: Participant, attendance: Sequence[Any]
+    participant: Participant, attendance: Sequence[Any], corrections: Sequence[FieldChange]
 ) -> list[tuple[date, object, Meeting | None]]:
-    """The person's history: status changes and the information meetings they came
-    to, by the day each happened."""
+    """The person's history: status changes, the information meetings they came
+    to and the records merged into theirs, by the day each happened."""
     steps: list[tuple[date, object, Meeting | None]] = [
         (c.occurred_on, c, None) for c in participant.history
     ]
+    steps += [(c.changed_at.date(), c, None) for c in corrections if c.field == MERGE_FIELD]
     steps += [
         (meeting.scheduled_on, None, meeting)
         for meeting, line in attendance
@@ -867,6 +872,65 @@ def erase(participant_id: int):
             "error",
         )
     return redirect(url_for("participants.show", participant_id=participant.id))
+
+
+# --- Merging a duplicate record ----------------------------------------------------
+
+
+class MergeForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Why the two records are the same person"), validators=[DataRequired(), Length(max=500)]
+    )
+    confirm = BooleanField(
+        _l("I have checked: the two records are the same person, and the duplicate disappears"),
+        validators=[DataRequired()],
+    )
+
+
+@bp.route("/<id:participant_id>/merge", methods=["GET", "POST"])
+@requires(Permission.MERGE_PARTICIPANTS)
+def merge(participant_id: int):
+    """Merge a duplicate into this record: the duplicate's number, then a preview of
+    both records and of what moves, then confirmation with a reason."""
+    keep = _visible(participant_id)
+    ctx = request_context()
+    raw = request.values.get("duplicate", "").strip()
+    preview, problem = None, ""
+    form = MergeForm()
+    if raw:
+        if not raw.isdigit():
+            problem = _("Type the number of the duplicate record (digits only).")
+        else:
+            duplicate_id = int(raw)
+            try:
+                access.get_visible(ctx.session, Participant, duplicate_id)
+            except NotFoundHTTP:
+                problem = _("There is no record n. %(id)s in this territory.", id=duplicate_id)
+            else:
+                try:
+                    if form.validate_on_submit():
+                        merge_records(ctx, keep.id, duplicate_id, form.reason.data)
+                        flash(
+                            _("Record n. %(id)s merged into this one.", id=duplicate_id),
+                            "success",
+                        )
+                        return redirect(url_for("participants.show", participant_id=keep.id))
+                    preview = preview_merge(ctx, keep.id, duplicate_id)
+                except DomainError as error:
+                    problem = domain_message(error)
+    if preview is None:  # the page still names the record to keep (the preview audits both)
+        record_read(ctx, "participant", [keep.id], territory_code=g.territory, merge=True)
+    status = 400 if problem or form.errors else 200
+    return render_template(
+        "participants/merge.html",
+        participant=keep,
+        duplicate=raw,
+        preview=preview,
+        problem=problem,
+        form=form,
+        fills={name: field_label(name) for name in FILLABLE},
+        tables=MERGE_TABLES,
+    ), status
 
 
 # --- Transfers between territories ------------------------------------------------

@@ -183,7 +183,26 @@ ELIGIBILITY = {
 }
 
 
+# Why two records cannot be merged (amal.participants.merge), by ``details["why"]``.
+MERGE_REFUSALS = {
+    "same_record": _l("A record cannot be merged into itself."),
+    "other_territory": _l("The two records are in different territories."),
+    "has_path": _l(
+        "The duplicate was enrolled in a group, attended a meeting or has an outcome: "
+        "its path must be brought over by hand, it cannot be merged here."
+    ),
+    "wellbeing_clash": _l(
+        "Both records have the same questionnaire for the same phase: correct one of them first."
+    ),
+    "unknown_table": _l("The two records cannot be merged."),
+}
+
+
 def domain_message(error: DomainError) -> str:
+    if error.code == "merge_refused":
+        return str(
+            MERGE_REFUSALS.get(error.details.get("why"), _("The two records cannot be merged."))
+        )
     if error.code == "not_eligible":
         reasons = [str(ELIGIBILITY.get(p, p)) for p in error.details.get("problems", [])]
         return _("The participant cannot be admitted: %(reasons)s", reasons="; ".join(reasons))

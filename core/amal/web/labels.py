@@ -144,6 +144,22 @@ FIELDS = {
     "employment_status": _l("Employment situation"),
     "heard_from": _l("How they heard of the service"),
     "needs": _l("Needs expressed"),
+    "merged_from": _l("Merged record"),
+}
+# What a merge moves from the duplicate record, by table (amal.participants.merge).
+MERGE_TABLES = {
+    "consent": _l("Consents"),
+    "wellbeing_administration": _l("Wellbeing questionnaires"),
+    "wellbeing_correction": _l("Corrections of the questionnaires"),
+    "referral": _l("Referrals"),
+    "diary_entry": _l("Notes of the case diary"),
+    "diary_revision": _l("Earlier versions of the notes"),
+    "participant_field_change": _l("Corrections to the record"),
+    "info_invitation": _l("Invitations to information meetings"),
+    "info_walk_in": _l("Walk-ins at information meetings"),
+    "group_waitlist": _l("Places on waiting lists"),
+    "participant_transfer": _l("Transfers"),
+    "lecco_sportello_contact": _l("Help-desk contacts"),
 }
 # What audit entries are about (AuditEntry.entity).
 ENTITIES = {
