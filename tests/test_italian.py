@@ -219,6 +219,7 @@ NOT_SHOWN_BY_CODE = {
     "meeting_on_holiday": "amal.web.errors.domain_message names the holiday",
     "phase_out_of_order": "amal.web.errors.domain_message names the other phase and its day",
     "too_young": "amal.web.errors.domain_message names the territory's minimum age",
+    "merge_refused": "amal.web.errors.domain_message says why (MERGE_REFUSALS)",
     "unreadable_file": "the import page words it (participants.web.IMPORT_ERRORS)",
     "too_many_rows": "the import page words it (participants.web.IMPORT_ERRORS)",
     "missing_columns": "the import page words it (participants.web.IMPORT_ERRORS)",
