@@ -13,6 +13,7 @@ from amal.access import Permission, requires
 from amal.api import api_blueprint
 from amal.api.schemas import StrictSchema
 from amal.audit.services import record_read
+from amal.consent.models import ConsentPurpose
 from amal.errors import DomainError, NotFound
 from amal.groups.schemas import MeetingSchema
 from amal.meetings import info
@@ -80,10 +81,20 @@ class InfoRegisterSchema(StrictSchema):
 
 
 class WalkInCandidateSchema(StrictSchema):
-    consents = fields.List(fields.Str(), required=True, validate=validate.Length(1))
+    consents = fields.List(
+        fields.Enum(ConsentPurpose, by_value=True),
+        required=True,
+        validate=validate.Length(1),
+        metadata={"description": "Must include processing"},
+    )
     first_name = fields.Str(load_default=None, validate=validate.Length(max=100))
     last_name = fields.Str(load_default=None, validate=validate.Length(max=100))
-    fiscal_code = fields.Str(load_default=None, allow_none=True, validate=validate.Length(max=16))
+    fiscal_code = fields.Str(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=40),
+        metadata={"description": "Codice fiscale; blanks and case are normalised"},
+    )
     birth_date = fields.Date(load_default=None)
     email = fields.Str(load_default=None, validate=validate.Length(max=254))
     phone = fields.Str(load_default=None, validate=validate.Length(max=40))
