@@ -31,7 +31,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from alembic.script import ScriptDirectory
 from flask import Flask
 from sqlalchemy import Engine, MetaData, select, text
 from sqlalchemy.engine import make_url
@@ -207,6 +206,8 @@ def read_manifest(source: Path) -> dict[str, Any]:
 def _check_revisions(app: Flask, revisions: list[str]) -> bool:
     """True when the backup is older than this AMAL (needs migrating); refuses a
     backup of a newer schema."""
+    from alembic.script import ScriptDirectory  # as amal.migrate: not at every start
+
     script = ScriptDirectory.from_config(migrate.alembic_config(app))
     known = {r.revision for r in script.walk_revisions()}
     unknown = [r for r in revisions if r not in known]

@@ -12,11 +12,14 @@ import re
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
-from openpyxl.worksheet.worksheet import Worksheet
+if TYPE_CHECKING:
+    from openpyxl.worksheet.worksheet import Worksheet
+
+# The control characters an XLSX cell cannot hold (openpyxl's ILLEGAL_CHARACTERS_RE,
+# spelled out: openpyxl is imported only when a file is written, not at every start).
+ILLEGAL_CHARACTERS_RE = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
 
 
 class Share(float):
@@ -115,6 +118,8 @@ def append(sheet: Worksheet, row: Sequence[object]) -> None:
 
 def bold_row(sheet: Worksheet, row: int) -> None:
     for target in sheet[row]:
+        from openpyxl.styles import Font
+
         target.font = Font(bold=True)
 
 
@@ -139,6 +144,8 @@ def csv_bytes(rows: Iterable[Sequence[object]]) -> bytes:
 
 def list_xlsx(title: str, columns: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
     """One sheet: the column names in bold, frozen, filterable; then the rows."""
+    from openpyxl import Workbook
+
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = sheet_name(title, set())

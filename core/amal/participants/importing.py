@@ -20,8 +20,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from openpyxl import load_workbook
-
 from amal.errors import DomainError
 from amal.participants.models import EmploymentStatus
 from amal.participants.services import register_candidate
@@ -136,6 +134,8 @@ def read_file(filename: str, content: bytes) -> tuple[list[str], list[list[Any]]
     name = filename.lower()
     if name.endswith(".xlsx"):
         try:
+            from openpyxl import load_workbook  # when a file is uploaded
+
             sheet = load_workbook(io.BytesIO(content), read_only=True, data_only=True).active
         except Exception:
             raise DomainError("unreadable_file", "The file is not a readable XLSX file") from None

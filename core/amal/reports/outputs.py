@@ -9,15 +9,12 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 
-from openpyxl import Workbook
-
 from amal.audit.models import AuditAction
 from amal.audit.services import record
 from amal.db import ITALY
 from amal.errors import DomainError
 from amal.plugins.definitions import Severity
 from amal.reports.engine import ReportResult
-from amal.reports.registers import registers_pdf
 from amal.reports.rules import Violation
 from amal.services import Context, use_case
 from amal.tabular import append, bold_row, cell, csv_bytes, sheet_name
@@ -96,6 +93,8 @@ def to_csv(result: ReportResult, link_of: LinkOf | None = None) -> bytes:
 
 def to_xlsx(result: ReportResult, link_of: LinkOf | None = None) -> bytes:
     """A summary sheet, one sheet per indicator named in Italian, and the violations."""
+    from openpyxl import Workbook  # when a file is asked for: not at every start
+
     workbook = Workbook()
     summary = workbook.active
     summary.title = "Riepilogo"
@@ -168,4 +167,6 @@ def render(ctx: Context, result: ReportResult, fmt: str, link_of: LinkOf | None 
         return to_csv(result, link_of)
     if fmt == "xlsx":
         return to_xlsx(result, link_of)
+    from amal.reports.registers import registers_pdf  # fpdf, when a file is asked for
+
     return registers_pdf(ctx, result)

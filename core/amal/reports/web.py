@@ -31,7 +31,6 @@ from amal.reports.jobs import request_run, resume_if_stale, wait_for
 from amal.reports.models import ReportRun
 from amal.reports.outputs import export_report
 from amal.reports.periods import parse_period, recent_periods
-from amal.reports.registers import sign_in_sheet
 from amal.reports.submissions import (
     changes_since,
     download_file,
@@ -248,6 +247,8 @@ def download_submitted(submission_id: int, fmt: str):
 def sign_in(meeting_id: int):
     """The blank sign-in sheet of a meeting, printed before it (from the meeting page)."""
     meeting = access.get_visible(get_session(), Meeting, meeting_id)
+    from amal.reports.registers import sign_in_sheet  # fpdf, when a sheet is asked for
+
     content = sign_in_sheet(request_context(), meeting)
     return Response(
         content,
