@@ -48,7 +48,7 @@ def main() -> None:
     )
     amal = state(app)
     event.listen(
-        amal.engine, "before_cursor_execute", lambda *_: time.sleep(random.uniform(0, 0.004))
+        amal.engine, "before_cursor_execute", lambda *_: time.sleep(random.uniform(0, 0.01))
     )
     print("ready", flush=True)
     for target in targets:
